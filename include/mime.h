@@ -1,0 +1,86 @@
+/*
+ * mime - turns one raw message into what the rules look at: decoded headers,
+ * recipients, the texts where template fields are read, the attachments that
+ * cannot be inspected, and the participant records found anywhere.
+ *
+ * mime_analyse() does the whole job in the calling process with libetpan's
+ * MIME parser, and must only be called on untrusted input inside the worker
+ * (see worker.h): Debian's libetpan can crash on hostile headers. It never
+ * fails open: anything that cannot be parsed completely makes the result
+ * MIME_MALFORMED with a one-line detail. Limits (depth, parts, decoded size,
+ * Office document entries and ratios) come from struct mime_limits.
+ *
+ * A result is self-contained (it owns every string) and can be encoded to
+ * bytes and decoded again, which is how the worker hands it back.
+ */
+#ifndef MG_MIME_H
+#define MG_MIME_H
+
+#include <stddef.h>
+
+#include "nino.h"
+#include "util.h"
+
+struct mime_limits {
+	size_t max_message_bytes;	/* the policy's max-message-bytes */
+	unsigned max_depth;		/* 8 */
+	unsigned max_parts;		/* 256 */
+	size_t max_decoded;		/* 4 x max_message_bytes */
+	unsigned zip_max_entries;	/* 1000 */
+	size_t zip_max_total;		/* 50 MiB uncompressed */
+	unsigned zip_max_ratio;		/* 100 */
+};
+
+void mime_limits_default(struct mime_limits *lim, size_t max_message_bytes);
+
+enum mime_status { MIME_OK = 0, MIME_MALFORMED = 1, MIME_TOO_LARGE = 2 };
+
+/* A decoded text that template fields may be read from. */
+struct mime_text {
+	char *name;			/* file name; NULL for the body */
+	char *text;			/* UTF-8, NUL-terminated */
+	size_t len;
+};
+
+struct mime_result {
+	enum mime_status status;
+	char *detail;			/* one line, for MALFORMED / TOO_LARGE */
+	size_t size;			/* size with CRLF line endings */
+
+	char *subject;			/* RFC 2047 decoded, UTF-8; NULL if absent */
+	char *message_id;		/* without <>; NULL if absent */
+	char *from;			/* addr-spec, lower case; NULL if absent */
+	char **rcpts;			/* To, Cc, Bcc; groups expanded; lower case; unique */
+	size_t nrcpts;
+
+	struct mime_text body;		/* plain part, else rendered HTML; text NULL if none */
+	struct mime_text *docs;		/* attached documents and text files */
+	size_t ndocs;
+	struct mime_text *csvs;		/* attachments recognised as CSV */
+	size_t ncsvs;
+	char **uninspectable;		/* one per part: "file.pdf (application/pdf)" */
+	size_t nuninspectable;
+
+	struct nino_set records;	/* distinct persons found in every searched place */
+	int subject_records;		/* persons found in the subject */
+};
+
+void mime_result_init(struct mime_result *r);
+void mime_result_free(struct mime_result *r);
+
+/* Analyses a whole message. Returns 0; the outcome is in out->status. */
+int mime_analyse(const char *msg, size_t len, const struct mime_limits *lim,
+    struct mime_result *out);
+
+/* Byte encoding of a result, for the pipe between worker and parent. */
+void mime_result_encode(const struct mime_result *r, struct sbuf *out);
+/* 0 ok, -1 when the bytes are not a complete, valid encoding. */
+int mime_result_decode(const char *buf, size_t len, struct mime_result *out);
+
+/*
+ * The pre-filter for headers Debian's libetpan crashes on (libetpan-notes
+ * 6.3): 1 when the message must not reach mailmime_parse(), with a detail.
+ */
+int mime_prefilter(const char *msg, size_t len, const char **detail);
+
+#endif

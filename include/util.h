@@ -1,0 +1,58 @@
+/*
+ * util - small helpers shared by every module: a growable byte buffer,
+ * ASCII case handling and checked allocation.
+ *
+ * Allocation failure is not recoverable in mailgate's small programs: the
+ * x* functions print one line and exit(70) (EX_SOFTWARE) rather than spread
+ * NULL checks for a condition that cannot be handled sensibly.
+ *
+ * struct sbuf owns its bytes; sbuf_free releases them; sbuf_steal hands them
+ * to the caller (always NUL-terminated) and leaves the buffer empty.
+ */
+#ifndef MG_UTIL_H
+#define MG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+struct sbuf {
+	char *data;		/* NUL-terminated when non-NULL */
+	size_t len, cap;
+};
+
+void sbuf_init(struct sbuf *b);
+void sbuf_free(struct sbuf *b);
+void sbuf_reset(struct sbuf *b);
+void sbuf_add(struct sbuf *b, const void *p, size_t n);
+void sbuf_addc(struct sbuf *b, char c);
+void sbuf_adds(struct sbuf *b, const char *s);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends the UTF-8 encoding of code point cp (invalid ones as U+FFFD). */
+void sbuf_add_utf8(struct sbuf *b, uint32_t cp);
+char *sbuf_steal(struct sbuf *b, size_t *len);
+
+int ascii_tolower(int c);
+int ascii_strcasecmp(const char *a, const char *b);
+int ascii_strncasecmp(const char *a, const char *b, size_t n);
+/* Lower-cases ASCII letters in place; returns s. */
+char *ascii_lower(char *s);
+/* Trims ASCII white space at both ends in place; returns s. */
+char *str_trim(char *s);
+/* Collapses runs of white space (ASCII, and U+00A0) to one space and trims. In place. */
+char *str_collapse_ws(char *s);
+
+/* Reads a whole file; NULL with errno set on failure. *len excludes the NUL added. */
+char *file_read(const char *path, size_t max, size_t *len);
+
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void hex_encode(const unsigned char *in, size_t n, char *out);
+
+#endif
