@@ -9,8 +9,6 @@
  */
 #include "mgdate.h"
 
-#include <stdio.h>
-#include <string.h>
 
 static int
 mgdate_is_leap(int y)
@@ -125,7 +123,18 @@ mgday_format(mgday day, char out[11])
 	int y, m, d;
 
 	mgday_to_ymd(day, &y, &m, &d);
-	snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m, d);
+	y = y < 0 ? 0 : y % 10000;
+	out[0] = (char)('0' + y / 1000);
+	out[1] = (char)('0' + y / 100 % 10);
+	out[2] = (char)('0' + y / 10 % 10);
+	out[3] = (char)('0' + y % 10);
+	out[4] = '-';
+	out[5] = (char)('0' + m / 10);
+	out[6] = (char)('0' + m % 10);
+	out[7] = '-';
+	out[8] = (char)('0' + d / 10);
+	out[9] = (char)('0' + d % 10);
+	out[10] = '\0';
 }
 
 mgday
