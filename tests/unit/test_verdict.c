@@ -201,7 +201,7 @@ judge_text(const struct mime_result *m, const char *day, int json)
 	return buf;
 }
 
-/* The verdict line and the codes only, as tests/messages/*.expect. */
+/* The verdict line and the codes only, as in the .expect files of tests/messages. */
 static char *
 judge_codes(const struct mime_result *m, const char *day)
 {
