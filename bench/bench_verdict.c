@@ -1,0 +1,231 @@
+/*
+ * bench_verdict - how fast a message is judged, from bytes to verdict.
+ *
+ * Usage: bench_verdict POLICY.xml TEMPLATE_DIR MESSAGES_DIR
+ * Prints a markdown section: messages judged per second over a mixed corpus
+ * (the sample messages of MESSAGES_DIR, of realistic sizes), with the parser
+ * worker and in process; the median time for a 50 KB message, worker
+ * included; and the cost of forking and sandboxing a worker, reported
+ * apart. The in-process figure is the baseline the worker's price is read
+ * against.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mime.h"
+#include "policy.h"
+#include "util.h"
+#include "verdict.h"
+#include "worker.h"
+
+struct bv_msg {
+	char *name;
+	char *data;
+	size_t len;
+};
+
+static double
+bv_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+bv_cmpd(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+bv_median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), bv_cmpd);
+	return n ? v[n / 2] : 0;
+}
+
+static size_t
+bv_load(const char *dir, struct bv_msg **out)
+{
+	struct dirent *de;
+	struct bv_msg *v = NULL;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		size_t l = strlen(de->d_name);
+		char *path;
+
+		if (l < 5 || strcmp(de->d_name + l - 4, ".eml") != 0)
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n].data = file_read(path, 64 << 20, &v[n].len);
+		v[n].name = xstrdup(de->d_name);
+		free(path);
+		if (v[n].data)
+			n++;
+		else
+			free(v[n].name);
+	}
+	closedir(d);
+	*out = v;
+	return n;
+}
+
+/* A 50 KB Outlook-style message: HTML alternative with a completed form. */
+static char *
+bv_make_50k(size_t *len)
+{
+	struct sbuf b;
+	size_t i;
+
+	sbuf_init(&b);
+	sbuf_adds(&b, "From: Case Worker <caseworker@provider.example>\r\n"
+	    "To: whp.enquiries@dwp.example\r\n"
+	    "Subject: WHP07 Change of Circumstances\r\n"
+	    "Message-ID: <bench-50k@provider.example>\r\n"
+	    "Date: Mon, 23 Nov 2026 09:00:00 +0000\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/alternative; boundary=\"b1\"\r\n\r\n"
+	    "--b1\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+	    "Participant surname: Smith\r\nNational Insurance number: AB 12 34 56 C\r\n"
+	    "Change: The participant has disengaged from the programme.\r\n"
+	    "Date of change: 2026-11-20\r\n\r\n");
+	for (i = 0; b.len < 20000; i++)
+		sbuf_printf(&b, "Regards, the WHP team at the provider; reference line %zu of the "
+		    "footer that mail clients add=\r\n to every message.\r\n", i);
+	sbuf_adds(&b, "\r\n--b1\r\nContent-Type: text/html; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+	    "<html><head><style>p.MsoNormal{margin:0cm;font-size:11.0pt;font-family:\"Calibri\""
+	    ",sans-serif}</style></head><body lang=3D\"EN-GB\"><div class=3D\"WordSection1\">\r\n"
+	    "<table><tr><td><p class=3D\"MsoNormal\">Participant surname</p></td><td>Smith</td></tr>"
+	    "\r\n<tr><td>National Insurance number</td><td>AB&nbsp;12&nbsp;34&nbsp;56&nbsp;C</td>"
+	    "</tr>\r\n<tr><td>Change</td><td>The participant has disengaged.</td></tr>\r\n"
+	    "<tr><td>Date of change</td><td>2026-11-20</td></tr></table>\r\n");
+	for (i = 0; b.len < 50 * 1024 - 200; i++)
+		sbuf_printf(&b, "<p class=3D\"MsoNormal\"><span style=3D\"color:#1F497D\">Regards, "
+		    "footer line %zu&nbsp;&amp; more</span></p>\r\n", i);
+	sbuf_adds(&b, "</div></body></html>\r\n--b1--\r\n");
+	return sbuf_steal(&b, len);
+}
+
+static int
+bv_judge(const struct policy *p, struct worker_pool *wp, const struct mime_limits *lim,
+    const char *msg, size_t len, mgday day)
+{
+	struct mime_result r;
+	struct verdict v;
+	int accept;
+
+	mime_result_init(&r);
+	if (wp) {
+		if (worker_pool_analyse(wp, msg, len, &r) < 0)
+			return -1;
+	} else {
+		mime_analyse(msg, len, lim, &r);
+	}
+	verdict_init(&v);
+	verdict_judge(p, &r, day, &v);
+	accept = v.accept;
+	verdict_free(&v);
+	mime_result_free(&r);
+	return accept;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct policy *p = NULL;
+	struct diag d;
+	struct mime_limits lim;
+	struct worker_pool *wp;
+	struct bv_msg *msgs;
+	size_t n, i, rounds, len50, bytes = 0;
+	double t0, t_worker, t_inproc, lat[200], forks[50], inl[200];
+	char *m50;
+	mgday day;
+
+	if (argc != 4) {
+		fprintf(stderr, "usage: bench_verdict POLICY.xml TEMPLATE_DIR MESSAGES_DIR\n");
+		return 2;
+	}
+	diag_init(&d);
+	if (policy_load(argv[1], argv[2], &p, &d) < 0) {
+		diag_print(&d, stderr);
+		return 2;
+	}
+	diag_free(&d);
+	n = bv_load(argv[3], &msgs);
+	if (n == 0) {
+		fprintf(stderr, "bench_verdict: no messages in %s\n", argv[3]);
+		return 2;
+	}
+	mgday_parse_iso("2026-11-23", &day);
+	mime_limits_default(&lim, (size_t)p->max_message_bytes);
+	for (i = 0; i < n; i++)
+		bytes += msgs[i].len;
+
+	wp = worker_pool_new(&lim);
+	if (wp == NULL)
+		return 2;
+	rounds = 20;
+	t0 = bv_now();
+	for (size_t r = 0; r < rounds; r++)
+		for (i = 0; i < n; i++)
+			if (bv_judge(p, wp, &lim, msgs[i].data, msgs[i].len, day) < 0)
+				return 2;
+	t_worker = bv_now() - t0;
+	t0 = bv_now();
+	for (size_t r = 0; r < rounds; r++)
+		for (i = 0; i < n; i++)
+			bv_judge(p, NULL, &lim, msgs[i].data, msgs[i].len, day);
+	t_inproc = bv_now() - t0;
+
+	m50 = bv_make_50k(&len50);
+	for (i = 0; i < 200; i++) {
+		t0 = bv_now();
+		bv_judge(p, wp, &lim, m50, len50, day);
+		lat[i] = bv_now() - t0;
+		t0 = bv_now();
+		bv_judge(p, NULL, &lim, m50, len50, day);
+		inl[i] = bv_now() - t0;
+	}
+	worker_pool_free(wp);
+	for (i = 0; i < 50; i++) {
+		t0 = bv_now();
+		wp = worker_pool_new(&lim);
+		worker_pool_free(wp);
+		forks[i] = bv_now() - t0;
+	}
+
+	printf("### Judging messages (bench_verdict)\n\n");
+	printf("Mixed corpus: the %zu sample messages of tests/messages (%.1f KB on average), "
+	    "judged %zu times each under the sample policy.\n\n", n, (double)bytes / n / 1024, rounds);
+	printf("| measure | value |\n| --- | --- |\n");
+	printf("| messages/s, worker included | %.0f |\n", (double)(n * rounds) / t_worker);
+	printf("| messages/s, in process (baseline) | %.0f |\n", (double)(n * rounds) / t_inproc);
+	printf("| worker / in-process time ratio | %.2f |\n", t_worker / t_inproc);
+	printf("| 50 KB message, median, worker included | %.3f ms |\n", bv_median(lat, 200) * 1e3);
+	printf("| 50 KB message, median, in process | %.3f ms |\n", bv_median(inl, 200) * 1e3);
+	printf("| worker fork + sandbox set-up + exit, median | %.3f ms |\n\n",
+	    bv_median(forks, 50) * 1e3);
+	for (i = 0; i < n; i++) {
+		free(msgs[i].data);
+		free(msgs[i].name);
+	}
+	free(msgs);
+	free(m50);
+	policy_free(p);
+	return 0;
+}
