@@ -13,6 +13,11 @@
  * text stands under a NINO column (NINO_CONTEXT). A number counts only where
  * the characters just before and after it are not Unicode letters or digits.
  * A person is the prefix plus the six digits (the "stem"), upper-cased.
+ * Where the interface is silent: a number without suffix has three gaps
+ * (the one before a suffix needs a suffix), so `AB123456 E` needs context;
+ * the words of a two-word context phrase may be parted by any run of space,
+ * tab or U+00A0; "letters or digits" are Unicode L* and N*; invalid UTF-8
+ * is neither.
  *
  * Usage:
  *	struct nino_set s; nino_set_init(&s);
@@ -26,6 +31,7 @@
 #define MG_NINO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define NINO_STEM_LEN 8
 
@@ -36,10 +42,16 @@ struct nino_stem {
 	char s[NINO_STEM_LEN + 1];	/* "AB123456" */
 };
 
-/* A set of distinct stems, in first-seen order. */
+/*
+ * A set of distinct stems, in first-seen order. idx is a private hash index
+ * (slot holds position + 1) so that adding stays O(1) on hostile input;
+ * a zeroed struct is a valid empty set.
+ */
 struct nino_set {
 	struct nino_stem *v;
 	size_t n, cap;
+	uint32_t *idx;
+	size_t idx_cap;
 };
 
 void nino_set_init(struct nino_set *set);
@@ -57,6 +69,15 @@ void nino_set_merge(struct nino_set *dst, const struct nino_set *src);
  */
 size_t nino_scan(const char *text, size_t len, unsigned flags, struct nino_set *set);
 
+/* Occurrences by kind: with a valid suffix, and without one (counted by rule). */
+struct nino_tally {
+	size_t suffixed, bare;
+};
+
+/* nino_scan, also adding the occurrences by kind to *tally (may be NULL). */
+size_t nino_scan_tally(const char *text, size_t len, unsigned flags, struct nino_set *set,
+    struct nino_tally *tally);
+
 /*
  * Parses a whole string as one number, in any layout the scanner accepts
  * (surrounding white space ignored). With require_suffix, a valid suffix
@@ -66,5 +87,11 @@ int nino_parse(const char *s, int require_suffix, char stem[NINO_STEM_LEN + 1]);
 
 /* 1 when the two letters form an allowed prefix (any case). */
 int nino_prefix_ok(int a, int b);
+
+/*
+ * 1 when code point cp is a Unicode letter (L*) or number (N*): what may not
+ * touch a number, and what makes a context word whole.
+ */
+int nino_uc_alnum(uint32_t cp);
 
 #endif

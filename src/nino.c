@@ -1,0 +1,542 @@
+/*
+ * nino - the scanner of National Insurance numbers (see include/nino.h for
+ * the rules). mailgate's hot path: one pass, no regex library.
+ *
+ *	n = nino_scan(text, len, flags, &set);
+ *	nino_parse("ab 12 34 56 c", 1, stem);
+ *
+ * How it is fast: every number holds two ASCII letters followed, after a gap
+ * of 0, 1 or 2 bytes (a separator; U+00A0 is two), by two ASCII digits. The
+ * scan classifies 64 bytes at a time into bit masks (SSE2 on x86-64, plain
+ * C elsewhere), first digits only: most text has no digit pair and costs
+ * nothing more. Where a digit pair exists, letter masks find the positions
+ * where a letter pair ends 2, 3 or 4 bytes before a digit pair's end; only
+ * those are verified, forwards and backwards, by the exact rules.
+ *
+ * Decisions the interface leaves open, taken here:
+ * - A number without a suffix has three gaps (after the prefix, between the
+ *   pairs); "a gap holds a separator" means one of those. The separator
+ *   after the sixth digit belongs to the suffix gap, and there is no suffix.
+ * - Context words are whole words; the words of "NI number", "NI no" and
+ *   "National Insurance" may be parted by any run of space, tab or U+00A0.
+ * - Invalid UTF-8 next to a number is not a letter or digit.
+ */
+#include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "nino.h"
+#include "nino_unicode.h"
+
+/* A number found at some start, before the rules on suffix-less ones. */
+struct nino_match {
+	size_t end;		/* one past its last byte */
+	int suffixed;		/* has a valid suffix */
+	int has_sep;		/* one of the three inner gaps holds a separator */
+	char stem[NINO_STEM_LEN + 1];
+};
+
+/* The scan's state: which line's context words are known. */
+struct nino_scanner {
+	const unsigned char *t;
+	size_t len;
+	unsigned flags;
+	struct nino_set *set;
+	struct nino_tally tally;
+	size_t count;
+	size_t ctx_lo, ctx_hi;	/* line [lo, hi) whose answer is ctx_val */
+	int ctx_val;		/* -1: no line known yet */
+};
+
+/* ---- characters ---- */
+
+static inline int
+nino_ascii_digit(unsigned c)
+{
+	return c - '0' < 10;
+}
+
+static inline int
+nino_ascii_letter(unsigned c)
+{
+	return (c | 0x20) - 'a' < 26;
+}
+
+static inline int
+nino_ascii_alnum(unsigned c)
+{
+	return nino_ascii_digit(c) || nino_ascii_letter(c);
+}
+
+int
+nino_uc_alnum(uint32_t cp)
+{
+	size_t lo = 0, hi = nino_uc_nranges;
+
+	if (cp < 0x80)
+		return nino_ascii_alnum(cp);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cp < nino_uc_ranges[mid][0])
+			hi = mid;
+		else if (cp > nino_uc_ranges[mid][1])
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Decodes one well-formed UTF-8 sequence at t[i] (RFC 3629: no overlongs,
+ * no surrogates, nothing above U+10FFFF). Returns its length and sets *cp,
+ * or 0 when the bytes there are not one.
+ */
+static size_t
+nino_utf8_decode(const unsigned char *t, size_t len, size_t i, uint32_t *cp)
+{
+	unsigned c = t[i];
+	size_t n, k;
+	uint32_t v, min;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		n = 2; v = c & 0x1F; min = 0x80;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3; v = c & 0x0F; min = 0x800;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4; v = c & 0x07; min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len - i < n)
+		return 0;
+	for (k = 1; k < n; k++) {
+		if ((t[i + k] & 0xC0) != 0x80)
+			return 0;
+		v = (v << 6) | (t[i + k] & 0x3F);
+	}
+	if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+		return 0;
+	*cp = v;
+	return n;
+}
+
+/* Whether the character ending just before t[i] is a letter or digit. */
+static int
+nino_alnum_before(const unsigned char *t, size_t len, size_t i)
+{
+	uint32_t cp;
+	size_t k, j;
+
+	if (i == 0)
+		return 0;
+	if (t[i - 1] < 0x80)
+		return nino_ascii_alnum(t[i - 1]);
+	/* Find the lead byte within 3 continuation bytes; the sequence must
+	 * end exactly at i - 1 to be the character before. */
+	for (k = 1; k <= 4 && k <= i; k++) {
+		j = i - k;
+		if ((t[j] & 0xC0) != 0x80)
+			return nino_utf8_decode(t, len, j, &cp) == k && nino_uc_alnum(cp);
+	}
+	return 0;
+}
+
+/* Whether the character starting at t[i] is a letter or digit. */
+static int
+nino_alnum_at(const unsigned char *t, size_t len, size_t i)
+{
+	uint32_t cp;
+
+	if (i >= len)
+		return 0;
+	if (t[i] < 0x80)
+		return nino_ascii_alnum(t[i]);
+	return nino_utf8_decode(t, len, i, &cp) != 0 && nino_uc_alnum(cp);
+}
+
+/* Length of the separator at t[i]: 1 (space, tab, '-'), 2 (U+00A0) or 0. */
+static inline size_t
+nino_sep_len(const unsigned char *t, size_t len, size_t i)
+{
+	if (i >= len)
+		return 0;
+	if (t[i] == ' ' || t[i] == '\t' || t[i] == '-')
+		return 1;
+	if (t[i] == 0xC2 && i + 1 < len && t[i + 1] == 0xA0)
+		return 2;
+	return 0;
+}
+
+/* Length of a run of horizontal white space (space, tab, U+00A0) at t[i]. */
+static size_t
+nino_hspace_run(const unsigned char *t, size_t len, size_t i)
+{
+	size_t j = i;
+
+	for (;;) {
+		if (j < len && (t[j] == ' ' || t[j] == '\t'))
+			j++;
+		else if (j + 1 < len && t[j] == 0xC2 && t[j + 1] == 0xA0)
+			j += 2;
+		else
+			return j - i;
+	}
+}
+
+/* ---- the number ---- */
+
+int
+nino_prefix_ok(int a, int b)
+{
+	static const char banned[][3] = { "BG", "GB", "KN", "NK", "NT", "TN", "ZZ" };
+	size_t k;
+
+	if (a < 0 || a > 0x7F || b < 0 || b > 0x7F ||
+	    !nino_ascii_letter((unsigned)a) || !nino_ascii_letter((unsigned)b))
+		return 0;
+	a &= ~0x20;
+	b &= ~0x20;
+	if (strchr("DFIQUV", a) != NULL || strchr("DFIOQUV", b) != NULL)
+		return 0;
+	for (k = 0; k < sizeof banned / sizeof banned[0]; k++)
+		if (banned[k][0] == a && banned[k][1] == b)
+			return 0;
+	return 1;
+}
+
+/*
+ * The number whose first prefix letter is t[s], if any, by the layout rules
+ * and the right-hand neighbour; the left-hand one is the caller's. Prefers
+ * the suffixed reading; falls back to ending at the sixth digit.
+ */
+static int
+nino_match_at(const unsigned char *t, size_t len, size_t s, struct nino_match *m)
+{
+	size_t p = s, q, n, end6;
+	int g;
+
+	if (len - s < 8 || !nino_prefix_ok(t[s], t[s + 1]))
+		return 0;
+	m->has_sep = 0;
+	m->stem[0] = (char)(t[s] & ~0x20);
+	m->stem[1] = (char)(t[s + 1] & ~0x20);
+	p += 2;
+	for (g = 0; g < 3; g++) {
+		if ((n = nino_sep_len(t, len, p)) != 0) {
+			m->has_sep = 1;
+			p += n;
+		}
+		if (len - p < 2 || !nino_ascii_digit(t[p]) || !nino_ascii_digit(t[p + 1]))
+			return 0;
+		m->stem[2 + 2 * g] = (char)t[p];
+		m->stem[3 + 2 * g] = (char)t[p + 1];
+		p += 2;
+	}
+	m->stem[NINO_STEM_LEN] = '\0';
+	end6 = p;
+	q = end6 + nino_sep_len(t, len, end6);
+	if (q < len && (unsigned)(t[q] | 0x20) - 'a' < 4u && !nino_alnum_at(t, len, q + 1)) {
+		m->suffixed = 1;
+		m->end = q + 1;
+		return 1;
+	}
+	if (nino_alnum_at(t, len, end6))
+		return 0;
+	m->suffixed = 0;
+	m->end = end6;
+	return 1;
+}
+
+/* ---- context words ---- */
+
+/* Whether t[i..] starts with the lower-case ASCII word w, in any case. */
+static int
+nino_word_at(const unsigned char *t, size_t len, size_t i, const char *w, size_t *end)
+{
+	size_t k;
+
+	for (k = 0; w[k] != '\0'; k++)
+		if (i + k >= len || (t[i + k] | 0x20) != (unsigned char)w[k])
+			return 0;
+	*end = i + k;
+	return 1;
+}
+
+/* Whether a whole context word starts at t[i] (the left edge checked). */
+static int
+nino_context_at(const unsigned char *t, size_t len, size_t i)
+{
+	size_t e, sp;
+
+	if (nino_word_at(t, len, i, "nino", &e)) {
+		if (e < len && (t[e] | 0x20) == 's')
+			e++;
+		return !nino_alnum_at(t, len, e);
+	}
+	if (nino_word_at(t, len, i, "ni", &e)) {
+		if ((sp = nino_hspace_run(t, len, e)) == 0)
+			return 0;
+		e += sp;
+		if (nino_word_at(t, len, e, "number", &i) && !nino_alnum_at(t, len, i))
+			return 1;
+		return nino_word_at(t, len, e, "no", &i) && !nino_alnum_at(t, len, i);
+	}
+	if (nino_word_at(t, len, i, "national", &e)) {
+		if ((sp = nino_hspace_run(t, len, e)) == 0)
+			return 0;
+		return nino_word_at(t, len, e + sp, "insurance", &i) && !nino_alnum_at(t, len, i);
+	}
+	return 0;
+}
+
+/* Whether the line [lo, hi) holds a context word. */
+static int
+nino_line_has_context(const unsigned char *t, size_t len, size_t lo, size_t hi)
+{
+	size_t i;
+
+	for (i = lo; i < hi; i++) {
+		if ((t[i] | 0x20) != 'n')
+			continue;
+		if (!nino_alnum_before(t, len, i) && nino_context_at(t, hi, i))
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether the line holding t[s] holds a context word; one answer per line. */
+static int
+nino_context_line(struct nino_scanner *sc, size_t s)
+{
+	const unsigned char *t = sc->t, *p;
+	size_t lo = 0, hi = sc->len;
+
+	if (sc->ctx_val >= 0 && s >= sc->ctx_lo && s < sc->ctx_hi)
+		return sc->ctx_val;
+	if ((p = memrchr(t, '\n', s)) != NULL)
+		lo = (size_t)(p - t) + 1;
+	if ((p = memrchr(t + lo, '\r', s - lo)) != NULL)
+		lo = (size_t)(p - t) + 1;
+	if ((p = memchr(t + s, '\n', sc->len - s)) != NULL)
+		hi = (size_t)(p - t);
+	if ((p = memchr(t + s, '\r', hi - s)) != NULL)
+		hi = (size_t)(p - t);
+	sc->ctx_lo = lo;
+	sc->ctx_hi = hi;
+	sc->ctx_val = nino_line_has_context(t, sc->len, lo, hi);
+	return sc->ctx_val;
+}
+
+/* ---- the scan ---- */
+
+/*
+ * Verifies the candidate whose first digit pair ends at t[j]; returns the
+ * end of the number counted there, or 0.
+ */
+static size_t
+nino_candidate(struct nino_scanner *sc, size_t j)
+{
+	const unsigned char *t = sc->t;
+	struct nino_match m;
+	size_t g = j - 2, s;
+
+	/* The gap between the prefix and the digits decides where it starts. */
+	if (nino_ascii_letter(t[g]))
+		s = g - 1;
+	else if (t[g] == ' ' || t[g] == '\t' || t[g] == '-')
+		s = g - 2;
+	else if (t[g] == 0xA0 && t[g - 1] == 0xC2)
+		s = g - 3;
+	else
+		return 0;
+	if (nino_alnum_before(t, sc->len, s) || !nino_match_at(t, sc->len, s, &m))
+		return 0;
+	if (!m.suffixed && !m.has_sep && !(sc->flags & NINO_CONTEXT) &&
+	    !nino_context_line(sc, s))
+		return 0;
+	if (m.suffixed)
+		sc->tally.suffixed++;
+	else
+		sc->tally.bare++;
+	sc->count++;
+	if (sc->set != NULL)
+		nino_set_add(sc->set, m.stem);
+	return m.end;
+}
+
+/* Bit i set where t[i] is an ASCII digit (resp. letter), for 64 bytes. */
+#if defined(__SSE2__)
+static inline uint64_t
+nino_mask_digits(const unsigned char *t)
+{
+	const __m128i bias = _mm_set1_epi8((char)(0x80 - '0'));
+	const __m128i lim = _mm_set1_epi8((char)(-128 + 10));
+	uint64_t m = 0;
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + 16 * k));
+
+		v = _mm_add_epi8(v, bias);
+		m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmplt_epi8(v, lim)) << (16 * k);
+	}
+	return m;
+}
+
+static inline uint64_t
+nino_mask_letters(const unsigned char *t)
+{
+	const __m128i low = _mm_set1_epi8(0x20);
+	const __m128i bias = _mm_set1_epi8((char)(0x80 - 'a'));
+	const __m128i lim = _mm_set1_epi8((char)(-128 + 26));
+	uint64_t m = 0;
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + 16 * k));
+
+		v = _mm_add_epi8(_mm_or_si128(v, low), bias);
+		m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmplt_epi8(v, lim)) << (16 * k);
+	}
+	return m;
+}
+#else
+static inline uint64_t
+nino_mask_digits(const unsigned char *t)
+{
+	uint64_t m = 0;
+	int k;
+
+	for (k = 0; k < 64; k++)
+		m |= (uint64_t)nino_ascii_digit(t[k]) << k;
+	return m;
+}
+
+static inline uint64_t
+nino_mask_letters(const unsigned char *t)
+{
+	uint64_t m = 0;
+	int k;
+
+	for (k = 0; k < 64; k++)
+		m |= (uint64_t)nino_ascii_letter(t[k]) << k;
+	return m;
+}
+#endif
+
+/* Letters among the 8 bytes before t[o], as bits 56..63 of a block mask. */
+static uint64_t
+nino_letters_before(const unsigned char *t, size_t o)
+{
+	uint64_t m = 0;
+	size_t k;
+
+	for (k = 1; k <= 8 && k <= o; k++)
+		m |= (uint64_t)nino_ascii_letter(t[o - k]) << (64 - k);
+	return m;
+}
+
+/*
+ * One 64-byte block at t + o (blk points at its bytes, padded at the end);
+ * prev_d carries the digit mask of the block before.
+ */
+static void
+nino_block(struct nino_scanner *sc, const unsigned char *blk, size_t o, uint64_t *prev_d,
+    size_t *resume)
+{
+	uint64_t d, dd, l, ll, pl, pll, cand;
+	size_t j, e;
+
+	d = nino_mask_digits(blk);
+	dd = d & ((d << 1) | (*prev_d >> 63));
+	*prev_d = d;
+	if (dd == 0)
+		return;
+	l = nino_mask_letters(blk);
+	pl = nino_letters_before(sc->t, o);
+	ll = l & ((l << 1) | (pl >> 63));
+	pll = pl & (pl << 1);
+	cand = dd & ((ll << 2 | pll >> 62) | (ll << 3 | pll >> 61) | (ll << 4 | pll >> 60));
+	while (cand != 0) {
+		j = o + (size_t)__builtin_ctzll(cand);
+		cand &= cand - 1;
+		if (j < *resume)
+			continue;	/* inside a number already counted */
+		if ((e = nino_candidate(sc, j)) != 0)
+			*resume = e;
+	}
+}
+
+size_t
+nino_scan_tally(const char *text, size_t len, unsigned flags, struct nino_set *set,
+    struct nino_tally *tally)
+{
+	struct nino_scanner sc;
+	unsigned char pad[64];
+	uint64_t prev_d = 0;
+	size_t o = 0, resume = 0;
+
+	memset(&sc, 0, sizeof sc);
+	sc.t = (const unsigned char *)text;
+	sc.len = len;
+	sc.flags = flags;
+	sc.set = set;
+	sc.ctx_val = -1;
+	for (; len - o >= 64; o += 64)
+		nino_block(&sc, sc.t + o, o, &prev_d, &resume);
+	if (o < len) {
+		memset(pad, 0, sizeof pad);
+		memcpy(pad, sc.t + o, len - o);
+		nino_block(&sc, pad, o, &prev_d, &resume);
+	}
+	if (tally != NULL) {
+		tally->suffixed += sc.tally.suffixed;
+		tally->bare += sc.tally.bare;
+	}
+	return sc.count;
+}
+
+size_t
+nino_scan(const char *text, size_t len, unsigned flags, struct nino_set *set)
+{
+	return nino_scan_tally(text, len, flags, set, NULL);
+}
+
+int
+nino_parse(const char *s, int require_suffix, char stem[NINO_STEM_LEN + 1])
+{
+	const unsigned char *t = (const unsigned char *)s;
+	struct nino_match m;
+	size_t len = strlen(s), lo = 0, n;
+
+	/* Surrounding white space: ASCII, and U+00A0 as pasted from the web. */
+	for (;;) {
+		if (lo < len && (t[lo] == ' ' || (t[lo] >= '\t' && t[lo] <= '\r')))
+			lo++;
+		else if (lo + 1 < len && t[lo] == 0xC2 && t[lo + 1] == 0xA0)
+			lo += 2;
+		else
+			break;
+	}
+	for (;;) {
+		if (len > lo && (t[len - 1] == ' ' || (t[len - 1] >= '\t' && t[len - 1] <= '\r')))
+			len--;
+		else if (len >= lo + 2 && t[len - 2] == 0xC2 && t[len - 1] == 0xA0)
+			len -= 2;
+		else
+			break;
+	}
+	n = len - lo;
+	if (!nino_match_at(t + lo, n, 0, &m) || m.end != n || (require_suffix && !m.suffixed))
+		return 0;
+	memcpy(stem, m.stem, NINO_STEM_LEN + 1);
+	return 1;
+}
