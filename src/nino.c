@@ -46,6 +46,7 @@ struct nino_scanner {
 	struct nino_set *set;
 	struct nino_tally tally;
 	size_t count;
+	size_t resume;		/* where the last number counted ends */
 	size_t ctx_lo, ctx_hi;	/* line [lo, hi) whose answer is ctx_val */
 	int ctx_val;		/* -1: no line known yet */
 };
@@ -193,23 +194,45 @@ nino_hspace_run(const unsigned char *t, size_t len, size_t i)
 
 /* ---- the number ---- */
 
+/*
+ * Allowed second letters for each first letter, bit (letter - 'A'): the
+ * rules of nino.h spelled out (first not DFIQUV; second not DFIOQUV; not
+ * BG GB KN NK NT TN ZZ). test_nino checks the table against the rules.
+ */
+#define NINO_L(c) (1u << ((c) - 'A'))
+#define NINO_SECOND (0x3FFFFFFu & ~(NINO_L('D') | NINO_L('F') | NINO_L('I') | NINO_L('O') | \
+	NINO_L('Q') | NINO_L('U') | NINO_L('V')))
+static const uint32_t nino_second[26] = {
+	['A' - 'A'] = NINO_SECOND,
+	['B' - 'A'] = NINO_SECOND & ~NINO_L('G'),
+	['C' - 'A'] = NINO_SECOND,
+	['E' - 'A'] = NINO_SECOND,
+	['G' - 'A'] = NINO_SECOND & ~NINO_L('B'),
+	['H' - 'A'] = NINO_SECOND,
+	['J' - 'A'] = NINO_SECOND,
+	['K' - 'A'] = NINO_SECOND & ~NINO_L('N'),
+	['L' - 'A'] = NINO_SECOND,
+	['M' - 'A'] = NINO_SECOND,
+	['N' - 'A'] = NINO_SECOND & ~(NINO_L('K') | NINO_L('T')),
+	['O' - 'A'] = NINO_SECOND,
+	['P' - 'A'] = NINO_SECOND,
+	['R' - 'A'] = NINO_SECOND,
+	['S' - 'A'] = NINO_SECOND,
+	['T' - 'A'] = NINO_SECOND & ~NINO_L('N'),
+	['W' - 'A'] = NINO_SECOND,
+	['X' - 'A'] = NINO_SECOND,
+	['Y' - 'A'] = NINO_SECOND,
+	['Z' - 'A'] = NINO_SECOND & ~NINO_L('Z'),
+};
+
 int
 nino_prefix_ok(int a, int b)
 {
-	static const char banned[][3] = { "BG", "GB", "KN", "NK", "NT", "TN", "ZZ" };
-	size_t k;
+	unsigned x = (unsigned)a, y = (unsigned)b;
 
-	if (a < 0 || a > 0x7F || b < 0 || b > 0x7F ||
-	    !nino_ascii_letter((unsigned)a) || !nino_ascii_letter((unsigned)b))
+	if (x > 0x7F || y > 0x7F || !nino_ascii_letter(x) || !nino_ascii_letter(y))
 		return 0;
-	a &= ~0x20;
-	b &= ~0x20;
-	if (strchr("DFIQUV", a) != NULL || strchr("DFIOQUV", b) != NULL)
-		return 0;
-	for (k = 0; k < sizeof banned / sizeof banned[0]; k++)
-		if (banned[k][0] == a && banned[k][1] == b)
-			return 0;
-	return 1;
+	return (nino_second[(x | 0x20) - 'a'] >> ((y | 0x20) - 'a')) & 1;
 }
 
 /*
@@ -372,41 +395,30 @@ nino_candidate(struct nino_scanner *sc, size_t j)
 	return m.end;
 }
 
-/* Bit i set where t[i] is an ASCII digit (resp. letter), for 64 bytes. */
+/*
+ * Bit i set where t[i] is an ASCII digit (resp. letter), for 64 bytes. With
+ * SSE2 a byte b is in [lo, lo + n) when b + (0x80 - lo) < -128 + n, signed.
+ */
 #if defined(__SSE2__)
+#define NINO_RANGE16(p, or_, lo, n) _mm_movemask_epi8(_mm_cmplt_epi8(_mm_add_epi8( \
+	_mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p)), _mm_set1_epi8(or_)), \
+	_mm_set1_epi8((char)(0x80 - (lo)))), _mm_set1_epi8((char)(-128 + (n)))))
+#define NINO_RANGE64(t, or_, lo, n) \
+	((uint64_t)(uint16_t)NINO_RANGE16((t), or_, lo, n) | \
+	(uint64_t)(uint16_t)NINO_RANGE16((t) + 16, or_, lo, n) << 16 | \
+	(uint64_t)(uint16_t)NINO_RANGE16((t) + 32, or_, lo, n) << 32 | \
+	(uint64_t)(uint16_t)NINO_RANGE16((t) + 48, or_, lo, n) << 48)
+
 static inline uint64_t
 nino_mask_digits(const unsigned char *t)
 {
-	const __m128i bias = _mm_set1_epi8((char)(0x80 - '0'));
-	const __m128i lim = _mm_set1_epi8((char)(-128 + 10));
-	uint64_t m = 0;
-	int k;
-
-	for (k = 0; k < 4; k++) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + 16 * k));
-
-		v = _mm_add_epi8(v, bias);
-		m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmplt_epi8(v, lim)) << (16 * k);
-	}
-	return m;
+	return NINO_RANGE64(t, 0, '0', 10);
 }
 
 static inline uint64_t
 nino_mask_letters(const unsigned char *t)
 {
-	const __m128i low = _mm_set1_epi8(0x20);
-	const __m128i bias = _mm_set1_epi8((char)(0x80 - 'a'));
-	const __m128i lim = _mm_set1_epi8((char)(-128 + 26));
-	uint64_t m = 0;
-	int k;
-
-	for (k = 0; k < 4; k++) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(t + 16 * k));
-
-		v = _mm_add_epi8(_mm_or_si128(v, low), bias);
-		m |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmplt_epi8(v, lim)) << (16 * k);
-	}
-	return m;
+	return NINO_RANGE64(t, 0x20, 'a', 26);
 }
 #else
 static inline uint64_t
@@ -432,46 +444,64 @@ nino_mask_letters(const unsigned char *t)
 }
 #endif
 
-/* Letters among the 8 bytes before t[o], as bits 56..63 of a block mask. */
-static uint64_t
-nino_letters_before(const unsigned char *t, size_t o)
+/*
+ * Letters and digits among the 16 bytes before t[o], as bits 48..63 of a
+ * block mask (none before the text).
+ */
+static void
+nino_masks_before(const unsigned char *t, size_t o, uint64_t *l, uint64_t *d)
 {
-	uint64_t m = 0;
-	size_t k;
+	unsigned char tmp[16];
 
-	for (k = 1; k <= 8 && k <= o; k++)
-		m |= (uint64_t)nino_ascii_letter(t[o - k]) << (64 - k);
-	return m;
+	if (o >= 16) {
+		memcpy(tmp, t + o - 16, 16);
+	} else {
+		memset(tmp, 0, 16);
+		memcpy(tmp + 16 - o, t, o);
+	}
+#if defined(__SSE2__)
+	*l = (uint64_t)(uint16_t)NINO_RANGE16(tmp, 0x20, 'a', 26) << 48;
+	*d = (uint64_t)(uint16_t)NINO_RANGE16(tmp, 0, '0', 10) << 48;
+#else
+	{
+		int k;
+
+		*l = *d = 0;
+		for (k = 0; k < 16; k++) {
+			*l |= (uint64_t)nino_ascii_letter(tmp[k]) << (48 + k);
+			*d |= (uint64_t)nino_ascii_digit(tmp[k]) << (48 + k);
+		}
+	}
+#endif
 }
 
 /*
- * One 64-byte block at t + o (blk points at its bytes, padded at the end);
- * prev_d carries the digit mask of the block before.
+ * The rare path of a 64-byte block at t + o (blk points at its bytes, padded
+ * at the end), which holds digit pairs dd (bit i: digits at i - 1 and i).
+ * Candidates: a digit pair 2, 3 or 4 bytes after a letter pair that no ASCII
+ * letter or digit precedes (bit i of p2: letters at i - 1 and i, neither
+ * at i - 2). Only those are verified.
  */
-static void
-nino_block(struct nino_scanner *sc, const unsigned char *blk, size_t o, uint64_t *prev_d,
-    size_t *resume)
+static __attribute__((noinline)) void
+nino_block(struct nino_scanner *sc, const unsigned char *blk, size_t o, uint64_t dd, uint64_t d)
 {
-	uint64_t d, dd, l, ll, pl, pll, cand;
+	uint64_t l, pl, pd, p2, pp2, an, pan, cand;
 	size_t j, e;
 
-	d = nino_mask_digits(blk);
-	dd = d & ((d << 1) | (*prev_d >> 63));
-	*prev_d = d;
-	if (dd == 0)
-		return;
 	l = nino_mask_letters(blk);
-	pl = nino_letters_before(sc->t, o);
-	ll = l & ((l << 1) | (pl >> 63));
-	pll = pl & (pl << 1);
-	cand = dd & ((ll << 2 | pll >> 62) | (ll << 3 | pll >> 61) | (ll << 4 | pll >> 60));
+	nino_masks_before(sc->t, o, &pl, &pd);
+	an = l | d;
+	pan = pl | pd;
+	p2 = l & ((l << 1) | (pl >> 63)) & ~((an << 2) | (pan >> 62));
+	pp2 = pl & (pl << 1) & ~(pan << 2);
+	cand = dd & ((p2 << 2 | pp2 >> 62) | (p2 << 3 | pp2 >> 61) | (p2 << 4 | pp2 >> 60));
 	while (cand != 0) {
 		j = o + (size_t)__builtin_ctzll(cand);
 		cand &= cand - 1;
-		if (j < *resume)
+		if (j < sc->resume)
 			continue;	/* inside a number already counted */
 		if ((e = nino_candidate(sc, j)) != 0)
-			*resume = e;
+			sc->resume = e;
 	}
 }
 
@@ -481,8 +511,8 @@ nino_scan_tally(const char *text, size_t len, unsigned flags, struct nino_set *s
 {
 	struct nino_scanner sc;
 	unsigned char pad[64];
-	uint64_t prev_d = 0;
-	size_t o = 0, resume = 0;
+	uint64_t d, dd, prev_d = 0;
+	size_t o = 0;
 
 	memset(&sc, 0, sizeof sc);
 	sc.t = (const unsigned char *)text;
@@ -490,12 +520,21 @@ nino_scan_tally(const char *text, size_t len, unsigned flags, struct nino_set *s
 	sc.flags = flags;
 	sc.set = set;
 	sc.ctx_val = -1;
-	for (; len - o >= 64; o += 64)
-		nino_block(&sc, sc.t + o, o, &prev_d, &resume);
+	/* The hot loop: digit pairs only; most blocks stop here. */
+	for (; len - o >= 64; o += 64) {
+		d = nino_mask_digits(sc.t + o);
+		dd = d & ((d << 1) | (prev_d >> 63));
+		prev_d = d;
+		if (dd != 0)
+			nino_block(&sc, sc.t + o, o, dd, d);
+	}
 	if (o < len) {
 		memset(pad, 0, sizeof pad);
 		memcpy(pad, sc.t + o, len - o);
-		nino_block(&sc, pad, o, &prev_d, &resume);
+		d = nino_mask_digits(pad);
+		dd = d & ((d << 1) | (prev_d >> 63));
+		if (dd != 0)
+			nino_block(&sc, pad, o, dd, d);
 	}
 	if (tally != NULL) {
 		tally->suffixed += sc.tally.suffixed;
