@@ -328,7 +328,7 @@ test_truncated(void **state)
 static void
 test_alignment(void **state)
 {
-	static const char *forms[] = { "AB123456C", "AB 12 34 56 C", "AB\xC2\xA0" "123456C",
+	static const char *forms[] = { "AB123456C", "AB 12 34 56 C", ("AB\xC2\xA0" "123456C"),
 	    "AB-123456", "AB\t12 34 56" };
 	char buf[300];
 	size_t k, f, at;
