@@ -341,23 +341,24 @@ nino_line_has_context(const unsigned char *t, size_t len, size_t lo, size_t hi)
 	return 0;
 }
 
-/* Whether the line holding t[s] holds a context word; one answer per line. */
+/*
+ * Whether the line holding t[s] holds a context word; one answer per line,
+ * and lines are met in order, so each is read at most once. (One loop for
+ * both line ends: memchr for LF alone would read to the end of a text
+ * whose lines end with CR, for every line.)
+ */
 static int
 nino_context_line(struct nino_scanner *sc, size_t s)
 {
-	const unsigned char *t = sc->t, *p;
-	size_t lo = 0, hi = sc->len;
+	const unsigned char *t = sc->t;
+	size_t lo = s, hi = s;
 
 	if (sc->ctx_val >= 0 && s >= sc->ctx_lo && s < sc->ctx_hi)
 		return sc->ctx_val;
-	if ((p = memrchr(t, '\n', s)) != NULL)
-		lo = (size_t)(p - t) + 1;
-	if ((p = memrchr(t + lo, '\r', s - lo)) != NULL)
-		lo = (size_t)(p - t) + 1;
-	if ((p = memchr(t + s, '\n', sc->len - s)) != NULL)
-		hi = (size_t)(p - t);
-	if ((p = memchr(t + s, '\r', hi - s)) != NULL)
-		hi = (size_t)(p - t);
+	while (lo > 0 && t[lo - 1] != '\n' && t[lo - 1] != '\r')
+		lo--;
+	while (hi < sc->len && t[hi] != '\n' && t[hi] != '\r')
+		hi++;
 	sc->ctx_lo = lo;
 	sc->ctx_hi = hi;
 	sc->ctx_val = nino_line_has_context(t, sc->len, lo, hi);

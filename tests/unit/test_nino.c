@@ -324,6 +324,28 @@ test_truncated(void **state)
 	assert_int_equal(scan_n("", 0, 0, NULL, NULL), 0);
 }
 
+/* Many short lines ending in CR only: context words per line, in linear time
+ * (a quadratic search for line ends would make this test take minutes). */
+static void
+test_many_lines(void **state)
+{
+	const size_t lines = 200000;
+	size_t k, len = 0;
+	char *buf = malloc(lines * 16);
+	struct nino_set set;
+
+	(void)state;
+	assert_non_null(buf);
+	for (k = 0; k < lines; k++)
+		len += (size_t)sprintf(buf + len, k % 2 ? "AB%06zu\r" : "nino AB%06zu\r", k);
+	nino_set_init(&set);
+	assert_int_equal(nino_scan(buf, len, 0, &set), lines / 2);
+	assert_string_equal(set.v[1].s, "AB000002");
+	assert_int_equal(nino_scan(buf, len, NINO_CONTEXT, NULL), lines);
+	nino_set_free(&set);
+	free(buf);
+}
+
 /* Numbers at every alignment around the 64-byte blocks. */
 static void
 test_alignment(void **state)
@@ -743,6 +765,7 @@ main(void)
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_many_lines),
 		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_differential),
