@@ -1,0 +1,183 @@
+/*
+ * csv - a strict RFC 4180 reader (see include/csv.h) for the list forms'
+ * attachments and for finding the columns whose header names NINOs.
+ *
+ * One pass, linear in the input: a quote inside an unquoted field or an
+ * unterminated quoted field is an error naming the line, since a form that
+ * a spreadsheet would read differently must not be judged as we read it.
+ */
+#include "csv.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct csv_state {
+	struct csv_table *t;
+	struct sbuf cell;
+	char **cells;
+	size_t ncells, cap;
+	size_t line, row_line;
+};
+
+static void
+csv_push_cell(struct csv_state *s)
+{
+	if (s->ncells == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->cells = xreallocarray(s->cells, s->cap, sizeof(*s->cells));
+	}
+	s->cells[s->ncells++] = sbuf_steal(&s->cell, NULL);
+}
+
+/* Ends a row; a row of one empty unquoted cell is a blank line and is dropped. */
+static void
+csv_push_row(struct csv_state *s, int blank)
+{
+	struct csv_table *t = s->t;
+	size_t i;
+
+	if (blank) {
+		for (i = 0; i < s->ncells; i++)
+			free(s->cells[i]);
+		s->ncells = 0;
+		return;
+	}
+	t->rows = xreallocarray(t->rows, t->nrows + 1, sizeof(*t->rows));
+	t->rows[t->nrows].cells = xreallocarray(s->cells, s->ncells ? s->ncells : 1,
+	    sizeof(char *));
+	t->rows[t->nrows].ncells = s->ncells;
+	t->rows[t->nrows].line = s->row_line;
+	t->nrows++;
+	s->cells = NULL;
+	s->ncells = s->cap = 0;
+}
+
+int
+csv_parse(const char *text, size_t len, struct csv_table *t, char *err, size_t errlen)
+{
+	struct csv_state s;
+	size_t i = 0;
+	int quoted_cell = 0, any = 0;
+
+	memset(t, 0, sizeof(*t));
+	memset(&s, 0, sizeof(s));
+	s.t = t;
+	s.line = s.row_line = 1;
+	sbuf_init(&s.cell);
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len) {
+		char c = text[i];
+
+		if (c == '"' && s.cell.len == 0 && !quoted_cell) {
+			size_t start = s.line;
+
+			quoted_cell = any = 1;
+			for (i++;; i++) {
+				if (i >= len) {
+					snprintf(err, errlen, "line %zu: a quoted field is not closed", start);
+					goto fail;
+				}
+				if (text[i] == '"') {
+					if (i + 1 < len && text[i + 1] == '"') {
+						sbuf_addc(&s.cell, '"');
+						i++;
+						continue;
+					}
+					i++;
+					break;
+				}
+				if (text[i] == '\n')
+					s.line++;
+				sbuf_addc(&s.cell, text[i]);
+			}
+			if (i < len && text[i] != ',' && text[i] != '\n' &&
+			    !(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n') &&
+			    !(text[i] == '\r' && i + 1 == len)) {
+				snprintf(err, errlen, "line %zu: text after a closing quote", s.line);
+				goto fail;
+			}
+			continue;
+		}
+		if (c == '"') {
+			snprintf(err, errlen, "line %zu: a quote inside an unquoted field", s.line);
+			goto fail;
+		}
+		if (c == ',') {
+			csv_push_cell(&s);
+			quoted_cell = 0;
+			any = 1;
+			i++;
+			continue;
+		}
+		if (c == '\n' || c == '\r') {
+			int blank = !any && s.cell.len == 0 && s.ncells == 0;
+
+			csv_push_cell(&s);
+			csv_push_row(&s, blank);
+			quoted_cell = any = 0;
+			i += (c == '\r' && i + 1 < len && text[i + 1] == '\n') ? 2 : 1;
+			s.line++;
+			s.row_line = s.line;
+			continue;
+		}
+		sbuf_addc(&s.cell, c);
+		any = 1;
+		i++;
+	}
+	if (any || s.cell.len || s.ncells) {
+		csv_push_cell(&s);
+		csv_push_row(&s, 0);
+	}
+	sbuf_free(&s.cell);
+	return 0;
+fail:
+	for (i = 0; i < s.ncells; i++)
+		free(s.cells[i]);
+	free(s.cells);
+	sbuf_free(&s.cell);
+	csv_free(t);
+	return -1;
+}
+
+void
+csv_free(struct csv_table *t)
+{
+	size_t r, c;
+
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->rows[r].ncells; c++)
+			free(t->rows[r].cells[c]);
+		free(t->rows[r].cells);
+	}
+	free(t->rows);
+	memset(t, 0, sizeof(*t));
+}
+
+int
+csv_sniff(const char *text, size_t len)
+{
+	struct csv_table t;
+	char err[128];
+	size_t r, lines = 0;
+	int ok = 1;
+
+	/* Only the first few kilobytes decide, so sniffing stays cheap. */
+	if (len > 8192) {
+		const char *cut = memchr(text + 8192, '\n', len - 8192);
+
+		len = cut ? (size_t)(cut - text) : len;
+	}
+	if (memchr(text, '\0', len) != NULL || csv_parse(text, len, &t, err, sizeof(err)) < 0)
+		return 0;
+	if (t.nrows < 2 || t.rows[0].ncells < 2)
+		ok = 0;
+	for (r = 0; ok && r < t.nrows; r++, lines++)
+		if (t.rows[r].ncells != t.rows[0].ncells)
+			ok = 0;
+	csv_free(&t);
+	return ok && lines >= 2;
+}
