@@ -57,6 +57,12 @@ void config_free(struct config *c);
 char *config_read_secret(const char *value, size_t min_len, size_t *len,
     char *err, size_t errlen);
 
+/*
+ * The daemon and check-servers need the servers and the log key: 0 when
+ * they are all set, else -1 with one error per missing key.
+ */
+int config_require_servers(const struct config *c, struct diag *d);
+
 /* 1 when host is a loopback literal or resolves only to loopback addresses. */
 int config_host_is_loopback(const char *host);
 

@@ -95,6 +95,12 @@ struct policy {
 
 /* Returns 0 and *out, or -1 (errors in d). Warnings go to d either way. */
 int policy_load(const char *path, const char *template_dir, struct policy **out, struct diag *d);
+/* The same, with "today" (for the permit-ending warning) given. */
+int policy_load_at(const char *path, const char *template_dir, mgday today,
+    struct policy **out, struct diag *d);
+/* The same from bytes already read; name is used in diagnostics. */
+int policy_load_mem(const char *buf, size_t len, const char *name, const char *template_dir,
+    mgday today, struct policy **out, struct diag *d);
 void policy_free(struct policy *p);
 /* The RelaxNG schemas installed with mailgate (policy and template). */
 const char *policy_schema_dir(void);

@@ -44,6 +44,7 @@ struct template {
 	size_t nfields;
 	int has_list;
 	int has_notice;
+	unsigned char digest[32];	/* SHA-256 of the file, for the policy version */
 };
 
 /*
@@ -52,6 +53,12 @@ struct template {
  */
 int template_load(const char *template_dir, const char *id, struct template **out,
     struct diag *d);
+/* The same from bytes already read (name is used in diagnostics). */
+int template_load_mem(const char *buf, size_t len, const char *name, const char *id,
+    struct template **out, struct diag *d);
+/* Where the RelaxNG schemas are: $MAILGATE_SCHEMA_DIR, the installed copy,
+ * or the source tree's policies/ when running uninstalled. */
+const char *template_schema_dir(void);
 void template_free(struct template *t);
 
 /* Prints the blank form for staff to copy. */
