@@ -27,7 +27,19 @@
 
 struct worker_pool;
 
+/* What the child runs on the message; mime_analyse() in production. */
+typedef int worker_fn(const char *msg, size_t len, const struct mime_limits *lim,
+    struct mime_result *out);
+
 struct worker_pool *worker_pool_new(const struct mime_limits *lim);
+/*
+ * The same with another analysis function: the tests use it to prove that
+ * a crash, a loop, a memory blow-up or a forbidden system call in the child
+ * is contained. NULL if the first child cannot be forked.
+ */
+struct worker_pool *worker_pool_new_fn(const struct mime_limits *lim, worker_fn *fn);
+/* Wall-clock limit for one message (default 10 s). */
+void worker_pool_set_timeout(struct worker_pool *wp, int ms);
 int worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len,
     struct mime_result *out);
 void worker_pool_free(struct worker_pool *wp);

@@ -1,0 +1,62 @@
+/*
+ * mime_int - the pieces of the mime module shared by its files (not part of
+ * mailgate's contract): text conversion (mime_text.c) and raw header
+ * handling (mime_header.c).
+ */
+#ifndef MG_MIME_INT_H
+#define MG_MIME_INT_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+/* mime_text.c */
+
+/* Converts bytes in a declared charset (or by BOM) to UTF-8 into out. */
+void mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out);
+/* 1 when the bytes are valid UTF-8. */
+int mt_valid_utf8(const char *s, size_t len);
+/* Deletes U+00AD, U+200B-U+200D, U+2060 and U+FEFF, in place; returns the new length. */
+size_t mt_strip_invisible(char *s, size_t len);
+/* Undoes format=flowed (RFC 3676), with DelSp. */
+void mt_unflow(const char *in, size_t len, int delsp, struct sbuf *out);
+/*
+ * Renders HTML to text: block elements end lines, the cells of a table row
+ * are joined by ": ", entities decoded, script and style dropped. alt and
+ * title attributes and comments go to extra (searched, not read as fields).
+ * Every "cid:" reference of an img src goes to cids, one per line.
+ */
+void mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra,
+    struct sbuf *cids);
+/* Reduces RTF to its text. */
+void mt_rtf(const char *in, size_t len, struct sbuf *out);
+
+/* mime_header.c */
+
+struct mh_field {
+	char *name;		/* as written */
+	char *value;		/* unfolded raw value, NUL-terminated */
+	size_t line;		/* 1-based line within the block */
+};
+
+struct mh_block {
+	struct mh_field *v;
+	size_t n;
+	size_t end;		/* offset just past the blank line (or len) */
+	long bad_line;		/* first line that is not a header line, or 0 */
+};
+
+/* Splits the header block at the start of buf. */
+void mh_parse(const char *buf, size_t len, struct mh_block *out);
+void mh_free(struct mh_block *b);
+/* How many fields have this name (any case). */
+size_t mh_count(const struct mh_block *b, const char *name);
+const char *mh_get(const struct mh_block *b, const char *name);
+/* RFC 2047 decoding to UTF-8 (raw 8-bit taken as UTF-8 if valid, else Latin-1). */
+char *mh_decode(const char *raw);
+/* RFC 2231 extended parameter value (charset'lang'%xx) to UTF-8. */
+char *mh_decode_2231(const char *value);
+/* 1 when a header of this name is not searched for records. */
+int mh_not_searched(const char *name);
+
+#endif

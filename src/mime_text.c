@@ -1,0 +1,582 @@
+/*
+ * mime_text - turns a decoded part into searchable UTF-8 text: charset
+ * conversion (declared, or by byte-order mark), invisible characters
+ * removed, format=flowed undone, HTML rendered and RTF reduced to text.
+ * Each converter is one linear pass; nothing here allocates more than a
+ * small multiple of its input. See src/mime_int.h.
+ */
+#include <iconv.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "mime_int.h"
+
+int
+mt_valid_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		size_t k, j;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		k = (*p >= 0xC2 && *p <= 0xDF) ? 1 : (*p >= 0xE0 && *p <= 0xEF) ? 2 :
+		    (*p >= 0xF0 && *p <= 0xF4) ? 3 : 0;
+		if (k == 0 || (size_t)(end - p) <= k)
+			return 0;
+		for (j = 1; j <= k; j++)
+			if ((p[j] & 0xC0) != 0x80)
+				return 0;
+		p += k + 1;
+	}
+	return 1;
+}
+
+static const uint16_t mt_cp1252_hi[32] = { 0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026,
+	0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD,
+	0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+	0x0153, 0xFFFD, 0x017E, 0x0178 };
+
+/* Latin-1 labels are Windows-1252 in practice (as browsers read them). */
+static void
+mt_cp1252(const char *in, size_t len, struct sbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c < 0x80)
+			sbuf_addc(out, (char)c);
+		else if (c < 0xA0)
+			sbuf_add_utf8(out, mt_cp1252_hi[c - 0x80]);
+		else
+			sbuf_add_utf8(out, c);
+	}
+}
+
+static void
+mt_utf16(const unsigned char *p, size_t len, int be, struct sbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2) {
+		uint32_t u = be ? ((uint32_t)p[i] << 8 | p[i + 1]) : ((uint32_t)p[i + 1] << 8 | p[i]);
+
+		if (u >= 0xD800 && u <= 0xDBFF && i + 3 < len) {
+			uint32_t lo = be ? ((uint32_t)p[i + 2] << 8 | p[i + 3]) :
+			    ((uint32_t)p[i + 3] << 8 | p[i + 2]);
+
+			if (lo >= 0xDC00 && lo <= 0xDFFF) {
+				u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+				i += 2;
+			}
+		}
+		sbuf_add_utf8(out, u);
+	}
+}
+
+static int
+mt_cs(const char *cs, const char *name)
+{
+	return cs && ascii_strcasecmp(cs, name) == 0;
+}
+
+/* Any other charset goes through iconv; what iconv cannot read is kept as Windows-1252. */
+static void
+mt_iconv(const char *in, size_t len, const char *cs, struct sbuf *out)
+{
+	iconv_t cd = iconv_open("UTF-8", cs);
+	char buf[4096];
+
+	if (cd == (iconv_t)-1) {
+		mt_cp1252(in, len, out);
+		return;
+	}
+	while (len > 0) {
+		char *ip = (char *)in, *op = buf;
+		size_t il = len, ol = sizeof(buf);
+		size_t r = iconv(cd, &ip, &il, &op, &ol);
+
+		sbuf_add(out, buf, (size_t)(op - buf));
+		if (r == (size_t)-1 && ip == in && op == buf) {
+			/* an invalid or incomplete byte: show it as U+FFFD and go on */
+			sbuf_add_utf8(out, 0xFFFD);
+			ip++;
+			il--;
+		}
+		in = ip;
+		len = il;
+	}
+	iconv_close(cd);
+}
+
+void
+mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out)
+{
+	const unsigned char *u = (const unsigned char *)in;
+
+	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+		in += 3;
+		len -= 3;
+		charset = "utf-8";
+	} else if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
+		mt_utf16(u + 2, len - 2, 0, out);
+		return;
+	} else if (len >= 2 && u[0] == 0xFE && u[1] == 0xFF) {
+		mt_utf16(u + 2, len - 2, 1, out);
+		return;
+	}
+	if (mt_cs(charset, "utf-16le") || mt_cs(charset, "utf-16")) {
+		mt_utf16(u, len, 0, out);
+		return;
+	}
+	if (mt_cs(charset, "utf-16be")) {
+		mt_utf16(u, len, 1, out);
+		return;
+	}
+	if (charset == NULL || mt_cs(charset, "us-ascii") || mt_cs(charset, "utf-8") ||
+	    mt_cs(charset, "utf8") || mt_cs(charset, "iso-8859-1") || mt_cs(charset, "latin1") ||
+	    mt_cs(charset, "windows-1252") || mt_cs(charset, "cp1252")) {
+		if (mt_valid_utf8(in, len))
+			sbuf_add(out, in, len);
+		else
+			mt_cp1252(in, len, out);
+		return;
+	}
+	mt_iconv(in, len, charset, out);
+}
+
+size_t
+mt_strip_invisible(char *s, size_t len)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t r = 0, w = 0;
+
+	while (r < len) {
+		if (p[r] == 0xC2 && r + 1 < len && p[r + 1] == 0xAD) {
+			r += 2;
+			continue;
+		}
+		if (p[r] == 0xE2 && r + 2 < len && p[r + 1] == 0x80 && p[r + 2] >= 0x8B &&
+		    p[r + 2] <= 0x8D) {
+			r += 3;
+			continue;
+		}
+		if (p[r] == 0xE2 && r + 2 < len && p[r + 1] == 0x81 && p[r + 2] == 0xA0) {
+			r += 3;
+			continue;
+		}
+		if (p[r] == 0xEF && r + 2 < len && p[r + 1] == 0xBB && p[r + 2] == 0xBF) {
+			r += 3;
+			continue;
+		}
+		p[w++] = p[r++];
+	}
+	if (w < len)
+		s[w] = '\0';
+	return w;
+}
+
+void
+mt_unflow(const char *in, size_t len, int delsp, struct sbuf *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start = i, end, next;
+
+		while (i < len && in[i] != '\n')
+			i++;
+		end = i;
+		next = i < len ? i + 1 : i;
+		if (end > start && in[end - 1] == '\r')
+			end--;
+		/* space-stuffing (RFC 3676 4.4) */
+		if (end > start && in[start] == ' ')
+			start++;
+		if (end > start && in[end - 1] == ' ' && !(end - start == 3 &&
+		    memcmp(in + start, "-- ", 3) == 0)) {
+			sbuf_add(out, in + start, end - start - (delsp ? 1 : 0));
+		} else {
+			sbuf_add(out, in + start, end - start);
+			sbuf_addc(out, '\n');
+		}
+		i = next;
+	}
+}
+
+/* --- HTML --- */
+
+static const struct { const char *name; uint32_t cp; } mt_entities[] = {
+	{ "nbsp", 0xA0 }, { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
+	{ "apos", '\'' }, { "shy", 0xAD }, { "ndash", 0x2013 }, { "mdash", 0x2014 },
+	{ "lsquo", 0x2018 }, { "rsquo", 0x2019 }, { "ldquo", 0x201C }, { "rdquo", 0x201D },
+	{ "hellip", 0x2026 }, { "bull", 0x2022 }, { "middot", 0xB7 }, { "pound", 0xA3 },
+	{ "euro", 0x20AC }, { "copy", 0xA9 }, { "reg", 0xAE }, { "deg", 0xB0 }, { "eacute", 0xE9 },
+	{ "egrave", 0xE8 }, { "aacute", 0xE1 }, { "agrave", 0xE0 }, { "oacute", 0xF3 },
+	{ "iacute", 0xED }, { "uacute", 0xFA }, { "ccedil", 0xE7 }, { "ouml", 0xF6 },
+	{ "uuml", 0xFC }, { "auml", 0xE4 }, { "Eacute", 0xC9 }, { "zwsp", 0x200B },
+	{ "zwj", 0x200D }, { "zwnj", 0x200C }, { "ensp", 0x2002 }, { "emsp", 0x2003 },
+	{ "thinsp", 0x2009 }, { "tab", '\t' }, { "NewLine", '\n' }, { "hyphen", 0x2010 },
+	{ "dash", 0x2010 }, { "minus", 0x2212 },
+};
+
+/* Decodes one entity at s (after '&'); returns bytes consumed or 0. */
+static size_t
+mt_entity(const char *s, const char *end, uint32_t *cp)
+{
+	const char *p = s;
+	char name[16];
+	size_t n = 0, i;
+
+	if (p < end && *p == '#') {
+		uint32_t v = 0;
+		int hex = 0, digits = 0;
+
+		p++;
+		if (p < end && (*p == 'x' || *p == 'X')) {
+			hex = 1;
+			p++;
+		}
+		for (; p < end && digits < 8; p++, digits++) {
+			int c = (unsigned char)*p, d;
+
+			if (c >= '0' && c <= '9')
+				d = c - '0';
+			else if (hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+				d = (c | 0x20) - 'a' + 10;
+			else
+				break;
+			v = v * (hex ? 16 : 10) + (uint32_t)d;
+		}
+		if (digits == 0)
+			return 0;
+		if (p < end && *p == ';')
+			p++;
+		*cp = v == 0 || v > 0x10FFFF ? 0xFFFD : v;
+		return (size_t)(p - s);
+	}
+	while (p < end && n < sizeof(name) - 1 &&
+	    (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9')))
+		name[n++] = *p++;
+	name[n] = '\0';
+	if (n == 0)
+		return 0;
+	for (i = 0; i < sizeof(mt_entities) / sizeof(mt_entities[0]); i++)
+		if (strcmp(mt_entities[i].name, name) == 0) {
+			*cp = mt_entities[i].cp;
+			if (p < end && *p == ';')
+				p++;
+			return (size_t)(p - s);
+		}
+	return 0;
+}
+
+/* Appends text with entities decoded; collapse folds white space as HTML does. */
+static void
+mt_html_text(const char *s, const char *end, struct sbuf *out, int collapse, int *space)
+{
+	while (s < end) {
+		uint32_t cp;
+		size_t n;
+
+		if (*s == '&' && (n = mt_entity(s + 1, end, &cp)) > 0) {
+			sbuf_add_utf8(out, cp);
+			*space = 0;
+			s += n + 1;
+			continue;
+		}
+		if (collapse && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f')) {
+			if (!*space && out->len && out->data[out->len - 1] != '\n')
+				sbuf_addc(out, ' ');
+			*space = 1;
+			s++;
+			continue;
+		}
+		sbuf_addc(out, *s++);
+		*space = 0;
+	}
+}
+
+static int
+mt_tag_is(const char *name, size_t n, const char *want)
+{
+	return strlen(want) == n && ascii_strncasecmp(name, want, n) == 0;
+}
+
+static int
+mt_tag_block(const char *name, size_t n)
+{
+	static const char *blocks[] = { "p", "div", "br", "li", "tr", "table", "h1", "h2", "h3",
+		"h4", "h5", "h6", "ul", "ol", "blockquote", "pre", "hr", "dt", "dd", "section",
+		"article", "header", "footer", "address", "title", "body" };
+	size_t i;
+
+	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
+		if (mt_tag_is(name, n, blocks[i]))
+			return 1;
+	return 0;
+}
+
+static void
+mt_newline(struct sbuf *out)
+{
+	while (out->len && out->data[out->len - 1] == ' ')
+		out->data[--out->len] = '\0';
+	if (out->len && out->data[out->len - 1] != '\n')
+		sbuf_addc(out, '\n');
+}
+
+/* Reads the attributes of a tag between p and end; alt/title to extra, img cid: to cids. */
+static void
+mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, struct sbuf *cids)
+{
+	while (p < end) {
+		const char *an, *v = NULL, *ve = NULL;
+		size_t anl;
+
+		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '/'))
+			p++;
+		an = p;
+		while (p < end && *p != '=' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' &&
+		    *p != '/')
+			p++;
+		anl = (size_t)(p - an);
+		if (anl == 0) {
+			p++;
+			continue;
+		}
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < end && *p == '=') {
+			p++;
+			while (p < end && (*p == ' ' || *p == '\t'))
+				p++;
+			if (p < end && (*p == '"' || *p == '\'')) {
+				char q = *p++;
+
+				v = p;
+				while (p < end && *p != q)
+					p++;
+				ve = p;
+				if (p < end)
+					p++;
+			} else {
+				v = p;
+				while (p < end && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+					p++;
+				ve = p;
+			}
+		}
+		if (v == NULL)
+			continue;
+		if (mt_tag_is(an, anl, "alt") || mt_tag_is(an, anl, "title")) {
+			int sp = 0;
+
+			mt_html_text(v, ve, extra, 1, &sp);
+			sbuf_addc(extra, '\n');
+		} else if (is_img && mt_tag_is(an, anl, "src") && ve - v > 4 &&
+		    ascii_strncasecmp(v, "cid:", 4) == 0) {
+			sbuf_add(cids, v + 4, (size_t)(ve - v - 4));
+			sbuf_addc(cids, '\n');
+		}
+	}
+}
+
+void
+mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struct sbuf *cids)
+{
+	const char *p = in, *end = in + len;
+	int space = 0, cells = 0;
+
+	while (p < end) {
+		const char *lt = memchr(p, '<', (size_t)(end - p)), *gt, *name;
+		size_t nl;
+		int closing;
+
+		if (lt == NULL) {
+			mt_html_text(p, end, text, 1, &space);
+			break;
+		}
+		mt_html_text(p, lt, text, 1, &space);
+		if (lt + 4 <= end && memcmp(lt, "<!--", 4) == 0) {
+			const char *ce = lt + 4;
+
+			while (ce + 3 <= end && memcmp(ce, "-->", 3) != 0)
+				ce++;
+			mt_html_text(lt + 4, ce < end ? ce : end, extra, 0, &space);
+			sbuf_addc(extra, '\n');
+			p = ce + 3 <= end ? ce + 3 : end;
+			continue;
+		}
+		gt = memchr(lt, '>', (size_t)(end - lt));
+		if (gt == NULL)
+			break;
+		closing = lt + 1 < gt && lt[1] == '/';
+		name = lt + 1 + closing;
+		for (nl = 0; name + nl < gt && name[nl] != ' ' && name[nl] != '\t' && name[nl] != '\n' &&
+		    name[nl] != '\r' && name[nl] != '/'; nl++)
+			;
+		p = gt + 1;
+		if (!closing && (mt_tag_is(name, nl, "script") || mt_tag_is(name, nl, "style"))) {
+			/* skip to the matching close tag */
+			const char *q = p;
+			size_t want = nl + 2;
+
+			while (q < end) {
+				q = memchr(q, '<', (size_t)(end - q));
+				if (q == NULL || (size_t)(end - q) < want) {
+					q = end;
+					break;
+				}
+				if (q[1] == '/' && ascii_strncasecmp(q + 2, name, nl) == 0)
+					break;
+				q++;
+			}
+			gt = q < end ? memchr(q, '>', (size_t)(end - q)) : NULL;
+			p = gt ? gt + 1 : end;
+			continue;
+		}
+		if (!closing)
+			mt_html_attrs(name + nl, gt, mt_tag_is(name, nl, "img"), extra, cids);
+		if (mt_tag_is(name, nl, "td") || mt_tag_is(name, nl, "th")) {
+			if (!closing) {
+				if (cells++ > 0) {
+					while (text->len && text->data[text->len - 1] == ' ')
+						text->data[--text->len] = '\0';
+					sbuf_adds(text, ": ");
+				}
+				space = 1;
+			}
+			continue;
+		}
+		if (mt_tag_is(name, nl, "tr"))
+			cells = 0;
+		if (mt_tag_block(name, nl)) {
+			mt_newline(text);
+			space = 1;
+		}
+	}
+	mt_newline(text);
+}
+
+/* --- RTF --- */
+
+void
+mt_rtf(const char *in, size_t len, struct sbuf *out)
+{
+	/* skip[d] is 1 when group depth d is a destination whose text is not content */
+	unsigned char skip[64];
+	size_t i = 0;
+	int depth = 0, uc = 1, pending_skip = 0;
+
+	memset(skip, 0, sizeof(skip));
+	while (i < len) {
+		char c = in[i];
+		int sk = depth < 64 ? skip[depth] : 1;
+
+		if (c == '{') {
+			depth++;
+			if (depth < 64)
+				skip[depth] = (unsigned char)sk;
+			i++;
+			continue;
+		}
+		if (c == '}') {
+			if (depth > 0)
+				depth--;
+			i++;
+			continue;
+		}
+		if (c == '\\' && i + 1 < len) {
+			char w[32];
+			size_t n = 0;
+			long param = 0;
+			int has_param = 0, neg = 0;
+
+			i++;
+			if (in[i] == '\'' && i + 2 < len) {
+				unsigned v = 0;
+				int k;
+
+				for (k = 1; k <= 2; k++) {
+					char h = in[i + k];
+
+					v = v * 16 + (unsigned)(h >= '0' && h <= '9' ? h - '0' :
+					    ((h | 0x20) >= 'a' && (h | 0x20) <= 'f') ? (h | 0x20) - 'a' + 10 : 0);
+				}
+				if (pending_skip > 0)
+					pending_skip--;
+				else if (!sk)
+					sbuf_add_utf8(out, v >= 0x80 && v < 0xA0 ? mt_cp1252_hi[v - 0x80] : v);
+				i += 3;
+				continue;
+			}
+			if (!((in[i] | 0x20) >= 'a' && (in[i] | 0x20) <= 'z')) {
+				if (in[i] == '*' && depth < 64)
+					skip[depth] = 1;
+				else if (!sk && (in[i] == '\\' || in[i] == '{' || in[i] == '}'))
+					sbuf_addc(out, in[i]);
+				else if (!sk && in[i] == '~')
+					sbuf_add_utf8(out, 0xA0);
+				else if (!sk && in[i] == '_')
+					sbuf_addc(out, '-');	/* non-breaking hyphen; \- is optional: dropped */
+				i++;
+				continue;
+			}
+			while (i < len && n < sizeof(w) - 1 && ((in[i] | 0x20) >= 'a' && (in[i] | 0x20) <= 'z'))
+				w[n++] = in[i++];
+			w[n] = '\0';
+			if (i < len && in[i] == '-') {
+				neg = 1;
+				i++;
+			}
+			while (i < len && in[i] >= '0' && in[i] <= '9' && param < 100000000) {
+				param = param * 10 + (in[i++] - '0');
+				has_param = 1;
+			}
+			if (neg)
+				param = -param;
+			if (i < len && in[i] == ' ')
+				i++;
+			if (strcmp(w, "fonttbl") == 0 || strcmp(w, "colortbl") == 0 ||
+			    strcmp(w, "stylesheet") == 0 || strcmp(w, "info") == 0 ||
+			    strcmp(w, "pict") == 0 || strcmp(w, "object") == 0 ||
+			    strcmp(w, "themedata") == 0 || strcmp(w, "datastore") == 0) {
+				if (depth < 64)
+					skip[depth] = 1;
+			} else if (sk) {
+				continue;
+			} else if (strcmp(w, "par") == 0 || strcmp(w, "line") == 0 ||
+			    strcmp(w, "row") == 0 || strcmp(w, "sect") == 0 || strcmp(w, "page") == 0) {
+				sbuf_addc(out, '\n');
+			} else if (strcmp(w, "tab") == 0) {
+				sbuf_addc(out, '\t');
+			} else if (strcmp(w, "cell") == 0) {
+				sbuf_adds(out, ": ");
+			} else if (strcmp(w, "uc") == 0 && has_param) {
+				uc = (int)(param < 0 ? 0 : param > 4 ? 4 : param);
+			} else if (strcmp(w, "u") == 0 && has_param) {
+				sbuf_add_utf8(out, (uint32_t)(param < 0 ? param + 65536 : param));
+				pending_skip = uc;
+			}
+			continue;
+		}
+		if (c == '\r' || c == '\n') {
+			i++;
+			continue;
+		}
+		if (pending_skip > 0) {
+			pending_skip--;
+			i++;
+			continue;
+		}
+		if (!sk)
+			sbuf_addc(out, c);
+		i++;
+	}
+}
