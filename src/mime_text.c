@@ -391,7 +391,7 @@ void
 mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struct sbuf *cids)
 {
 	const char *p = in, *end = in + len;
-	int space = 0, cells = 0;
+	int space = 0, cells = 0, incell = 0;
 
 	while (p < end) {
 		const char *lt = memchr(p, '<', (size_t)(end - p)), *gt, *name;
@@ -444,6 +444,7 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 		if (!closing)
 			mt_html_attrs(name + nl, gt, mt_tag_is(name, nl, "img"), extra, cids);
 		if (mt_tag_is(name, nl, "td") || mt_tag_is(name, nl, "th")) {
+			incell = !closing;
 			if (!closing) {
 				if (cells++ > 0) {
 					while (text->len && text->data[text->len - 1] == ' ')
@@ -454,9 +455,16 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 			}
 			continue;
 		}
-		if (mt_tag_is(name, nl, "tr"))
+		if (mt_tag_is(name, nl, "tr") || mt_tag_is(name, nl, "table")) {
 			cells = 0;
-		if (mt_tag_block(name, nl)) {
+			incell = 0;
+		}
+		if (incell && mt_tag_block(name, nl)) {
+			/* a paragraph inside a cell does not end the row's line */
+			if (!space && text->len && text->data[text->len - 1] != ' ')
+				sbuf_addc(text, ' ');
+			space = 1;
+		} else if (mt_tag_block(name, nl)) {
 			mt_newline(text);
 			space = 1;
 		}

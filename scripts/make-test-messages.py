@@ -1,0 +1,322 @@
+#!/usr/bin/python3
+"""Writes the sample messages of tests/messages/ and their expected verdicts.
+
+Each message is a realistic .eml (CRLF line endings) built against the sample
+policy (policies/policy.xml); its .expect holds what the rules in the seed
+require as of 2026-11-23: the verdict line, then one reason or warning code per
+line. Run from the top of the tree: scripts/make-test-messages.py
+"""
+import base64
+import io
+import os
+import quopri
+import zipfile
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "messages")
+
+COC = ("Participant surname: Smith\n"
+       "National Insurance number: AB 12 34 56 C\n"
+       "Change: The participant has disengaged from the programme.\n"
+       "Date of change: 2026-11-20\n")
+
+
+def crlf(s):
+    return s.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+def hdr(subject, to="whp@acme.example", extra="", mid=None, frm="Sam Case <sam.case@provider.example>"):
+    import hashlib
+    mid = mid or "<%s@provider.example>" % hashlib.sha256((subject + str(to) + extra).encode()).hexdigest()[:16]
+    h = "From: %s\n" % frm
+    if to is not None:
+        h += "To: %s\n" % to
+    h += extra
+    h += ("Subject: %s\nDate: Mon, 23 Nov 2026 09:14:03 +0000\nMessage-ID: %s\n"
+          "MIME-Version: 1.0\n" % (subject, mid))
+    return h
+
+
+def b64(data):
+    if isinstance(data, str):
+        data = data.encode()
+    return base64.encodebytes(data).decode()
+
+
+def qp(text):
+    return quopri.encodestring(text.encode("utf-8")).decode()
+
+
+def docx(rows):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="xml" ContentType="application/xml"/>'
+                   '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>')
+        cells = "".join(
+            '<w:tr><w:tc><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:tc></w:tr>' % r
+            for r in rows)
+        z.writestr("word/document.xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                   '<w:body><w:p><w:r><w:t>WHP07 Change of Circumstances</w:t></w:r></w:p><w:tbl>%s</w:tbl></w:body></w:document>' % cells)
+        z.writestr("docProps/core.xml", '<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Sam Case</dc:creator></cp:coreProperties>')
+    return buf.getvalue()
+
+
+MESSAGES = {}
+
+
+def msg(name, text, expect):
+    MESSAGES[name] = (crlf(text), expect)
+
+
+# Thunderbird-style plain text, the form in the body.
+msg("coc-thunderbird-plain", hdr("WHP07 Change of Circumstances") +
+    "Content-Type: text/plain; charset=UTF-8; format=flowed\nContent-Transfer-Encoding: 7bit\n"
+    "User-Agent: Mozilla Thunderbird\n\nHello Acme team,\n\n" + COC + "\nThanks,\nSam\n",
+    ["accept change-of-circumstances"])
+
+# Outlook-style multipart/alternative: both parts hold the form, the HTML as a table.
+HTML_TABLE = ('<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><meta charset="utf-8">'
+              '<style><!-- p.MsoNormal {margin:0cm; font-family:"Calibri",sans-serif;} --></style></head>'
+              '<body lang="EN-GB"><div class="WordSection1"><p class="MsoNormal">Hello,</p>'
+              '<table class="MsoTableGrid"><tr><td><p class="MsoNormal"><b>Participant surname</b></p></td>'
+              '<td><p class="MsoNormal">Smith</p></td></tr>'
+              '<tr><td>National Insurance number</td><td>AB&nbsp;12&nbsp;34&nbsp;56&nbsp;C</td></tr>'
+              '<tr><td>Change</td><td>The participant has disengaged &amp; will not return.</td></tr>'
+              '<tr><td>Date of change</td><td>20/11/2026</td></tr></table>'
+              '<p class="MsoNormal">Kind regards</p></div></body></html>')
+msg("coc-outlook-alternative", hdr("WHP07 Change of Circumstances", to="JCP.WHP@dwp.example",
+    extra="Thread-Index: AdlXYZ12345==\nX-MS-Has-Attach: \n") +
+    'Content-Type: multipart/alternative; boundary="_000_DB9PR01MB_"\n\n'
+    "--_000_DB9PR01MB_\nContent-Type: text/plain; charset=\"us-ascii\"\nContent-Transfer-Encoding: quoted-printable\n\n"
+    + qp("Hello,\n\n" + COC) + "\n--_000_DB9PR01MB_\nContent-Type: text/html; charset=\"utf-8\"\n"
+    "Content-Transfer-Encoding: quoted-printable\n\n" + qp(HTML_TABLE) + "\n--_000_DB9PR01MB_--\n",
+    ["accept change-of-circumstances"])
+
+# HTML only: the fields are read from the rendered table.
+msg("coc-html-only", hdr("RE: WHP07 Change of Circumstances") +
+    'Content-Type: text/html; charset="utf-8"\nContent-Transfer-Encoding: base64\n\n' + b64(HTML_TABLE),
+    ["accept change-of-circumstances"])
+
+# A quoted-printable soft line break in the middle of the number.
+msg("qp-soft-break-in-number", hdr("WHP07 Change of Circumstances") +
+    "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\n\n"
+    "Participant surname: O'Br=E9\nNational Insurance number: AB12=\n3456C\n"
+    "Change: disengaged\nDate of change: 2026-11-20\n"
+    "Also note CE12=\n3456A joined the programme.\n",
+    ["reject change-of-circumstances", "too-many-records"])
+
+# The same person written two ways is one record.
+msg("same-person-two-layouts", hdr("WHP07 Change of Circumstances") +
+    "Content-Type: text/plain; charset=utf-8\n\n" + COC + "Reference: ab-12-34-56-d (as on the referral)\n",
+    ["accept change-of-circumstances"])
+
+msg("two-participants", hdr("WHP07 Change of Circumstances") +
+    "Content-Type: text/plain; charset=utf-8\n\n" + COC + "Also for her brother, NI number CE 123456.\n",
+    ["reject change-of-circumstances", "too-many-records"])
+
+msg("nino-in-subject", hdr("WHP07 Change of Circumstances AB123456C") +
+    "Content-Type: text/plain; charset=utf-8\n\n" + COC,
+    ["reject change-of-circumstances", "personal-data-in-subject"])
+
+msg("encoded-word-subject", hdr("=?utf-8?B?UmU6IFdIUDA3IENoYW5nZSBvZg==?= =?utf-8?Q?_Circumstances_=E2=80=93_update?=") +
+    "Content-Type: text/plain; charset=utf-8\n\n" + COC,
+    ["accept change-of-circumstances"])
+
+msg("unknown-process", hdr("Catch-up about Mr Smith") +
+    "Content-Type: text/plain; charset=utf-8\n\n" + COC,
+    ["reject -", "unknown-process"])
+
+msg("esf-withdrawn", hdr("ESF1420 Initial", to="esf.returns@dwp.example") +
+    "Content-Type: text/plain; charset=utf-8\n\nParticipant surname: Smith\n"
+    "National Insurance number: AB123456C\nStart date: 2022-10-01\n",
+    ["reject -", "unknown-process"])
+
+msg("no-recipient", hdr("WHP07 Change of Circumstances", to=None) +
+    "Content-Type: text/plain; charset=utf-8\n\n" + COC,
+    ["reject change-of-circumstances", "no-recipient"])
+
+msg("offshore-subcontractor", hdr("WHP07 Change of Circumstances", to="whp@faraway.example") +
+    "Content-Type: text/plain; charset=utf-8\n\n" + COC,
+    ["reject change-of-circumstances", "offshore-recipient"])
+
+msg("permit-not-started", hdr("WHP07 Change of Circumstances", to="Brightpath <referrals@brightpath.example>") +
+    "Content-Type: text/plain; charset=utf-8\n\n" + COC,
+    ["reject change-of-circumstances", "recipient-not-approved"])
+
+msg("internal-and-department", hdr("WHP07 Change of Circumstances", to="jcp.whp@dwp.example",
+    extra="Cc: caseworkers@provider.example\nBcc: someone@gmail.example\n") +
+    "Content-Type: text/plain; charset=utf-8\n\n" + COC,
+    ["reject change-of-circumstances", "recipient-not-approved", "recipient-not-approved"])
+
+msg("group-recipients", hdr("WHPER1 Exit Report", to="Exit team: jcp.whp@dwp.example, whp@acme.example;") +
+    "Content-Type: text/plain; charset=utf-8\n\n"
+    "Participant surname: Smith\nNational Insurance number: AB 12 34 56 C\n"
+    "Summary: Built confidence, attended every session and completed a forklift licence course.\n"
+    "Employability: Ready for warehouse or logistics work within the next three months, full time.\n"
+    "Next steps: Jobcentre Plus should refer the participant to local warehouse vacancies, support an\n"
+    "application to the retailer's seasonal scheme, and review travel costs at the next appointment with the work coach.\n",
+    ["accept exit-report"])
+
+msg("exit-report-short-next-steps", hdr("WHPER1 Exit Report", to="jcp.whp@dwp.example") +
+    "Content-Type: text/plain; charset=utf-8\n\n"
+    "Participant surname: Smith\nNational Insurance number: AB 12 34 56 C\n"
+    "Summary: Built confidence, attended every session and completed a forklift licence course.\n"
+    "Employability: Ready for warehouse or logistics work within the next three months, full time.\n"
+    "Next steps: Refer to vacancies.\n",
+    ["reject exit-report", "template-incomplete"])
+
+msg("template-incomplete", hdr("WHP07 Change of Circumstances") +
+    "Content-Type: text/plain; charset=utf-8\n\nParticipant surname: Smith\n"
+    "National Insurance number: AB 12 34 56 C\nDate of change: 31/11/2026\n",
+    ["reject change-of-circumstances", "template-incomplete", "template-incomplete"])
+
+msg("no-record", hdr("WHP07 Change of Circumstances") +
+    "Content-Type: text/plain; charset=utf-8\n\nParticipant surname: Smith\n"
+    "National Insurance number: to follow\nChange: disengaged\nDate of change: 2026-11-20\n",
+    ["reject change-of-circumstances", "no-record", "template-incomplete"])
+
+MIXED = 'Content-Type: multipart/mixed; boundary="----=_Part_42"\n\n'
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+msg("pdf-attachment", hdr("WHP07 Change of Circumstances") + MIXED +
+    "------=_Part_42\nContent-Type: text/plain; charset=utf-8\n\n" + COC +
+    "------=_Part_42\nContent-Type: application/pdf; name=\"letter.pdf\"\n"
+    "Content-Disposition: attachment; filename=\"letter.pdf\"\nContent-Transfer-Encoding: base64\n\n" +
+    b64(PDF) + "------=_Part_42--\n",
+    ["reject change-of-circumstances", "uninspectable-attachment"])
+
+PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+msg("inline-logo-is-decoration", hdr("WHP07 Change of Circumstances") +
+    'Content-Type: multipart/related; boundary="rel"\n\n'
+    "--rel\nContent-Type: text/html; charset=utf-8\n\n"
+    + HTML_TABLE.replace("Kind regards", 'Kind regards<img src="cid:logo001@provider.example" alt="Provider logo">') +
+    "\n--rel\nContent-Type: image/png; name=\"image001.png\"\nContent-ID: <logo001@provider.example>\n"
+    "Content-Disposition: inline; filename=\"image001.png\"\nContent-Transfer-Encoding: base64\n\n" + b64(PNG) + "--rel--\n",
+    ["accept change-of-circumstances"])
+
+msg("photo-attached", hdr("WHP07 Change of Circumstances") + MIXED +
+    "------=_Part_42\nContent-Type: text/plain; charset=utf-8\n\n" + COC +
+    "------=_Part_42\nContent-Type: image/png; name=\"id-card.png\"\n"
+    "Content-Disposition: attachment; filename=\"id-card.png\"\nContent-Transfer-Encoding: base64\n\n" +
+    b64(PNG) + "------=_Part_42--\n",
+    ["reject change-of-circumstances", "uninspectable-attachment"])
+
+msg("forwarded-message", hdr("Fwd: WHP07 Change of Circumstances") + MIXED +
+    "------=_Part_42\nContent-Type: text/plain; charset=utf-8\n\n" + COC +
+    "------=_Part_42\nContent-Type: message/rfc822\nContent-Disposition: attachment\n\n"
+    "From: jcp.whp@dwp.example\nTo: whp@provider.example\nSubject: CEPD1 notification\n"
+    "Date: Fri, 20 Nov 2026 10:00:00 +0000\nMessage-ID: <cepd1-77@dwp.example>\n\n"
+    "Please update your records for the participant CE 12 34 56 A.\n"
+    "------=_Part_42--\n",
+    ["reject change-of-circumstances", "too-many-records"])
+
+DOCX = docx([("Participant surname", "Smith"), ("National Insurance number", "AB 12 34 56 C"),
+             ("Change", "Re-engaged with the programme"), ("Date of change", "2026-11-20")])
+msg("docx-form", hdr("WHP07 Change of Circumstances") + MIXED +
+    "------=_Part_42\nContent-Type: text/plain; charset=utf-8\n\nPlease find the completed form attached.\n\nSam\n"
+    "------=_Part_42\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document;\n"
+    " name=\"WHP07.docx\"\nContent-Disposition: attachment;\n filename=\"WHP07.docx\"\nContent-Transfer-Encoding: base64\n\n" +
+    b64(DOCX) + "------=_Part_42--\n",
+    ["accept change-of-circumstances"])
+
+CSV_OK = "Surname,Forename,National Insurance number\r\nSmith,Jo,AB123456C\r\n\"O'Neil, Jr\",Al,CE 12 34 56 A\r\nJones,Bo,HN 01 02 03 B\r\n"
+msg("names-list-csv", hdr("WHP List of Names and NINOs", to="whp.enquiries@dwp.example") + MIXED +
+    "------=_Part_42\nContent-Type: text/plain; charset=utf-8\n\nThe list for November is attached.\n"
+    "------=_Part_42\nContent-Type: application/vnd.ms-excel; name=\"november.csv\"\n"
+    "Content-Disposition: attachment; filename=\"november.csv\"\nContent-Transfer-Encoding: base64\n\n" +
+    b64(CSV_OK) + "------=_Part_42--\n",
+    ["accept names-and-ninos"])
+
+CSV_BAD = "Surname,Forename,National Insurance number\nSmith,Jo,AB123456C\nJones,Bo,QQ123456C\n"
+msg("names-list-bad-row", hdr("WHP List of Names and NINOs", to="whp.enquiries@dwp.example") + MIXED +
+    "------=_Part_42\nContent-Type: text/plain; charset=utf-8\n\nThe list is attached.\n"
+    "------=_Part_42\nContent-Type: text/csv; name=\"list.csv\"\nContent-Disposition: attachment; filename=\"list.csv\"\n\n" +
+    CSV_BAD + "------=_Part_42--\n",
+    ["reject names-and-ninos", "template-incomplete"])
+
+EB = ("Customer name: Jo Bloggs\nNational Insurance number: AB 12 34 56 C\n"
+      "Date employment commenced: 2026-11-16\nDate of first salary payment: %s\n")
+msg("employment-business-on-time", hdr("WHP Employment Business Customer Form", to="prap.support@dwp.example") +
+    "Content-Type: text/plain; charset=utf-8\n\n" + EB % "28/11/2026",
+    ["accept employment-business"])
+msg("employment-business-late", hdr("WHP Employment Business Customer Form", to="prap.support@dwp.example") +
+    "Content-Type: text/plain; charset=utf-8\n\n" + EB % "2026-11-26",
+    ["accept employment-business", "late-notice"])
+
+UTF16 = ("\ufeffNotes from the review.\r\nPartner's NINO: CE123456A\r\n").encode("utf-16-le")
+msg("utf16-attachment", hdr("WHP07 Change of Circumstances") + MIXED +
+    "------=_Part_42\nContent-Type: text/plain; charset=utf-8\n\n" + COC +
+    "------=_Part_42\nContent-Type: text/plain; charset=utf-16; name=\"notes.txt\"\n"
+    "Content-Disposition: attachment; filename=\"notes.txt\"\nContent-Transfer-Encoding: base64\n\n" +
+    b64(UTF16) + "------=_Part_42--\n",
+    ["reject change-of-circumstances", "too-many-records"])
+
+msg("html-alt-attribute", hdr("WHP07 Change of Circumstances") +
+    "Content-Type: text/html; charset=utf-8\n\n" +
+    HTML_TABLE.replace("Kind regards", 'Kind regards <img src="https://x.example/a.png" alt="scan of CE 12 34 56 A"><!-- old: HN 01 02 03 B -->'),
+    ["reject change-of-circumstances", "too-many-records"])
+
+msg("format-flowed-number", hdr("WHP07 Change of Circumstances") +
+    "Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\n\n"
+    "Participant surname: Smith\nNational Insurance number: AB 12 \n34 56 C\n"
+    "Change: disengaged from the \nprogramme\nDate of change: 2026-11-20\n",
+    ["accept change-of-circumstances"])
+
+RTF = r"{\rtf1\ansi{\fonttbl{\f0 Calibri;}}{\colortbl;\red0\green0\blue0;}\f0 Case notes\par Brother: CE\'a012\'a034\'a056\'a0A\par}"
+msg("rtf-attachment", hdr("WHP07 Change of Circumstances") + MIXED +
+    "------=_Part_42\nContent-Type: text/plain; charset=utf-8\n\n" + COC +
+    "------=_Part_42\nContent-Type: application/rtf; name=\"notes.rtf\"\n"
+    "Content-Disposition: attachment; filename=\"notes.rtf\"\n\n" + RTF + "\n------=_Part_42--\n",
+    ["reject change-of-circumstances", "too-many-records"])
+
+ZIP = io.BytesIO()
+with zipfile.ZipFile(ZIP, "w") as z:
+    z.writestr("notes.txt", "nothing to see")
+msg("zip-attachment", hdr("WHP07 Change of Circumstances") + MIXED +
+    "------=_Part_42\nContent-Type: text/plain; charset=utf-8\n\n" + COC +
+    "------=_Part_42\nContent-Type: application/zip; name=\"notes.zip\"\n"
+    "Content-Disposition: attachment; filename=\"notes.zip\"\nContent-Transfer-Encoding: base64\n\n" +
+    b64(ZIP.getvalue()) + "------=_Part_42--\n",
+    ["reject change-of-circumstances", "uninspectable-attachment"])
+
+# Hostile or broken structure: malformed-message, nothing else runs.
+msg("boundary-crash", hdr("WHP07 Change of Circumstances") +
+    'Content-Type: multipart/mixed; boundary="\\""\n\n--"\nContent-Type: text/plain\n\nx\n--"--\n',
+    ["reject -", "malformed-message"])
+msg("duplicate-to", hdr("WHP07 Change of Circumstances", extra="To: jcp.whp@dwp.example\n") +
+    "Content-Type: text/plain; charset=utf-8\n\n" + COC,
+    ["reject -", "malformed-message"])
+msg("truncated-multipart", hdr("WHP07 Change of Circumstances") + MIXED +
+    "------=_Part_42\nContent-Type: text/plain; charset=utf-8\n\n" + COC +
+    "------=_Part_42\nContent-Type: application/octet-stream; name=\"x.bin\"\nContent-Transfer-Encoding: base64\n\nAAAA\n",
+    ["reject -", "malformed-message"])
+msg("header-line-without-colon", "From: sam.case@provider.example\nTo: whp@acme.example\n"
+    "Subject: WHP07 Change of Circumstances\nthis line is not a header\nX-Note: x\n"
+    "Content-Type: text/plain\n\n" + COC,
+    ["reject -", "malformed-message"])
+msg("bad-base64", hdr("WHP07 Change of Circumstances") +
+    "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\nUGFydGljaXBhbnQ*#!!\n",
+    ["reject -", "malformed-message"])
+parts = "".join("--p\nContent-Type: text/plain\n\npart %d\n" % i for i in range(300))
+msg("too-many-parts", hdr("WHP07 Change of Circumstances") + 'Content-Type: multipart/mixed; boundary="p"\n\n' + parts + "--p--\n",
+    ["reject -", "malformed-message"])
+deep = "Content-Type: text/plain\n\n" + COC
+for i in range(10):
+    deep = 'Content-Type: multipart/mixed; boundary="d%d"\n\n--d%d\n%s\n--d%d--\n' % (i, i, deep, i)
+msg("too-deep", hdr("WHP07 Change of Circumstances") + deep, ["reject -", "malformed-message"])
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    for name, (text, expect) in sorted(MESSAGES.items()):
+        with open(os.path.join(OUT, name + ".eml"), "w", newline="") as f:
+            f.write(text)
+        with open(os.path.join(OUT, name + ".expect"), "w") as f:
+            f.write("\n".join(expect) + "\n")
+    print("wrote %d messages to %s" % (len(MESSAGES), OUT))
+
+
+if __name__ == "__main__":
+    main()
