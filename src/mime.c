@@ -636,6 +636,12 @@ ma_single(struct ma *a, struct mailmime *m, unsigned depth, int top)
 
 	mailmime_single_fields_init(&sf, m->mm_mime_fields, m->mm_content_type);
 	type = ma_type(m->mm_content_type);
+	if (strncmp(type, "multipart/", 10) == 0) {
+		/* libetpan reads a multipart without a usable boundary as one part */
+		ma_malformed(a, "a %s part has no boundary", type);
+		free(type);
+		return;
+	}
 	fname = ma_disp_param(sf.fld_disposition, "filename");
 	name = ma_param(m->mm_content_type ? m->mm_content_type->ct_parameters : NULL, "name");
 	if (fname) {

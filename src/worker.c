@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -69,6 +70,42 @@ static const char worker_warmup[] =
     "--w\r\nContent-Type: text/html; charset=utf-8\r\n"
     "Content-Transfer-Encoding: base64\r\n\r\nPGI+eDwvYj4=\r\n"
     "--w--\r\n";
+
+/*
+ * The converters the child keeps open for its whole life: glibc unloads a
+ * converter's module when its last descriptor closes, and after the
+ * seccomp filter it could not be loaded again.
+ */
+static const char *const worker_charsets[] = { "ISO-8859-1", "ISO-8859-2", "ISO-8859-15",
+	"WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252", "KOI8-R", "UTF-16", "UTF-16LE",
+	"UTF-16BE", "SHIFT_JIS", "EUC-JP", "ISO-2022-JP", "GB2312", "GBK", "GB18030", "BIG5",
+	"EUC-KR", "US-ASCII", "UTF-7" };
+
+static void
+worker_open_converters(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(worker_charsets) / sizeof(worker_charsets[0]); i++) {
+		iconv_t cd = iconv_open("UTF-8", worker_charsets[i]);
+
+		(void)cd;	/* kept open on purpose until the child exits */
+		cd = iconv_open(worker_charsets[i], "UTF-8");
+		(void)cd;
+	}
+}
+
+/* Handlers inherited from the parent (the daemon's, a test harness's) must not run here. */
+static void
+worker_reset_signals(void)
+{
+	int sig;
+
+	for (sig = 1; sig < 32; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
+}
 
 static void
 worker_close_fds(int keep)
@@ -198,9 +235,11 @@ worker_child(struct worker_pool *wp, int fd)
 	uint64_t len;
 	char *msg;
 
+	worker_reset_signals();
 	worker_close_fds(fd);
 	worker_limits(&wp->lim);
 	xmlInitParser();
+	worker_open_converters();
 	mime_result_init(&r);
 	mime_analyse(worker_warmup, sizeof(worker_warmup) - 1, &wp->lim, &r);
 	mime_result_free(&r);

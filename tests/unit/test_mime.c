@@ -1,0 +1,265 @@
+/*
+ * test_mime - message analysis: size with CRLF endings, duplicates and
+ * unreadable headers, recipients and groups, records in every searched
+ * place and not in the excluded headers, decoding paths, decoration versus
+ * uninspectable parts, limits, the pre-filter, and the result encoding.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mime.h"
+#include "mime_int.h"
+#include "util.h"
+
+static struct mime_limits L;
+
+static void
+analyse(const char *msg, struct mime_result *r)
+{
+	mime_limits_default(&L, 1 << 20);
+	mime_result_init(r);
+	assert_int_equal(mime_analyse(msg, strlen(msg), &L, r), 0);
+}
+
+static void
+test_size(void **state)
+{
+	struct mime_result r;
+	static const char m[] = "To: a@b.example\nSubject: x\n\n0123456789\n";
+
+	(void)state;
+	mime_limits_default(&L, 0);
+	mime_result_init(&r);
+	/* 39 bytes, four bare LFs: 43 with CRLF endings */
+	L.max_message_bytes = 43;
+	L.max_decoded = 4 * 43;
+	mime_analyse(m, strlen(m), &L, &r);
+	assert_int_equal(r.status, MIME_OK);
+	assert_int_equal(r.size, 43);
+	mime_result_free(&r);
+	L.max_message_bytes = 42;
+	mime_analyse(m, strlen(m), &L, &r);
+	assert_int_equal(r.status, MIME_TOO_LARGE);
+	assert_string_equal(r.detail, "the message is 43 bytes; the limit is 42");
+	assert_int_equal(r.nrcpts, 0);
+	mime_result_free(&r);
+}
+
+static void
+test_headers(void **state)
+{
+	struct mime_result r;
+
+	(void)state;
+	analyse("From: \"Sam AB123456C\" <Sam@Provider.example>\r\n"
+	    "To: Team: X@Dwp.example, y@dwp.example;, z@acme.example\r\nCc: x@dwp.example\r\n"
+	    "Bcc: w@acme.example\r\nSubject: =?utf-8?Q?Re=3A_WHP07?= CE123456A\r\n"
+	    "Message-ID: <HN010203B@p.example>\r\nReferences: <HN040506C@p.example>\r\n"
+	    "Received: from HN070809D\r\nX-Ref: HN 11 22 33 A\r\n\r\nbody\r\n", &r);
+	assert_int_equal(r.status, MIME_OK);
+	assert_string_equal(r.from, "sam@provider.example");
+	assert_int_equal(r.nrcpts, 4);
+	assert_string_equal(r.rcpts[0], "x@dwp.example");
+	assert_string_equal(r.rcpts[3], "w@acme.example");
+	assert_string_equal(r.subject, "Re: WHP07 CE123456A");
+	assert_int_equal(r.subject_records, 1);
+	assert_string_equal(r.message_id, "HN010203B@p.example");
+	/* display name, subject, X-Ref; not Message-ID, References, Received */
+	assert_int_equal(r.records.n, 3);
+	assert_true(nino_set_has(&r.records, "AB123456"));
+	assert_true(nino_set_has(&r.records, "HN112233"));
+	assert_false(nino_set_has(&r.records, "HN010203"));
+	mime_result_free(&r);
+}
+
+static void
+test_malformed(void **state)
+{
+	static const struct { const char *msg, *detail; } cases[] = {
+		{ "To: a@b.example\r\nTo: c@d.example\r\n\r\nx", "the To header appears more than once" },
+		{ "Subject: a\r\nsubject: b\r\n\r\nx", "the Subject header appears more than once" },
+		{ "To: a@b.example\r\nnot a header\r\n\r\nx", "header line 2 cannot be read" },
+		{ "To: <<<@@@>>>\r\n\r\nx", "the To header cannot be read" },
+		{ "Content-Type: multipart/mixed\r\n\r\nx", "a multipart/mixed part has no boundary" },
+		{ "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nx\r\n",
+		  "a multipart/mixed part is not closed" },
+		{ "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n!!!!\r\n",
+		  "a base64 part (text/plain) holds characters that are not base64" },
+		{ "Content-Type: multipart/mixed; boundary=\"\\\"\"\r\n\r\n--\"\r\n",
+		  "a boundary parameter this parser cannot read safely" },
+	};
+	struct mime_result r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		analyse(cases[i].msg, &r);
+		assert_int_equal(r.status, MIME_MALFORMED);
+		assert_string_equal(r.detail, cases[i].detail);
+		assert_int_equal(r.nrcpts, 0);
+		assert_int_equal(r.records.n, 0);
+		mime_result_free(&r);
+	}
+}
+
+static void
+test_limits(void **state)
+{
+	struct mime_result r;
+	struct sbuf b;
+	int i;
+
+	(void)state;
+	sbuf_init(&b);
+	sbuf_adds(&b, "Content-Type: multipart/mixed; boundary=p\r\n\r\n");
+	for (i = 0; i < 257; i++)
+		sbuf_adds(&b, "--p\r\nContent-Type: text/plain\r\n\r\nx\r\n");
+	sbuf_adds(&b, "--p--\r\n");
+	analyse(b.data, &r);
+	assert_int_equal(r.status, MIME_MALFORMED);
+	assert_string_equal(r.detail, "the message has more than 256 parts");
+	mime_result_free(&r);
+	sbuf_free(&b);
+	sbuf_init(&b);
+	sbuf_adds(&b, "Content-Type: text/plain\r\n\r\n");
+	for (i = 0; i < 5000; i++)
+		sbuf_adds(&b, "0123456789");
+	mime_limits_default(&L, 1 << 20);
+	L.max_decoded = 40000;
+	mime_result_init(&r);
+	mime_analyse(b.data, b.len, &L, &r);
+	assert_int_equal(r.status, MIME_MALFORMED);
+	mime_result_free(&r);
+	sbuf_free(&b);
+}
+
+static void
+test_parts(void **state)
+{
+	struct mime_result r;
+
+	(void)state;
+	analyse("Content-Type: multipart/mixed; boundary=m\r\n\r\n"
+	    "--m\r\nContent-Type: multipart/alternative; boundary=a\r\n\r\n"
+	    "--a\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+	    "Caf=E9: AB12=\r\n3456C\r\n"
+	    "--a\r\nContent-Type: text/html\r\n\r\n<p>x<img src=\"cid:i1\" title=\"CE 12 34 56 A\"></p>\r\n--a--\r\n"
+	    "--m\r\nContent-Type: image/png\r\nContent-ID: <i1>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n"
+	    "--m\r\nContent-Type: image/gif; name=\"HN010203B.gif\"\r\nContent-Transfer-Encoding: base64\r\n\r\nR0lGODlh\r\n"
+	    "--m\r\nContent-Type: application/octet-stream; name=\"a.doc\"\r\nContent-Transfer-Encoding: base64\r\n\r\n0M8R4A==\r\n"
+	    "--m\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*=utf-8''notes%20HN040506C.txt\r\n\r\n"
+	    "plain text\r\n"
+	    "--m\r\nContent-Type: text/csv; name=l.csv\r\n\r\nName,NI number\r\nA,HN 070809\r\n"
+	    "--m--\r\n", &r);
+	assert_int_equal(r.status, MIME_OK);
+	assert_string_equal(r.body.text, "Caf\xC3\xA9: AB123456C");
+	assert_int_equal(r.nuninspectable, 2);
+	assert_string_equal(r.uninspectable[0], "HN010203B.gif (image/gif)");
+	assert_string_equal(r.uninspectable[1], "a.doc (old Office or Outlook file)");
+	assert_int_equal(r.ndocs, 1);
+	assert_string_equal(r.docs[0].name, "notes HN040506C.txt");
+	assert_int_equal(r.ncsvs, 1);
+	/* body, title attribute, two file names, the CSV column */
+	assert_int_equal(r.records.n, 5);
+	assert_true(nino_set_has(&r.records, "HN070809"));
+	mime_result_free(&r);
+}
+
+static void
+test_text_conversion(void **state)
+{
+	struct sbuf b, t, e, c;
+
+	(void)state;
+	sbuf_init(&b);
+	mt_to_utf8("\xFF\xFE" "A\0\xE9\0", 6, NULL, &b);
+	assert_string_equal(b.data, "A\xC3\xA9");
+	sbuf_reset(&b);
+	mt_to_utf8("\x80 \xE9", 3, "iso-8859-1", &b);
+	assert_string_equal(b.data, "\xE2\x82\xAC \xC3\xA9");
+	sbuf_reset(&b);
+	mt_unflow("a \r\nb\r\n-- \r\nc", 13, 0, &b);
+	assert_string_equal(b.data, "a b\n-- \nc\n");
+	sbuf_reset(&b);
+	{
+		static const char rtf[] = "{\\rtf1{\\fonttbl{\\f0 Arial;}}A\\'e9\\u8364?\\par B}";
+
+		mt_rtf(rtf, sizeof(rtf) - 1, &b);
+	}
+	assert_string_equal(b.data, "A\xC3\xA9\xE2\x82\xAC\nB");
+	sbuf_free(&b);
+	sbuf_init(&t);
+	sbuf_init(&e);
+	sbuf_init(&c);
+	{
+		static const char html[] = "<style>p{}</style><table><tr><td><p>Name</p></td>"
+		    "<td>Jo &amp; Al&#x21;</td></tr></table><script>x()</script><!-- note --><p>Bye</p>";
+
+		mt_html(html, sizeof(html) - 1, &t, &e, &c);
+	}
+	assert_string_equal(t.data, "Name: Jo & Al!\nBye\n");
+	assert_string_equal(e.data, " note \n");
+	sbuf_free(&t);
+	sbuf_free(&e);
+	sbuf_free(&c);
+	{
+		char s[] = "A\xC2\xAD" "B\xE2\x80\x8B" "C\xEF\xBB\xBF";
+
+		assert_int_equal(mt_strip_invisible(s, strlen(s)), 3);
+		assert_string_equal(s, "ABC");
+	}
+}
+
+static void
+test_encoding_round_trip(void **state)
+{
+	struct mime_result r, back;
+	struct sbuf enc;
+	size_t i;
+
+	(void)state;
+	analyse("From: a@b.example\r\nTo: c@d.example\r\nSubject: s\r\n"
+	    "Content-Type: multipart/mixed; boundary=m\r\n\r\n--m\r\nContent-Type: text/plain\r\n\r\n"
+	    "AB123456C\r\n--m\r\nContent-Type: application/pdf; name=x.pdf\r\n\r\n%PDF-1\r\n--m--\r\n", &r);
+	sbuf_init(&enc);
+	mime_result_encode(&r, &enc);
+	assert_int_equal(mime_result_decode(enc.data, enc.len, &back), 0);
+	assert_string_equal(back.subject, "s");
+	assert_string_equal(back.rcpts[0], "c@d.example");
+	assert_int_equal(back.body.len, r.body.len);
+	assert_int_equal(back.records.n, 1);
+	assert_string_equal(back.uninspectable[0], "x.pdf (application/pdf)");
+	mime_result_free(&back);
+	/* every truncation and a flipped byte in the counts are refused */
+	for (i = 0; i < enc.len; i++) {
+		assert_int_equal(mime_result_decode(enc.data, i, &back), -1);
+		mime_result_free(&back);
+	}
+	enc.data[8 * 2 + 8 + 8] ^= 0x7f;
+	assert_int_equal(mime_result_decode(enc.data, enc.len, &back), -1);
+	mime_result_free(&back);
+	sbuf_free(&enc);
+	mime_result_free(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_size),
+		cmocka_unit_test(test_headers),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_parts),
+		cmocka_unit_test(test_text_conversion),
+		cmocka_unit_test(test_encoding_round_trip),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
