@@ -936,56 +936,39 @@ done:
 
 /* --- the pre-filter for Debian libetpan 1.9.4's boundary crash --- */
 
+/*
+ * libetpan 1.9.4 overflows a heap buffer when a boundary's unquoted value
+ * starts with '"', which only a quoted value beginning with the quoted
+ * pair \" can give. The whole message is searched, whatever header or part
+ * holds it and however the header name is spaced: a false alarm only makes
+ * a message that quotes such text malformed, the safe direction.
+ */
 int
 mime_prefilter(const char *msg, size_t len, const char **detail)
 {
-	static const char ct[] = "content-type:";
-	size_t i = 0;
+	const char *p = msg, *end = msg + len;
 
-	while (i < len) {
-		size_t start = i, end;
+	while (p + 8 <= end) {
+		const char *q;
 
-		while (i < len && msg[i] != '\n')
-			i++;
-		end = i;
-		i++;
-		if (end - start < sizeof(ct) - 1 || ascii_strncasecmp(msg + start, ct, sizeof(ct) - 1) != 0)
-			continue;
-		/* unfold the header: continuation lines start with white space */
-		while (i < len && (msg[i] == ' ' || msg[i] == '\t')) {
-			while (i < len && msg[i] != '\n')
-				i++;
-			end = i;
-			i++;
-		}
-		{
-			const char *p = msg + start, *e = msg + end;
-
-			while (p + 9 <= e) {
-				if (ascii_strncasecmp(p, "boundary", 8) == 0) {
-					const char *q = p + 8;
-
-					while (q < e && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
-						q++;
-					if (q < e && *q == '=') {
-						q++;
-						while (q < e && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
-							q++;
-						/* a quoted value whose first unquoted character is '"' */
-						if (q + 2 < e && q[0] == '"' && q[1] == '\\' && q[2] == '"') {
-							*detail = "a boundary parameter this parser cannot read safely";
-							return 1;
-						}
-						if (q + 1 < e && q[0] == '"' && q[1] == '"' && q + 2 < e && q[2] != ';' &&
-						    q[2] != '\r' && q[2] != '\n' && q[2] != ' ') {
-							*detail = "a boundary parameter this parser cannot read safely";
-							return 1;
-						}
-					}
-				}
-				p++;
+		for (; p + 8 <= end; p++)
+			if ((*p | 0x20) == 'b' && ascii_strncasecmp(p, "boundary", 8) == 0)
+				break;
+		if (p + 8 > end)
+			break;
+		q = p + 8;
+		while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+			q++;
+		if (q < end && *q == '=') {
+			q++;
+			while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+				q++;
+			if (end - q >= 3 && q[0] == '"' && q[1] == '\\' && q[2] == '"') {
+				*detail = "a boundary parameter this parser cannot read safely";
+				return 1;
 			}
 		}
+		p++;
 	}
 	return 0;
 }

@@ -327,6 +327,7 @@ test_unknown_process(void **state)
 
 	/* No recipient, record or template checks; the subject check still runs. */
 	msg_make(&m, "About AB123456C", "", NULL);
+	m.subject_records = 1;
 	expect(&m, "2026-11-23", "reject -\nunknown-process\npersonal-data-in-subject\n");
 	mime_result_free(&m);
 }
