@@ -122,9 +122,9 @@ worker_limits(const struct mime_limits *lim)
 {
 	struct rlimit rl;
 
+	/* no RLIMIT_FSIZE: stderr may be a file, and seccomp forbids opening others */
 	rl.rlim_cur = rl.rlim_max = 0;
 	setrlimit(RLIMIT_CORE, &rl);
-	setrlimit(RLIMIT_FSIZE, &rl);
 	rl.rlim_cur = rl.rlim_max = 16;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	rl.rlim_cur = 10;
