@@ -22,6 +22,11 @@
  * - Context words are whole words; the words of "NI number", "NI no" and
  *   "National Insurance" may be parted by any run of space, tab or U+00A0.
  * - Invalid UTF-8 next to a number is not a letter or digit.
+ * - A number without a suffix does not count where a separator and a digit
+ *   follow its sixth digit: the digits go on, as in an ISO date after a
+ *   two-letter word ("on 2026-11-20") or a form code before a telephone
+ *   number ("WP08 0251 348 3086"), which the rules as written would count
+ *   and which would fail every ordinary completed form.
  */
 #include <stdint.h>
 #include <string.h>
@@ -278,6 +283,9 @@ nino_match_at(const unsigned char *t, size_t len, size_t s, struct nino_match *m
 		return 1;
 	}
 	if (nino_alnum_at(t, len, end6))
+		return 0;
+	/* the digits plainly go on ("on 2026-11-20", "WP08 0251 348 3086"): no number */
+	if ((n = nino_sep_len(t, len, end6)) != 0 && end6 + n < len && nino_ascii_digit(t[end6 + n]))
 		return 0;
 	m->suffixed = 0;
 	m->end = end6;

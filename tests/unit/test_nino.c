@@ -363,7 +363,7 @@ test_alignment(void **state)
 			if (at > 0)
 				buf[at - 1] = ' ';
 			strcpy(buf + at, forms[f]);
-			strcat(buf, " 7.");
+			strcat(buf, "; 7.");
 			assert_int_equal(scan(buf), 1);
 			if (at > 0) {
 				buf[at - 1] = 'x';
@@ -667,6 +667,7 @@ ref_scan(const char *text, size_t len, unsigned flags, struct nino_set *set,
 			t->suffixed++;
 			p = g + 1;
 		} else if (!ref_alnum(r, p) &&
+		    !(p + 1 < r->n && ref_sep(r->cp[p]) && ref_digit(r->cp[p + 1])) &&
 		    (sep || (flags & NINO_CONTEXT) || ref_line_context(r, i))) {
 			t->bare++;
 		} else {
@@ -688,6 +689,21 @@ rnd(uint64_t *s)
 	*s ^= *s << 25;
 	*s ^= *s >> 27;
 	return *s * 2685821657736338717ull;
+}
+
+static void
+test_digits_go_on(void **state)
+{
+	(void)state;
+	assert_int_equal(nino_scan("disengaged on 2026-11-20.", 25, 0, NULL), 0);
+	assert_int_equal(nino_scan("by 2024-03-12", 13, 0, NULL), 0);
+	assert_int_equal(nino_scan("WP08 0251 348 3086", 18, 0, NULL), 0);
+	assert_int_equal(nino_scan("NINO on 202611 20", 17, 0, NULL), 0);
+	assert_int_equal(nino_scan("AB 12 34 56 E", 13, 0, NULL), 1);
+	assert_int_equal(nino_scan("AB 12 34 56, next", 17, 0, NULL), 1);
+	assert_int_equal(nino_scan("AB 12 34 56-x", 13, 0, NULL), 1);
+	/* a suffixed number followed by digits still counts */
+	assert_int_equal(nino_scan("AB 12 34 56 C 12 hours", 22, 0, NULL), 1);
 }
 
 static void
@@ -768,6 +784,7 @@ main(void)
 		cmocka_unit_test(test_many_lines),
 		cmocka_unit_test(test_dedup),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_digits_go_on),
 		cmocka_unit_test(test_differential),
 	};
 
