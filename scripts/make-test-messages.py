@@ -16,7 +16,7 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "m
 
 COC = ("Participant surname: Smith\n"
        "National Insurance number: AB 12 34 56 C\n"
-       "Change: The participant has disengaged from the programme.\n"
+       "Change: The participant has disengaged from the programme on 2026-11-18.\n"
        "Date of change: 2026-11-20\n")
 
 
