@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mime.h"
 #include "policy.h"
@@ -182,9 +183,11 @@ main(int argc, char **argv)
 	rounds = 20;
 	t0 = bv_now();
 	for (size_t r = 0; r < rounds; r++)
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			if (bv_judge(p, wp, &lim, msgs[i].data, msgs[i].len, day) < 0)
 				return 2;
+			worker_pool_prepare(wp);
+		}
 	t_worker = bv_now() - t0;
 	t0 = bv_now();
 	for (size_t r = 0; r < rounds; r++)
@@ -194,6 +197,8 @@ main(int argc, char **argv)
 
 	m50 = bv_make_50k(&len50);
 	for (i = 0; i < 200; i++) {
+		worker_pool_prepare(wp);	/* as the daemon does when idle */
+		usleep(2000);		/* the child finishes its set-up meanwhile */
 		t0 = bv_now();
 		bv_judge(p, wp, &lim, m50, len50, day);
 		lat[i] = bv_now() - t0;
@@ -213,10 +218,12 @@ main(int argc, char **argv)
 	printf("Mixed corpus: the %zu sample messages of tests/messages (%.1f KB on average), "
 	    "judged %zu times each under the sample policy.\n\n", n, (double)bytes / n / 1024, rounds);
 	printf("| measure | value |\n| --- | --- |\n");
-	printf("| messages/s, worker included | %.0f |\n", (double)(n * rounds) / t_worker);
+	printf("| messages/s, worker included (fork and set-up included) | %.0f |\n",
+	    (double)(n * rounds) / t_worker);
 	printf("| messages/s, in process (baseline) | %.0f |\n", (double)(n * rounds) / t_inproc);
 	printf("| worker / in-process time ratio | %.2f |\n", t_worker / t_inproc);
-	printf("| 50 KB message, median, worker included | %.3f ms |\n", bv_median(lat, 200) * 1e3);
+	printf("| 50 KB message, median, worker included (child forked in advance) | %.3f ms |\n",
+	    bv_median(lat, 200) * 1e3);
 	printf("| 50 KB message, median, in process | %.3f ms |\n", bv_median(inl, 200) * 1e3);
 	printf("| worker fork + sandbox set-up + exit, median | %.3f ms |\n\n",
 	    bv_median(forks, 50) * 1e3);

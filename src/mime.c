@@ -946,29 +946,24 @@ done:
 int
 mime_prefilter(const char *msg, size_t len, const char **detail)
 {
-	const char *p = msg, *end = msg + len;
+	const char *p = msg, *end = msg + len, *hit;
 
-	while (p + 8 <= end) {
-		const char *q;
+	/* find the quoted pair first (fast), then look back for "boundary =" */
+	while ((hit = memmem(p, (size_t)(end - p), "\"\\\"", 3)) != NULL) {
+		const char *q = hit;
 
-		for (; p + 8 <= end; p++)
-			if ((*p | 0x20) == 'b' && ascii_strncasecmp(p, "boundary", 8) == 0)
-				break;
-		if (p + 8 > end)
-			break;
-		q = p + 8;
-		while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
-			q++;
-		if (q < end && *q == '=') {
-			q++;
-			while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
-				q++;
-			if (end - q >= 3 && q[0] == '"' && q[1] == '\\' && q[2] == '"') {
+		while (q > msg && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r' || q[-1] == '\n'))
+			q--;
+		if (q > msg && q[-1] == '=') {
+			q--;
+			while (q > msg && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r' || q[-1] == '\n'))
+				q--;
+			if (q - msg >= 8 && ascii_strncasecmp(q - 8, "boundary", 8) == 0) {
 				*detail = "a boundary parameter this parser cannot read safely";
 				return 1;
 			}
 		}
-		p++;
+		p = hit + 1;
 	}
 	return 0;
 }

@@ -19,6 +19,17 @@ mt_valid_utf8(const char *s, size_t len)
 	while (p < end) {
 		size_t k, j;
 
+		/* ASCII eight bytes at a time: most mail is ASCII */
+		while (end - p >= 8) {
+			uint64_t w;
+
+			memcpy(&w, p, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			p += 8;
+		}
+		if (p >= end)
+			break;
 		if (*p < 0x80) {
 			p++;
 			continue;
@@ -155,6 +166,10 @@ mt_strip_invisible(char *s, size_t len)
 {
 	unsigned char *p = (unsigned char *)s;
 	size_t r = 0, w = 0;
+
+	/* every character removed starts with one of these bytes */
+	if (!memchr(s, 0xC2, len) && !memchr(s, 0xE2, len) && !memchr(s, 0xEF, len))
+		return len;
 
 	while (r < len) {
 		if (p[r] == 0xC2 && r + 1 < len && p[r + 1] == 0xAD) {

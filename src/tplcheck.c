@@ -156,10 +156,17 @@ tc_field_line(const struct template *t, const struct tc_line *l, const char **va
 	if (p < end && *p == '>')
 		return -1;
 	p = tc_skip_bullets(p, end);
+	if (p >= end)
+		return -1;
 	for (i = 0; i < t->nfields; i++) {
-		size_t nl = strlen(t->fields[i].name);
+		size_t nl;
 
-		if (t->fields[i].in_list || nl <= best_len)
+		/* the first letter rules out most fields before anything else */
+		if (t->fields[i].in_list ||
+		    ascii_tolower((unsigned char)t->fields[i].name[0]) != ascii_tolower((unsigned char)*p))
+			continue;
+		nl = strlen(t->fields[i].name);
+		if (nl <= best_len)
 			continue;
 		q = tc_match_name(p, end, t->fields[i].name);
 		if (q == NULL)

@@ -54,6 +54,7 @@ struct worker_pool {
 	int timeout_ms;
 	pid_t pid;		/* the ready child, or -1 */
 	int fd;			/* our end of its socket */
+	pid_t done;		/* a child that answered and is exiting, reaped later */
 };
 
 /* Exercises the parser and every charset the converters commonly need. */
@@ -379,6 +380,15 @@ worker_exchange(struct worker_pool *wp, const char *msg, size_t len, struct sbuf
 }
 
 static void
+worker_reap(struct worker_pool *wp)
+{
+	if (wp->done > 0)
+		while (waitpid(wp->done, NULL, 0) < 0 && errno == EINTR)
+			;
+	wp->done = 0;
+}
+
+static void
 worker_fail(struct mime_result *out, char *detail)
 {
 	mime_result_free(out);
@@ -403,11 +413,18 @@ worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len, struct 
 		kill(pid, SIGKILL);
 	close(wp->fd);
 	wp->fd = -1;
-	if (rc != -2 && rc != 0)
+	wp->pid = -1;
+	if (rc == 0 && mime_result_decode(ans.data + 8, ans.len - 8, out) == 0) {
+		/* a whole, valid answer: the child's exit is off the message's path */
+		sbuf_free(&ans);
+		worker_reap(wp);
+		wp->done = pid;
+		return 0;
+	}
+	if (rc != -2)
 		kill(pid, SIGKILL);	/* an unreadable answer: do not wait for more */
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	wp->pid = -1;
 	if (rc == -2)
 		worker_fail(out, xstrdup("the parser worker ran out of time"));
 	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
@@ -418,15 +435,21 @@ worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len, struct 
 		worker_fail(out, xasprintf("the parser worker was killed by signal %d", WTERMSIG(status)));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 70)
 		worker_fail(out, xstrdup("the parser worker ran out of memory"));
-	else if (rc != 0 || (WIFEXITED(status) && WEXITSTATUS(status) != 0) || WIFSIGNALED(status))
-		worker_fail(out, xasprintf("the parser worker failed (status %d)",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)));
-	else if (mime_result_decode(ans.data + 8, ans.len - 8, out) < 0)
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		worker_fail(out, xasprintf("the parser worker failed (status %d)", WEXITSTATUS(status)));
+	else
 		worker_fail(out, xstrdup("the parser worker's answer cannot be read"));
 	sbuf_free(&ans);
-	/* the next message's child, ready before it is needed */
-	worker_fork(wp);
 	return 0;
+}
+
+int
+worker_pool_prepare(struct worker_pool *wp)
+{
+	worker_reap(wp);
+	if (wp->pid > 0)
+		return 0;
+	return worker_fork(wp);
 }
 
 void
@@ -439,5 +462,6 @@ worker_pool_free(struct worker_pool *wp)
 	if (wp->pid > 0)
 		while (waitpid(wp->pid, NULL, 0) < 0 && errno == EINTR)
 			;
+	worker_reap(wp);
 	free(wp);
 }
