@@ -25,6 +25,16 @@ static const struct ctl_cmd {
 	{ "check-message", ctl_check_message, "check-message FILE.eml [--at YYYY-MM-DD] [--json]" },
 	{ "policy", ctl_policy, "policy check [FILE]" },
 	{ "template", ctl_template, "template show ID" },
+	{ "log", ctl_log, "log query [--since D] [--until D] [--process ID] [--recipient ADDR] "
+	    "[--org ID] [--class C] [--direction out|forward] [--message-id ID] [--nino NINO] "
+	    "[--outcome O] [--format table|csv|json] | log report --month YYYY-MM [--format F] | "
+	    "log verify [--head HEX] | log head | log purge" },
+	{ "incident", ctl_incident, "incident misdirected --message-id ID --recipient ADDR "
+	    "--action alerted|deletion-requested|deletion-confirmed|note [--note TEXT] "
+	    "[--not-in-log] | incident list" },
+	{ "mode", ctl_mode, "mode [clerical --reason TEXT | suspend --reason TEXT | resume "
+	    "--department-informed TEXT]" },
+	{ "status", ctl_status, "status [--json]" },
 };
 
 int

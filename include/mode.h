@@ -1,0 +1,38 @@
+/*
+ * mode - normal, outage, clerical or suspended: whether mailgate may send.
+ *
+ * The department's rules: revert to clerical methods when an outage lasts,
+ * or is expected to last, 48 hours; suspend email when the department says
+ * so; resume only after telling the department. The mode lives in the send
+ * log's state (it survives purges) and every change is a log row with its
+ * reason and who made it, written in one transaction.
+ *
+ *	struct mode_state m;
+ *	if (mode_get(sl, &m) == 0 && m.mode != MODE_NORMAL) ... hold the message
+ *	mode_set(sl, MODE_CLERICAL, "provider IT failure", "alice", time(NULL), err, sizeof err);
+ */
+#ifndef MG_MODE_H
+#define MG_MODE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "sendlog.h"
+
+enum mg_mode { MODE_NORMAL, MODE_OUTAGE, MODE_CLERICAL, MODE_SUSPENDED };
+
+struct mode_state {
+	enum mg_mode mode;
+	time_t since;		/* 0 when never changed */
+	char who[64];
+	char reason[512];
+};
+
+const char *mode_name(enum mg_mode m);
+/* 0 (normal when never set), -1 when the state cannot be read. */
+int mode_get(struct sendlog *sl, struct mode_state *out);
+/* Changes the mode; resuming (to normal) needs the department-informed text as reason. */
+int mode_set(struct sendlog *sl, enum mg_mode m, const char *reason, const char *who, time_t now,
+    char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,129 @@
+#!/bin/sh
+# The send-log commands as compliance staff and the log's owner meet them:
+# every query filter and format on a seeded log, report, verify (clean and
+# tampered), head, purge, mode and incidents, and writes refused to anyone
+# but the owner of state_dir. As root, also a real reader: a user in the
+# log's group queries with no writer running.
+set -u
+srcdir=${top_srcdir:-.}
+builddir=${top_builddir:-.}
+ctl="$builddir/mailgatectl"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+expect_rc() {	# NAME RC COMMAND...; output in $out
+	n=$1 want=$2
+	shift 2
+	out=$("$@" 2>&1)
+	rc=$?
+	[ "$rc" -eq "$want" ] && ok || { bad "$n: exit $rc, expected $want"; echo "$out"; }
+}
+has() { printf '%s\n' "$out" | grep -q -- "$2" && ok || { bad "$1: no '$2' in:"; echo "$out"; }; }
+hasnt() { printf '%s\n' "$out" | grep -q -- "$2" && { bad "$1: '$2' should not be in:"; echo "$out"; } || ok; }
+
+mkdir -p "$tmp/state"
+head -c 48 /dev/urandom | base64 >"$tmp/log.key"
+chmod 600 "$tmp/log.key"
+cat >"$tmp/m.conf" <<CONF
+policy_file = $srcdir/policies/policy.xml
+template_dir = $srcdir/templates
+state_dir = $tmp/state
+log_key_file = $tmp/log.key
+CONF
+c="-c $tmp/m.conf"
+mg() { "$ctl" -c "$tmp/m.conf" "$@"; }
+"$builddir/bench/bench_sendlog" --seed "$tmp/state" "$tmp/log.key" || { echo "seeding failed"; exit 1; }
+
+expect_rc all 0 mg log query
+has all "(6 rows)"
+has all-header "time  *direction  *process  *recipient  *recipient_class  *org  *outcome  *records  *message_id  *reasons"
+expect_rc nino 0 mg log query --nino "ab 12-34 56 d"
+has nino "(2 rows)"
+has nino-row "2026-10-17T14:05:00Z"
+expect_rc nino-bad 2 mg log query --nino "QQ123456C"
+expect_rc acme-october 0 mg log query --org acme --since 2026-10-01 --until 2026-10-31
+has acme-october "(1 row)"
+expect_rc until-inclusive 0 mg log query --until 2026-10-02
+has until-inclusive "(2 rows)"
+expect_rc since-offset 0 mg log query --since 2026-11-20T17:45:00+01:00
+has since-offset "(1 row)"
+expect_rc combined 0 mg log query --process exit-report --class department --outcome sent --direction out
+has combined "jcp.whp@dwp.example"
+has combined "(1 row)"
+expect_rc recipient 0 mg log query --recipient WHP@ACME.example --message-id a4@provider.example
+has recipient "(1 row)"
+expect_rc none 0 mg log query --process no-such
+has none "(0 rows)"
+expect_rc bad-date 2 mg log query --since 2026-13-01
+expect_rc csv 0 mg log query --format csv --outcome rejected
+has csv "^time,direction,process,recipient,recipient_class,org,outcome,records,message_id,reasons"
+has csv "^2026-10-17T14:05:00Z,out,change-of-circumstances,whp@faraway.example,subcontractor,faraway,rejected,1,a3@provider.example,offshore-recipient"
+expect_rc json 0 mg log query --format json --message-id a2@provider.example
+has json '"reasons": \["late-notice"\]'
+has json '"records": 1'
+if command -v python3 >/dev/null; then
+	printf '%s' "$out" | python3 -c 'import json,sys; a=json.load(sys.stdin); assert len(a)==1 and a[0]["org"]=="DWP"' && ok || bad "json does not parse"
+fi
+expect_rc report 0 mg log report --month 2026-11
+has report "exit-report  *DWP  *sent  *1  *1"
+expect_rc report-csv 0 mg log report --month 2026-10 --format csv
+has report-csv "change-of-circumstances,faraway,rejected,1,1"
+expect_rc report-usage 2 mg log report --month 2026-1
+expect_rc verify 0 mg log verify
+has verify intact
+expect_rc head 0 mg log head
+head=$out
+expect_rc verify-head 0 mg log verify --head "$head"
+expect_rc mode-show 0 mg mode
+has mode-show normal
+expect_rc mode-clerical 0 mg mode clerical --reason "provider mail server down"
+has mode-clerical "clerical since"
+expect_rc resume-refused 2 mg mode resume
+expect_rc resume 0 mg mode resume --department-informed "told WHP enquiries, ref 7"
+has resume "normal since"
+expect_rc incident-unknown 1 mg incident misdirected --message-id zz@p --recipient whp@acme.example --action alerted
+expect_rc incident 0 mg incident misdirected --message-id a1@provider.example --recipient whp@acme.example --action alerted
+expect_rc incident-2 0 mg incident misdirected --message-id a1@provider.example --recipient whp@acme.example --action deletion-confirmed --note "by phone"
+expect_rc incident-list 0 mg incident list
+has incident-list "a1@provider.example  *whp@acme.example  *deletion-confirmed: by phone"
+has incident-list "closed"
+expect_rc verify-after 0 mg log verify
+expect_rc head-moved 1 mg log verify --head "$head"
+expect_rc purge 0 mg log purge
+has purge "removed"
+expect_rc verify-purged 0 mg log verify
+
+# tampering with the file is found and named
+if command -v sqlite3 >/dev/null; then
+	cp -a "$tmp/state" "$tmp/state2"
+	sqlite3 "$tmp/state2/sendlog.db" "UPDATE log SET recipient = 'x@evil.example' WHERE seq = 2"
+	sed "s|$tmp/state\$|$tmp/state2|" "$tmp/m.conf" >"$tmp/m2.conf"
+	expect_rc tampered 1 "$ctl" -c "$tmp/m2.conf" log verify
+	has tampered "row 2"
+fi
+
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && command -v useradd >/dev/null; then
+	# a compliance officer: in the log's group, not its owner; the daemon stopped
+	u=mglogreader$$
+	groupadd -f mglog$$ && useradd -M -N -g mglog$$ "$u" 2>/dev/null
+	chgrp -R mglog$$ "$tmp/state" "$tmp/log.key"
+	chmod 750 "$tmp" "$tmp/state"
+	chmod 640 "$tmp/log.key" "$tmp/m.conf"
+	chgrp mglog$$ "$tmp" "$tmp/m.conf"
+	ls -l "$tmp/state" >"$tmp/ls" 2>&1
+	expect_rc reader-query 0 setpriv --reuid "$u" --regid mglog$$ --clear-groups "$ctl" $c log query --nino AB123456C
+	has reader-query "rows)"
+	expect_rc reader-verify 0 setpriv --reuid "$u" --regid mglog$$ --clear-groups "$ctl" $c log verify
+	expect_rc reader-no-write 2 setpriv --reuid "$u" --regid mglog$$ --clear-groups "$ctl" $c mode clerical --reason x
+	has reader-no-write "only its owner"
+	expect_rc reader-no-purge 2 setpriv --reuid "$u" --regid mglog$$ --clear-groups "$ctl" $c log purge
+	userdel "$u" 2>/dev/null
+	groupdel mglog$$ 2>/dev/null
+else
+	echo "(not root: the group-reader checks are skipped)"
+fi
+echo "sendlog: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,377 @@
+/*
+ * test_sendlog - the send log: chain verification after altering,
+ * deleting, inserting and reordering rows, purging then verifying, the
+ * head check, retention boundaries (month ends, leap years), person
+ * lookups by HMAC, durable send intents, already-sent, and the mode.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+
+#include "mode.h"
+#include "sendlog.h"
+#include "util.h"
+
+static const unsigned char KEY[] = "0123456789abcdef0123456789abcdef-test-key";
+
+static time_t
+T(const char *s)
+{
+	time_t t;
+
+	assert_true(sendlog_parse_time(s, 0, &t));
+	return t;
+}
+
+static char *
+newdir(void)
+{
+	char tmpl[] = "/tmp/mgslXXXXXX";
+
+	assert_non_null(mkdtemp(tmpl));
+	return xstrdup(tmpl);
+}
+
+static struct sendlog *
+open_w(const char *dir)
+{
+	struct sendlog *sl;
+	char err[256];
+
+	assert_int_equal(sendlog_open(dir, KEY, sizeof(KEY) - 1, SENDLOG_WRITE, &sl, err, sizeof(err)), 0);
+	return sl;
+}
+
+static void
+add_msg(struct sendlog *sl, const char *when, const char *mid, const char *rcpt, const char *stem)
+{
+	struct nino_stem p;
+	struct sendlog_row r;
+	char err[256];
+
+	memset(&r, 0, sizeof(r));
+	r.time = T(when);
+	r.kind = "message";
+	r.direction = "out";
+	r.process = "change-of-circumstances";
+	r.recipient = rcpt;
+	r.rclass = "subcontractor";
+	r.org = "acme";
+	r.outcome = "sent";
+	r.records = stem ? 1 : 0;
+	r.message_id = mid;
+	r.submitted_by = "sam.case@provider.example";
+	r.policy_version = "abc";
+	if (stem) {
+		memcpy(p.s, stem, NINO_STEM_LEN + 1);
+		r.persons = &p;
+		r.npersons = 1;
+	}
+	assert_int_equal(sendlog_add(sl, &r, err, sizeof(err)), 0);
+}
+
+static void
+fill(struct sendlog *sl)
+{
+	add_msg(sl, "2026-08-01T10:00:00Z", "m1@p", "whp@acme.example", "AB123456");
+	add_msg(sl, "2026-09-15T10:00:00Z", "m2@p", "whp@acme.example", "CE123456");
+	add_msg(sl, "2026-10-20T10:00:00Z", "m3@p", "whp@acme.example", "AB123456");
+	add_msg(sl, "2026-11-20T10:00:00Z", "m4@p", "jcp.whp@dwp.example", NULL);
+}
+
+static int
+verify(struct sendlog *sl, const char *head, char *what)
+{
+	return sendlog_verify(sl, head, what, 512);
+}
+
+static void
+sql(struct sendlog *sl, const char *s)
+{
+	assert_int_equal(sqlite3_exec(sendlog_db(sl), s, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static void
+test_chain(void **state)
+{
+	char *dir = newdir(), what[512], head[65];
+	struct sendlog *sl = open_w(dir);
+	struct stat st;
+	char *p = xasprintf("%s/sendlog.db", dir);
+
+	(void)state;
+	fill(sl);
+	assert_int_equal(verify(sl, NULL, what), 0);
+	assert_int_equal(sendlog_head(sl, head), 0);
+	assert_int_equal(verify(sl, head, what), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	free(p);
+	p = xasprintf("%s/sign.key", dir);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	free(p);
+
+	/* altered */
+	sql(sl, "UPDATE log SET recipient = 'other@x.example' WHERE seq = 2");
+	assert_int_equal(verify(sl, NULL, what), 1);
+	assert_non_null(strstr(what, "row 2 (2026-09-15T10:00:00Z): its contents were altered"));
+	sql(sl, "UPDATE log SET recipient = 'whp@acme.example' WHERE seq = 2");
+	assert_int_equal(verify(sl, NULL, what), 0);
+
+	/* reordered: swap two rows' contents wholesale */
+	sql(sl, "UPDATE log SET seq = -1 WHERE seq = 2; UPDATE log SET seq = 2 WHERE seq = 3;"
+	    " UPDATE log SET seq = 3 WHERE seq = -1");
+	assert_int_equal(verify(sl, NULL, what), 1);
+	assert_non_null(strstr(what, "row 2"));
+	sql(sl, "UPDATE log SET seq = -1 WHERE seq = 2; UPDATE log SET seq = 2 WHERE seq = 3;"
+	    " UPDATE log SET seq = 3 WHERE seq = -1");
+	assert_int_equal(verify(sl, NULL, what), 0);
+
+	/* the person index is covered too */
+	sql(sl, "UPDATE person SET hmac = 'ff' WHERE seq = 1");
+	assert_int_equal(verify(sl, NULL, what), 1);
+	assert_non_null(strstr(what, "person index of row 1"));
+	sendlog_close(sl);
+
+	/* deleted in the middle */
+	sl = open_w(dir);
+	sql(sl, "DELETE FROM person; DELETE FROM log WHERE seq = 2");
+	assert_int_equal(verify(sl, NULL, what), 1);
+	assert_non_null(strstr(what, "row 3 (2026-10-20T10:00:00Z): row 2 is missing"));
+	sendlog_close(sl);
+	free(dir);
+}
+
+static void
+test_insert_and_tail(void **state)
+{
+	char *dir = newdir(), what[512], head[65];
+	struct sendlog *sl = open_w(dir);
+
+	(void)state;
+	fill(sl);
+	assert_int_equal(sendlog_head(sl, head), 0);
+	/* an inserted row: copied from a real one, so its hashes look plausible */
+	sql(sl, "UPDATE log SET seq = seq + 1000 WHERE seq >= 3; UPDATE log SET seq = seq - 999"
+	    " WHERE seq > 1000; "
+	    "INSERT INTO log SELECT 3, time, kind, direction, process, 'evil@x.example', rclass, org,"
+	    " outcome, records, message_id, reasons, submitted_by, policy_version, detail, NULL, prev,"
+	    " chain, sig FROM log WHERE seq = 2");
+	assert_int_equal(verify(sl, NULL, what), 1);
+	assert_non_null(strstr(what, "row 3"));
+	sendlog_close(sl);
+	free(dir);
+
+	/* the last row removed: only the recorded head shows it */
+	dir = newdir();
+	sl = open_w(dir);
+	fill(sl);
+	assert_int_equal(sendlog_head(sl, head), 0);
+	sql(sl, "DELETE FROM log WHERE seq = 4");
+	assert_int_equal(verify(sl, NULL, what), 0);
+	assert_int_equal(verify(sl, head, what), 1);
+	assert_non_null(strstr(what, "not the recorded"));
+	sendlog_close(sl);
+	free(dir);
+}
+
+static void
+test_purge(void **state)
+{
+	char *dir = newdir(), what[512], err[256];
+	struct sendlog *sl = open_w(dir);
+	size_t removed;
+	sqlite3_stmt *st;
+
+	(void)state;
+	fill(sl);
+	/* now 2026-11-23: three months back is 2026-08-23; rows 1 goes */
+	assert_int_equal(sendlog_purge(sl, T("2026-11-23T12:00:00Z"), 3, "alice", &removed, err,
+	    sizeof(err)), 0);
+	assert_int_equal(removed, 1);
+	assert_int_equal(verify(sl, NULL, what), 0);
+	assert_int_equal(sqlite3_prepare_v2(sendlog_db(sl), "SELECT count(*), min(seq) FROM log", -1,
+	    &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 4);	/* 3 kept + the purge row */
+	assert_int_equal(sqlite3_column_int(st, 1), 2);
+	sqlite3_finalize(st);
+	/* a second purge later on, then more rows: still verifiable */
+	assert_int_equal(sendlog_purge(sl, T("2027-01-21T12:00:00Z"), 3, "alice", &removed, err,
+	    sizeof(err)), 0);
+	assert_int_equal(removed, 2);
+	add_msg(sl, "2027-01-22T09:00:00Z", "m5@p", "whp@acme.example", NULL);
+	assert_int_equal(verify(sl, NULL, what), 0);
+	/* forging the anchor is seen */
+	sql(sl, "UPDATE anchor SET chain = '00' || substr(chain, 3)");
+	assert_int_equal(verify(sl, NULL, what), 1);
+	sendlog_close(sl);
+	free(dir);
+}
+
+static void
+test_cutoff(void **state)
+{
+	char ts[21];
+
+	(void)state;
+	sendlog_time(sendlog_cutoff(T("2026-05-31T10:00:00Z"), 3), ts);
+	assert_string_equal(ts, "2026-02-28T10:00:00Z");
+	sendlog_time(sendlog_cutoff(T("2024-05-31T00:00:00Z"), 3), ts);
+	assert_string_equal(ts, "2024-02-29T00:00:00Z");
+	sendlog_time(sendlog_cutoff(T("2026-01-15T23:59:59Z"), 3), ts);
+	assert_string_equal(ts, "2025-10-15T23:59:59Z");
+	sendlog_time(sendlog_cutoff(T("2026-03-31T08:00:00Z"), 13), ts);
+	assert_string_equal(ts, "2025-02-28T08:00:00Z");
+}
+
+static void
+test_times(void **state)
+{
+	time_t t;
+	char ts[21];
+
+	(void)state;
+	assert_true(sendlog_parse_time("2026-11-23", 1, &t));
+	sendlog_time(t, ts);
+	assert_string_equal(ts, "2026-11-23T23:59:59Z");
+	assert_true(sendlog_parse_time("2026-11-23T10:00:00+01:00", 0, &t));
+	sendlog_time(t, ts);
+	assert_string_equal(ts, "2026-11-23T09:00:00Z");
+	assert_true(sendlog_parse_time("2026-11-23T10:00:00.123-0530", 0, &t));
+	sendlog_time(t, ts);
+	assert_string_equal(ts, "2026-11-23T15:30:00Z");
+	assert_false(sendlog_parse_time("2026-02-30", 0, &t));
+	assert_false(sendlog_parse_time("yesterday", 0, &t));
+}
+
+static void
+test_person_lookup(void **state)
+{
+	char *dir = newdir(), a[65], b[65];
+	struct sendlog *sl = open_w(dir), *other;
+	char err[256];
+	sqlite3_stmt *st;
+
+	(void)state;
+	fill(sl);
+	sendlog_person(sl, "AB123456", a);
+	assert_int_equal(sqlite3_prepare_v2(sendlog_db(sl), "SELECT count(*) FROM person WHERE hmac = ?",
+	    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	sqlite3_finalize(st);
+	/* no NINO in clear anywhere in the file */
+	assert_int_equal(sqlite3_prepare_v2(sendlog_db(sl), "SELECT count(*) FROM log WHERE"
+	    " persons LIKE '%AB123456%'", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	/* another key gives other hashes */
+	assert_int_equal(sendlog_open(dir, (const unsigned char *)"another key of thirty-two bytes!!",
+	    33, SENDLOG_READ, &other, err, sizeof(err)), 0);
+	sendlog_person(other, "AB123456", b);
+	assert_string_not_equal(a, b);
+	sendlog_close(other);
+	sendlog_close(sl);
+	free(dir);
+}
+
+static void
+test_intents_and_sent(void **state)
+{
+	char *dir = newdir(), err[256];
+	struct sendlog *sl = open_w(dir);
+	struct sendlog_intent *v;
+	size_t n;
+	long long a, b;
+
+	(void)state;
+	a = sendlog_intent(sl, "x1@p", err, sizeof(err));
+	b = sendlog_intent(sl, "x2@p", err, sizeof(err));
+	assert_true(a > 0 && b > a);
+	assert_int_equal(sendlog_intent_progress(sl, b, "data"), 0);
+	assert_int_equal(sendlog_intent_done(sl, a), 0);
+	sendlog_close(sl);	/* as a crash would leave it */
+	sl = open_w(dir);
+	assert_int_equal(sendlog_intents_open(sl, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].message_id, "x2@p");
+	assert_string_equal(v[0].stage, "data");
+	sendlog_intents_free(v, n);
+	assert_int_equal(sendlog_was_sent(sl, "m1@p"), 0);
+	add_msg(sl, "2026-11-20T10:00:00Z", "m1@p", "whp@acme.example", NULL);
+	assert_int_equal(sendlog_was_sent(sl, "m1@p"), 1);
+	sendlog_close(sl);
+	free(dir);
+}
+
+static void
+test_mode(void **state)
+{
+	char *dir = newdir(), err[256], what[512];
+	struct sendlog *sl = open_w(dir);
+	struct mode_state m;
+
+	(void)state;
+	assert_int_equal(mode_get(sl, &m), 0);
+	assert_int_equal(m.mode, MODE_NORMAL);
+	assert_int_equal(mode_set(sl, MODE_CLERICAL, "provider mail server down\tfor days", "alice",
+	    T("2026-11-23T09:00:00Z"), err, sizeof(err)), 0);
+	assert_int_equal(mode_get(sl, &m), 0);
+	assert_int_equal(m.mode, MODE_CLERICAL);
+	assert_string_equal(m.who, "alice");
+	assert_string_equal(m.reason, "provider mail server down for days");
+	assert_int_equal(mode_set(sl, MODE_NORMAL, "  ", "alice", T("2026-11-24T09:00:00Z"), err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "department was informed"));
+	assert_int_equal(mode_get(sl, &m), 0);
+	assert_int_equal(m.mode, MODE_CLERICAL);
+	assert_int_equal(mode_set(sl, MODE_NORMAL, "told WHP enquiries by phone, ref 42", "bob",
+	    T("2026-11-25T09:00:00Z"), err, sizeof(err)), 0);
+	assert_int_equal(mode_get(sl, &m), 0);
+	assert_int_equal(m.mode, MODE_NORMAL);
+	/* the mode survives a purge of its rows */
+	assert_int_equal(mode_set(sl, MODE_SUSPENDED, "DWP asked", "bob", T("2026-11-26T09:00:00Z"),
+	    err, sizeof(err)), 0);
+	{
+		size_t removed;
+
+		assert_int_equal(sendlog_purge(sl, T("2027-06-01T00:00:00Z"), 3, "bob", &removed, err,
+		    sizeof(err)), 0);
+		assert_int_equal(removed, 3);
+	}
+	assert_int_equal(mode_get(sl, &m), 0);
+	assert_int_equal(m.mode, MODE_SUSPENDED);
+	assert_int_equal(verify(sl, NULL, what), 0);
+	sendlog_close(sl);
+	free(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_chain),
+		cmocka_unit_test(test_insert_and_tail),
+		cmocka_unit_test(test_purge),
+		cmocka_unit_test(test_cutoff),
+		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_person_lookup),
+		cmocka_unit_test(test_intents_and_sent),
+		cmocka_unit_test(test_mode),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
