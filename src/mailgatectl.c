@@ -34,6 +34,7 @@ static const struct ctl_cmd {
 	    "[--not-in-log] | incident list" },
 	{ "mode", ctl_mode, "mode [clerical --reason TEXT | suspend --reason TEXT | resume "
 	    "--department-informed TEXT]" },
+	{ "status", ctl_status, "status [--json]" },
 };
 
 int

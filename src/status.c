@@ -1,0 +1,163 @@
+/*
+ * status - the daemon's status file (see status.h). Written whole to a
+ * temporary file and renamed, so a reader never sees half of it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "status.h"
+#include "util.h"
+
+void status_init(struct status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->held = -1;
+}
+
+void status_free(struct status *st)
+{
+	free(st->waiting);
+	status_init(st);
+}
+
+void status_set_text(char *dst, size_t n, const char *s)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < n; i++)
+		dst[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? ' ' : s[i];
+	dst[i] = '\0';
+}
+
+void status_add_waiting(struct status *st, unsigned uid, time_t next, const char *reply)
+{
+	struct status_wait *w;
+
+	st->waiting = xreallocarray(st->waiting, st->nwaiting + 1, sizeof(*st->waiting));
+	w = &st->waiting[st->nwaiting++];
+	w->uid = uid;
+	w->next = next;
+	status_set_text(w->reply, sizeof(w->reply), reply ? reply : "");
+}
+
+int status_write(const char *state_dir, const struct status *st, char *err, size_t errlen)
+{
+	char *tmp = xasprintf("%s/%s.tmp", state_dir, STATUS_FILE);
+	char *path = xasprintf("%s/%s", state_dir, STATUS_FILE);
+	FILE *fp;
+	int fd, rc = -1;
+	size_t i;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	fprintf(fp, "updated\t%lld\npid\t%ld\ninterval\t%d\n", (long long)st->updated,
+	    (long)st->pid, st->interval);
+	fprintf(fp, "policy_version\t%s\npolicy_loaded\t%lld\n", st->policy_version,
+	    (long long)st->policy_loaded);
+	fprintf(fp, "imap_ok\t%lld\nimap_fail\t%lld\nimap_error\t%s\n", (long long)st->imap_ok,
+	    (long long)st->imap_fail, st->imap_error);
+	fprintf(fp, "smtp_ok\t%lld\nsmtp_fail\t%lld\nsmtp_error\t%s\n", (long long)st->smtp_ok,
+	    (long long)st->smtp_fail, st->smtp_error);
+	fprintf(fp, "held\t%ld\n", st->held);
+	for (i = 0; i < st->nwaiting; i++)
+		fprintf(fp, "waiting\t%u\t%lld\t%s\n", st->waiting[i].uid,
+		    (long long)st->waiting[i].next, st->waiting[i].reply);
+	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		fclose(fp);
+		goto out;
+	}
+	if (fclose(fp) != 0 || rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static long long status_num(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	return (*end == '\0' && end != s) ? v : 0;
+}
+
+int status_read(const char *state_dir, struct status *st, char *err, size_t errlen)
+{
+	char *path = xasprintf("%s/%s", state_dir, STATUS_FILE), *buf, *line, *save = NULL;
+	size_t len;
+
+	status_init(st);
+	buf = file_read(path, 1 << 20, &len);
+	if (buf == NULL) {
+		if (errno == ENOENT)
+			snprintf(err, errlen, "%s: no status: the daemon has not run", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(line, '\t');
+
+		if (v == NULL)
+			continue;
+		*v++ = '\0';
+		if (strcmp(line, "updated") == 0)
+			st->updated = (time_t)status_num(v);
+		else if (strcmp(line, "pid") == 0)
+			st->pid = (pid_t)status_num(v);
+		else if (strcmp(line, "interval") == 0)
+			st->interval = (int)status_num(v);
+		else if (strcmp(line, "policy_version") == 0)
+			status_set_text(st->policy_version, sizeof(st->policy_version), v);
+		else if (strcmp(line, "policy_loaded") == 0)
+			st->policy_loaded = (time_t)status_num(v);
+		else if (strcmp(line, "imap_ok") == 0)
+			st->imap_ok = (time_t)status_num(v);
+		else if (strcmp(line, "imap_fail") == 0)
+			st->imap_fail = (time_t)status_num(v);
+		else if (strcmp(line, "imap_error") == 0)
+			status_set_text(st->imap_error, sizeof(st->imap_error), v);
+		else if (strcmp(line, "smtp_ok") == 0)
+			st->smtp_ok = (time_t)status_num(v);
+		else if (strcmp(line, "smtp_fail") == 0)
+			st->smtp_fail = (time_t)status_num(v);
+		else if (strcmp(line, "smtp_error") == 0)
+			status_set_text(st->smtp_error, sizeof(st->smtp_error), v);
+		else if (strcmp(line, "held") == 0)
+			st->held = (long)status_num(v);
+		else if (strcmp(line, "waiting") == 0) {
+			char *n = strchr(v, '\t'), *r = NULL;
+
+			if (n != NULL) {
+				*n++ = '\0';
+				r = strchr(n, '\t');
+				if (r != NULL)
+					*r++ = '\0';
+			}
+			status_add_waiting(st, (unsigned)status_num(v), n ? (time_t)status_num(n) : 0,
+			    r ? r : "");
+		}
+	}
+	free(buf);
+	return 0;
+}
