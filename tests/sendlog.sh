@@ -5,7 +5,7 @@
 # but the owner of state_dir. As root, also a real reader: a user in the
 # log's group queries with no writer running.
 set -u
-srcdir=${top_srcdir:-.}
+srcdir=$(cd "${top_srcdir:-.}" && pwd)
 builddir=${top_builddir:-.}
 ctl="$builddir/mailgatectl"
 tmp=$(mktemp -d)
