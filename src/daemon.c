@@ -1,0 +1,564 @@
+/*
+ * mailgated - the unattended daemon: watches the Outbox of the designated
+ * inbox, sends what the policy lets go through the submission server, and
+ * files every message where a caseworker sees what happened.
+ *
+ *	mailgated [-c FILE] [--once]
+ *
+ * Runs in the foreground (systemd Type=notify), logs one line per message
+ * outcome to stderr with sd-daemon priority prefixes ("<3>" err ...).
+ * SIGHUP reloads the configuration and the policy (keeping the old ones when
+ * the new fail to load; state_dir and log_key_file cannot change); SIGTERM
+ * and SIGINT finish the current message and exit. --once makes one pass and
+ * exits 0 (all filed), 75 (some left for a retry), 69 (a server could not
+ * be reached, or TLS or login failed) or 78 (configuration error).
+ *
+ * The two signal flags below are the only global state of mailgate.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "backoff.h"
+#include "config.h"
+#include "daemon_net.h"
+#include "diag.h"
+#include "mime.h"
+#include "mode.h"
+#include "outbound.h"
+#include "policy.h"
+#include "sendlog.h"
+#include "status.h"
+#include "util.h"
+#include "worker.h"
+
+#define EX_OK_ 0
+#define EX_UNAVAILABLE_ 69
+#define EX_TEMPFAIL_ 75
+#define EX_CONFIG_ 78
+
+#define DMN_RECONNECT_MAX 300	/* seconds between IMAP reconnection attempts, at most */
+#define DMN_WAIT_SLICE 20	/* seconds: watchdog pings at least this often */
+
+static volatile sig_atomic_t dmn_hup, dmn_term;
+
+static void dmn_signal(int sig)
+{
+	if (sig == SIGHUP)
+		dmn_hup = 1;
+	else
+		dmn_term = 1;
+}
+
+/* Everything the daemon holds; one instance, on main's stack. */
+struct dmn {
+	const char *config_path;
+	int once;
+	struct config cfg;
+	struct policy *pol;
+	char *imap_pw, *smtp_pw;
+	struct sendlog *log;
+	struct worker_pool *worker;
+	struct backoff_tab backoff;
+	struct dnet_imap *imap;
+	struct dnet_smtp *smtp;
+	struct status st;
+	int recovered;
+	time_t purged;		/* last daily purge of the send log */
+	int reconnect_wait;
+	time_t reconnect_at;
+};
+
+static time_t dmn_now(void)
+{
+	return time(NULL);
+}
+
+static void dmn_say(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void dmn_say(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "<%d>", prio);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void dmn_line(int prio, const char *line)
+{
+	dmn_say(prio, "%s", line);
+}
+
+static void dmn_wipe_free(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static char *dmn_secret(const char *value, size_t min, const char *what, size_t *len)
+{
+	char err[512];
+	size_t n = 0;
+	char *s = config_read_secret(value, min, &n, err, sizeof(err));
+
+	if (s == NULL)
+		dmn_say(3, "%s: %s", what, err);
+	if (len != NULL)
+		*len = n;
+	return s;
+}
+
+/* Loads configuration, secrets and policy into fresh values; 0 ok, -1 (logged). */
+static int dmn_load(const char *path, struct config *cfg, struct policy **pol, char **imap_pw,
+    char **smtp_pw)
+{
+	struct diag d;
+	int rc = -1;
+
+	diag_init(&d);
+	*pol = NULL;
+	*imap_pw = *smtp_pw = NULL;
+	if (config_load(path, cfg, &d) < 0 || config_require_servers(cfg, &d) < 0) {
+		diag_print(&d, stderr);
+		goto out;
+	}
+	if (policy_load(cfg->policy_file, cfg->template_dir, pol, &d) < 0 || *pol == NULL) {
+		diag_print(&d, stderr);
+		goto out;
+	}
+	*imap_pw = dmn_secret(cfg->imap_password_file, 1, "imap_password_file", NULL);
+	*smtp_pw = cfg->smtp_user ? dmn_secret(cfg->smtp_password_file, 1, "smtp_password_file",
+	    NULL) : xstrdup("");
+	if (*imap_pw == NULL || *smtp_pw == NULL)
+		goto out;
+	rc = 0;
+out:
+	diag_free(&d);
+	if (rc < 0) {
+		if (*pol)
+			policy_free(*pol);
+		*pol = NULL;
+		dmn_wipe_free(*imap_pw);
+		dmn_wipe_free(*smtp_pw);
+		*imap_pw = *smtp_pw = NULL;
+	}
+	return rc;
+}
+
+static void dmn_log_policy(struct dmn *g)
+{
+	struct sendlog_row r;
+	char err[256];
+
+	memset(&r, 0, sizeof(r));
+	r.time = dmn_now();
+	r.kind = "policy";
+	r.records = -1;
+	r.policy_version = g->pol->version;
+	r.detail = g->pol->path;
+	if (sendlog_add(g->log, &r, err, sizeof(err)) < 0)
+		dmn_say(3, "send log write failed: %s", err);
+	status_set_text(g->st.policy_version, sizeof(g->st.policy_version), g->pol->version);
+	g->st.policy_loaded = r.time;
+	dmn_say(5, "policy %s loaded, version %s", g->pol->path, g->pol->version);
+}
+
+static int dmn_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+/* SIGHUP: the new configuration and policy replace the old only when they load. */
+static void dmn_reload(struct dmn *g)
+{
+	struct config c;
+	struct policy *p;
+	char *ipw, *spw;
+
+	memset(&c, 0, sizeof(c));
+	if (dmn_load(g->config_path, &c, &p, &ipw, &spw) < 0) {
+		dmn_say(3, "reload failed: keeping the configuration and policy in use");
+		config_free(&c);
+		return;
+	}
+	if (!dmn_same(c.state_dir, g->cfg.state_dir) || !dmn_same(c.log_key_file, g->cfg.log_key_file)) {
+		dmn_say(3, "reload refused: state_dir and log_key_file cannot change without a restart");
+		config_free(&c);
+		policy_free(p);
+		dmn_wipe_free(ipw);
+		dmn_wipe_free(spw);
+		return;
+	}
+	if (g->imap)
+		dnet_imap_close(g->imap);
+	g->imap = NULL;
+	dnet_smtp_free(g->smtp);
+	config_free(&g->cfg);
+	g->cfg = c;
+	policy_free(g->pol);
+	g->pol = p;
+	dmn_wipe_free(g->imap_pw);
+	dmn_wipe_free(g->smtp_pw);
+	g->imap_pw = ipw;
+	g->smtp_pw = spw;
+	g->smtp = dnet_smtp_new(&g->cfg, g->smtp_pw);
+	g->st.interval = g->cfg.poll_interval;
+	dmn_log_policy(g);
+	dmn_say(5, "reloaded %s", g->config_path);
+}
+
+static int dmn_mode_normal(void *ctx)
+{
+	struct dmn *g = ctx;
+	struct mode_state m;
+
+	if (mode_get(g->log, &m) < 0)
+		return -1;
+	return m.mode == MODE_NORMAL;
+}
+
+/* The send log keeps log_retention_months: purged once a day. */
+static void dmn_purge(struct dmn *g)
+{
+	char err[256];
+	size_t removed = 0;
+	time_t now = dmn_now();
+
+	if (now - g->purged < 86400)
+		return;
+	g->purged = now;
+	if (sendlog_purge(g->log, now, g->cfg.log_retention_months, "mailgated", &removed, err,
+	    sizeof(err)) < 0)
+		dmn_say(3, "send log purge failed: %s", err);
+	else if (removed > 0)
+		dmn_say(6, "send log purge: %zu rows older than %d months removed", removed,
+		    g->cfg.log_retention_months);
+}
+
+static void dmn_status_write(struct dmn *g)
+{
+	char err[512];
+	size_t i;
+
+	g->st.updated = dmn_now();
+	g->st.pid = getpid();
+	free(g->st.waiting);
+	g->st.waiting = NULL;
+	g->st.nwaiting = 0;
+	for (i = 0; i < g->backoff.n; i++)
+		status_add_waiting(&g->st, (unsigned)strtoul(g->backoff.v[i].key, NULL, 10),
+		    g->backoff.v[i].next, g->backoff.v[i].last_reply);
+	if (g->imap) {
+		long h = dnet_imap_count(g->imap, g->cfg.held_folder);
+
+		if (h >= 0)
+			g->st.held = h;
+	}
+	if (status_write(g->cfg.state_dir, &g->st, err, sizeof(err)) < 0)
+		dmn_say(4, "status not written: %s", err);
+}
+
+static void dmn_imap_drop(struct dmn *g, const char *why)
+{
+	if (g->imap) {
+		dmn_say(4, "imap %s: connection lost: %s", g->cfg.imap_host, why);
+		dnet_imap_close(g->imap);
+	}
+	g->imap = NULL;
+	g->st.imap_fail = dmn_now();
+	status_set_text(g->st.imap_error, sizeof(g->st.imap_error), why);
+}
+
+/* Connects when due; 1 connected, 0 not yet due, -1 failed. */
+static int dmn_imap_connect(struct dmn *g)
+{
+	char err[512];
+
+	if (g->imap)
+		return 1;
+	if (dmn_now() < g->reconnect_at)
+		return 0;
+	sd_notifyf(0, "STATUS=connecting to %s", g->cfg.imap_host);
+	if (dnet_imap_open(&g->cfg, g->imap_pw, &g->imap, err, sizeof(err)) < 0) {
+		g->imap = NULL;
+		dmn_say(3, "%s", err);
+		g->st.imap_fail = dmn_now();
+		status_set_text(g->st.imap_error, sizeof(g->st.imap_error), err);
+		g->reconnect_wait = g->reconnect_wait ? g->reconnect_wait * 2 : 5;
+		if (g->reconnect_wait > DMN_RECONNECT_MAX)
+			g->reconnect_wait = DMN_RECONNECT_MAX;
+		g->reconnect_at = dmn_now() + g->reconnect_wait;
+		return -1;
+	}
+	g->reconnect_wait = 0;
+	g->st.imap_ok = dmn_now();
+	return 1;
+}
+
+/* Tallies of one pass, for --once's exit code. */
+struct dmn_pass {
+	unsigned sent, rejected, held, left;
+	int unreachable;
+};
+
+/* One pass over the Outbox; 0, or -1 when the mailbox failed. */
+static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
+{
+	struct ob_mail mail;
+	struct ob_smtp smtp;
+	struct ob_env e;
+	uint32_t *uids = NULL;
+	size_t n = 0, i;
+	char err[512];
+	int rc = 0, t;
+
+	memset(&e, 0, sizeof(e));
+	dnet_imap_ops(g->imap, &mail);
+	dnet_smtp_ops(g->smtp, &smtp);
+	e.cfg = &g->cfg;
+	e.pol = g->pol;
+	e.policy_version = g->pol->version;
+	e.worker = g->worker;
+	e.log = g->log;
+	e.backoff = &g->backoff;
+	e.mail = &mail;
+	e.smtp = &smtp;
+	e.mode_normal = dmn_mode_normal;
+	e.mode_ctx = g;
+	e.now = dmn_now;
+	e.logline = dmn_line;
+	if (!g->recovered) {
+		if (outbound_recover(&e) < 0)
+			return -1;
+		g->recovered = 1;
+	}
+	if (mail.list(mail.ctx, g->cfg.outbox_folder, dmn_now() - g->cfg.outbox_settle_seconds,
+	    &uids, &n) < 0)
+		return -1;
+	g->st.imap_ok = dmn_now();
+	for (i = 0; i < n && !dmn_term; i++) {
+		sd_notifyf(0, "STATUS=working: message %zu of %zu", i + 1, n);
+		switch (outbound_message(&e, uids[i])) {
+		case OB_SENT:
+			ps->sent++;
+			break;
+		case OB_REJECTED:
+			ps->rejected++;
+			break;
+		case OB_HELD:
+			ps->held++;
+			break;
+		case OB_LEFT:
+		case OB_SKIPPED:
+			ps->left++;
+			break;
+		case OB_MAILBOX_FAILED:
+			ps->left++;
+			rc = -1;
+			break;
+		}
+		if (rc < 0)
+			break;
+		sd_notify(0, "WATCHDOG=1");
+		if (dmn_hup)
+			break;
+	}
+	if (dmn_term && i < n)
+		ps->left += (unsigned)(n - i);
+	free(uids);
+	t = dnet_smtp_take(g->smtp, err, sizeof(err));
+	if (t == 1) {
+		ps->unreachable = 1;
+		g->st.smtp_fail = dmn_now();
+		status_set_text(g->st.smtp_error, sizeof(g->st.smtp_error), err);
+	} else if (t == 0) {
+		g->st.smtp_ok = dmn_now();
+	}
+	dnet_smtp_disconnect(g->smtp);
+	return rc;
+}
+
+/* Seconds until the next pass: the poll interval, or sooner when a retry falls due. */
+static int dmn_next_wait(struct dmn *g)
+{
+	time_t now = dmn_now(), soonest = now + g->cfg.poll_interval;
+	size_t i;
+
+	for (i = 0; i < g->backoff.n; i++)
+		if (g->backoff.v[i].next < soonest)
+			soonest = g->backoff.v[i].next;
+	return soonest > now ? (int)(soonest - now) : 1;
+}
+
+/* Sleeps up to seconds in slices, pinging the watchdog, until a signal. */
+static void dmn_sleep(int seconds)
+{
+	while (seconds > 0 && !dmn_term && !dmn_hup) {
+		int s = seconds > DMN_WAIT_SLICE ? DMN_WAIT_SLICE : seconds;
+
+		sleep((unsigned)s);
+		seconds -= s;
+		sd_notify(0, "WATCHDOG=1");
+	}
+}
+
+static int dmn_run(struct dmn *g)
+{
+	struct dmn_pass ps;
+	int rc, wait;
+
+	for (;;) {
+		if (dmn_term)
+			return EX_OK_;
+		if (dmn_hup) {
+			dmn_hup = 0;
+			dmn_reload(g);
+		}
+		memset(&ps, 0, sizeof(ps));
+		dmn_purge(g);
+		rc = dmn_imap_connect(g);
+		if (rc < 0 && g->once)
+			return EX_UNAVAILABLE_;
+		if (rc <= 0) {
+			sd_notifyf(0, "STATUS=waiting to reconnect to %s", g->cfg.imap_host);
+			dmn_status_write(g);
+			dmn_sleep((int)(g->reconnect_at - dmn_now()));
+			continue;
+		}
+		if (dmn_pass(g, &ps) < 0)
+			dmn_imap_drop(g, g->imap ? dnet_imap_error(g->imap) : "connection failed");
+		dmn_status_write(g);
+		if (g->once) {
+			if (ps.unreachable || g->imap == NULL)
+				return EX_UNAVAILABLE_;
+			return ps.left ? EX_TEMPFAIL_ : EX_OK_;
+		}
+		if (g->imap == NULL)
+			continue;
+		sd_notifyf(0, "STATUS=idle; last pass: %u sent, %u rejected, %u held, %u waiting",
+		    ps.sent, ps.rejected, ps.held, ps.left);
+		wait = dmn_next_wait(g);
+		while (wait > 0 && !dmn_term && !dmn_hup) {
+			int slice = wait > DMN_WAIT_SLICE ? DMN_WAIT_SLICE : wait;
+			int w = dnet_imap_wait(g->imap, g->cfg.outbox_folder, slice, &dmn_term);
+
+			sd_notify(0, "WATCHDOG=1");
+			if (w < 0) {
+				dmn_imap_drop(g, dnet_imap_error(g->imap));
+				break;
+			}
+			if (w > 0)
+				break;
+			wait -= slice;
+		}
+	}
+}
+
+static void dmn_usage(FILE *fp)
+{
+	fprintf(fp, "usage: mailgated [-c FILE] [--once]\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct dmn g;
+	struct sigaction sa;
+	struct mime_limits lim;
+	unsigned char *key;
+	size_t keylen = 0;
+	char err[512];
+	int c, rc, flags = SENDLOG_WRITE;
+
+	memset(&g, 0, sizeof(g));
+	g.config_path = CONFIG_DEFAULT_PATH;
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			g.config_path = optarg;
+			break;
+		case 'o':
+			g.once = 1;
+			break;
+		case 'h':
+			dmn_usage(stdout);
+			return 0;
+		default:
+			dmn_usage(stderr);
+			return EX_CONFIG_;
+		}
+	}
+	if (optind != argc) {
+		dmn_usage(stderr);
+		return EX_CONFIG_;
+	}
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (dmn_load(g.config_path, &g.cfg, &g.pol, &g.imap_pw, &g.smtp_pw) < 0) {
+		config_free(&g.cfg);
+		return EX_CONFIG_;
+	}
+	key = (unsigned char *)dmn_secret(g.cfg.log_key_file, 32, "log_key_file", &keylen);
+	if (key == NULL)
+		return EX_CONFIG_;
+	/* benchmarks only: the log without fsync, never in production */
+	if (getenv("MAILGATE_BENCH_NOSYNC") != NULL && strcmp(getenv("MAILGATE_BENCH_NOSYNC"), "1") == 0)
+		flags |= SENDLOG_NOSYNC;
+	rc = sendlog_open(g.cfg.state_dir, key, keylen, flags, &g.log, err, sizeof(err));
+	explicit_bzero(key, keylen);
+	free(key);
+	if (rc < 0) {
+		dmn_say(3, "send log: %s", err);
+		return EX_CONFIG_;
+	}
+	mime_limits_default(&lim, (size_t)g.pol->max_message_bytes);
+	g.worker = worker_pool_new(&lim);
+	if (g.worker == NULL) {
+		dmn_say(3, "cannot start the analysis worker");
+		return EX_UNAVAILABLE_;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = dmn_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	backoff_init(&g.backoff);
+	status_init(&g.st);
+	g.st.interval = g.cfg.poll_interval;
+	g.smtp = dnet_smtp_new(&g.cfg, g.smtp_pw);
+	dmn_log_policy(&g);
+	sd_notify(0, "READY=1\nSTATUS=started");
+	rc = dmn_run(&g);
+	sd_notify(0, "STOPPING=1");
+	if (g.imap)
+		dnet_imap_close(g.imap);
+	dnet_smtp_free(g.smtp);
+	worker_pool_free(g.worker);
+	sendlog_close(g.log);
+	backoff_free(&g.backoff);
+	status_free(&g.st);
+	policy_free(g.pol);
+	dmn_wipe_free(g.imap_pw);
+	dmn_wipe_free(g.smtp_pw);
+	config_free(&g.cfg);
+	return rc;
+}

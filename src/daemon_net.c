@@ -1,0 +1,968 @@
+/*
+ * daemon_net - the daemon's IMAP and SMTP sessions over libetpan with an
+ * OpenSSL transport (see daemon_net.h).
+ *
+ * libetpan's own TLS (GnuTLS in Debian) verifies nothing, so every byte
+ * goes through dn_low, a mailstream_low driver over a socket and, once the
+ * handshake is done, an OpenSSL SSL* that has checked the chain against
+ * tls_ca_file (or the system store), the host name and TLS >= 1.2.
+ * STARTTLS is required when configured, never skipped, and refused when
+ * the server sent anything after its STARTTLS reply (libetpan's response
+ * injection). Plain connections exist only for loopback hosts, which the
+ * configuration enforces. No logger is installed, so no credential can
+ * reach a log.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <libetpan/libetpan.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "daemon_net.h"
+#include "outbound.h"
+#include "util.h"
+
+#define DN_TIMEOUT 60		/* seconds of silence before a session is dead */
+
+/* ---- the transport ---------------------------------------------------- */
+
+struct dn_low {
+	int fd;
+	SSL *ssl;
+	int timeout;
+};
+
+static int dn_wait(struct dn_low *d, short ev)
+{
+	struct pollfd p = { d->fd, ev, 0 };
+	int r;
+
+	do
+		r = poll(&p, 1, d->timeout * 1000);
+	while (r < 0 && errno == EINTR);
+	return r > 0 ? 0 : -1;
+}
+
+static ssize_t dn_read(mailstream_low *low, void *buf, size_t n)
+{
+	struct dn_low *d = low->data;
+
+	for (;;) {
+		if (d->ssl != NULL) {
+			int r = SSL_read(d->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n), e;
+
+			if (r > 0)
+				return r;
+			e = SSL_get_error(d->ssl, r);
+			if (e == SSL_ERROR_ZERO_RETURN)
+				return 0;
+			if (e == SSL_ERROR_WANT_READ ? dn_wait(d, POLLIN) == 0 :
+			    e == SSL_ERROR_WANT_WRITE ? dn_wait(d, POLLOUT) == 0 : 0)
+				continue;
+			return -1;
+		} else {
+			ssize_t r;
+
+			if (dn_wait(d, POLLIN) < 0)
+				return -1;
+			r = recv(d->fd, buf, n, 0);
+			if (r < 0 && errno == EINTR)
+				continue;
+			return r;
+		}
+	}
+}
+
+static ssize_t dn_write(mailstream_low *low, const void *buf, size_t n)
+{
+	struct dn_low *d = low->data;
+
+	for (;;) {
+		if (d->ssl != NULL) {
+			int r = SSL_write(d->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n), e;
+
+			if (r > 0)
+				return r;
+			e = SSL_get_error(d->ssl, r);
+			if (e == SSL_ERROR_WANT_READ ? dn_wait(d, POLLIN) == 0 :
+			    e == SSL_ERROR_WANT_WRITE ? dn_wait(d, POLLOUT) == 0 : 0)
+				continue;
+			return -1;
+		} else {
+			ssize_t r;
+
+			if (dn_wait(d, POLLOUT) < 0)
+				return -1;
+			r = send(d->fd, buf, n, MSG_NOSIGNAL);
+			if (r < 0 && errno == EINTR)
+				continue;
+			return r;
+		}
+	}
+}
+
+static int dn_close(mailstream_low *low)
+{
+	struct dn_low *d = low->data;
+
+	if (d->ssl != NULL)
+		SSL_shutdown(d->ssl);
+	if (d->fd >= 0)
+		close(d->fd);
+	d->fd = -1;
+	return 0;
+}
+
+static int dn_get_fd(mailstream_low *low)
+{
+	return ((struct dn_low *)low->data)->fd;
+}
+
+/* Frees the driver data, never the fd: STARTTLS swaps the driver on the same socket. */
+static void dn_free(mailstream_low *low)
+{
+	struct dn_low *d = low->data;
+
+	if (d->ssl != NULL)
+		SSL_free(d->ssl);
+	free(d);
+	free(low);
+}
+
+static mailstream_low_driver dn_driver = {
+	dn_read, dn_write, dn_close, dn_get_fd, dn_free, NULL, NULL, NULL, NULL, NULL, NULL
+};
+
+static int dn_pending(mailstream *s)
+{
+	struct dn_low *d;
+
+	if (s == NULL)
+		return 0;
+	if (s->read_buffer_len > 0)
+		return 1;
+	d = mailstream_get_low(s)->data;
+	return d->ssl != NULL && SSL_pending(d->ssl) > 0;
+}
+
+static int dn_connect(const char *host, int port, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char ps[16];
+	int fd = -1, r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(ps, sizeof(ps), "%d", port);
+	r = getaddrinfo(host, ps, &hints, &res);
+	if (r != 0) {
+		snprintf(err, errlen, "%s: cannot resolve: %s", host, gai_strerror(r));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		snprintf(err, errlen, "%s:%d: cannot connect: %s", host, port, strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd >= 0) {
+		int on = 1;
+
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	}
+	return fd;
+}
+
+static mailstream *dn_stream(int fd, SSL *ssl)
+{
+	struct dn_low *d = xcalloc(1, sizeof(*d));
+	mailstream_low *low;
+
+	d->fd = fd;
+	d->ssl = ssl;
+	d->timeout = DN_TIMEOUT;
+	low = mailstream_low_new(d, &dn_driver);
+	return mailstream_new(low, 8192);
+}
+
+/* Handshakes on fd; verified chain, host name and TLS >= 1.2, or NULL with err. */
+static SSL *dn_tls(const struct config *cfg, const char *host, int fd, char *err, size_t errlen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = NULL;
+	struct in6_addr a6;
+	struct in_addr a4;
+	long vr;
+	int ip = inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
+
+	if (ctx == NULL)
+		goto fail;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	if ((cfg->tls_ca_file ? SSL_CTX_load_verify_locations(ctx, cfg->tls_ca_file, NULL) :
+	    SSL_CTX_set_default_verify_paths(ctx)) != 1) {
+		snprintf(err, errlen, "%s: cannot load the CA bundle %s", host,
+		    cfg->tls_ca_file ? cfg->tls_ca_file : "(system store)");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	ssl = SSL_new(ctx);
+	SSL_CTX_free(ctx);
+	if (ssl == NULL)
+		goto fail;
+	if (ip)
+		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+	else {
+		SSL_set_tlsext_host_name(ssl, host);
+		SSL_set1_host(ssl, host);
+	}
+	SSL_set_fd(ssl, fd);
+	if (SSL_connect(ssl) != 1) {
+		vr = SSL_get_verify_result(ssl);
+		if (vr != X509_V_OK)
+			snprintf(err, errlen, "%s: TLS certificate rejected: %s", host,
+			    X509_verify_cert_error_string(vr));
+		else
+			snprintf(err, errlen, "%s: TLS handshake failed: %s", host,
+			    ERR_reason_error_string(ERR_peek_last_error()) ?
+			    ERR_reason_error_string(ERR_peek_last_error()) : "connection closed");
+		ERR_clear_error();
+		SSL_free(ssl);
+		return NULL;
+	}
+	return ssl;
+fail:
+	snprintf(err, errlen, "%s: TLS set-up failed", host);
+	return NULL;
+}
+
+/* STARTTLS done on s: refuse injected bytes, handshake, swap the driver. */
+static int dn_upgrade(const struct config *cfg, const char *host, mailstream *s, char *err,
+    size_t errlen)
+{
+	mailstream_low *old = mailstream_get_low(s);
+	struct dn_low *d = old->data;
+	SSL *ssl;
+
+	if (s->read_buffer_len > 0) {
+		snprintf(err, errlen, "%s: data injected before TLS", host);
+		return -1;
+	}
+	ssl = dn_tls(cfg, host, d->fd, err, errlen);
+	if (ssl == NULL)
+		return -1;
+	{
+		struct dn_low *n = xcalloc(1, sizeof(*n));
+
+		n->fd = d->fd;
+		n->ssl = ssl;
+		n->timeout = DN_TIMEOUT;
+		mailstream_low_free(old);
+		mailstream_set_low(s, mailstream_low_new(n, &dn_driver));
+	}
+	return 0;
+}
+
+/* ---- IMAP ------------------------------------------------------------ */
+
+struct dnet_imap {
+	const struct config *cfg;
+	mailimap *imap;
+	char *selected;
+	int has_move, has_uidplus, has_idle;
+	char err[512];
+};
+
+static void dn_imap_kill(mailimap *imap)
+{
+	if (imap == NULL)
+		return;
+	if (imap->imap_stream != NULL) {
+		mailstream_close(imap->imap_stream);
+		imap->imap_stream = NULL;
+	}
+	mailimap_free(imap);
+}
+
+static int dn_imap_fail(struct dnet_imap *im, const char *what, int r)
+{
+	snprintf(im->err, sizeof(im->err), "%s: IMAP %s failed (%d)%s%s", im->cfg->imap_host, what, r,
+	    im->imap && im->imap->imap_response ? ": " : "",
+	    im->imap && im->imap->imap_response ? im->imap->imap_response : "");
+	return -1;
+}
+
+const char *dnet_imap_error(const struct dnet_imap *im)
+{
+	return im->err;
+}
+
+static int dn_select(struct dnet_imap *im, const char *folder)
+{
+	int r;
+
+	if (im->selected != NULL && strcmp(im->selected, folder) == 0)
+		return 0;
+	free(im->selected);
+	im->selected = NULL;
+	r = mailimap_select(im->imap, folder);
+	if (r != MAILIMAP_NO_ERROR)
+		return dn_imap_fail(im, "SELECT", r);
+	im->selected = xstrdup(folder);
+	return 0;
+}
+
+/* Creates and subscribes folder when LIST does not show it. */
+static int dn_ensure(struct dnet_imap *im, const char *folder)
+{
+	clist *res = NULL;
+	int r = mailimap_list(im->imap, "", folder, &res), n;
+
+	if (r != MAILIMAP_NO_ERROR)
+		return dn_imap_fail(im, "LIST", r);
+	n = res ? clist_count(res) : 0;
+	if (res)
+		mailimap_list_result_free(res);
+	if (n > 0)
+		return 0;
+	r = mailimap_create(im->imap, folder);
+	if (r != MAILIMAP_NO_ERROR)
+		return dn_imap_fail(im, "CREATE", r);
+	mailimap_subscribe(im->imap, folder);
+	return 0;
+}
+
+int dnet_imap_open(const struct config *cfg, const char *password, struct dnet_imap **out,
+    char *err, size_t errlen)
+{
+	struct dnet_imap *im = xcalloc(1, sizeof(*im));
+	const char *host = cfg->imap_host;
+	SSL *ssl = NULL;
+	mailstream *s;
+	int fd, r;
+	const char *folders[6];
+	size_t i;
+
+	im->cfg = cfg;
+	fd = dn_connect(host, cfg->imap_port, err, errlen);
+	if (fd < 0)
+		goto fail;
+	if (cfg->imap_tls == TLSM_IMPLICIT && (ssl = dn_tls(cfg, host, fd, err, errlen)) == NULL) {
+		close(fd);
+		goto fail;
+	}
+	s = dn_stream(fd, ssl);
+	im->imap = mailimap_new(0, NULL);
+	r = mailimap_connect(im->imap, s);
+	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED && cfg->imap_tls != TLSM_IMPLICIT) {
+		snprintf(err, errlen, "%s: PREAUTH before TLS refused", host);
+		goto fail;
+	}
+	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
+		snprintf(err, errlen, "%s:%d: no IMAP greeting (%d)", host, cfg->imap_port, r);
+		goto fail;
+	}
+	if (cfg->imap_tls == TLSM_STARTTLS) {
+		struct mailimap_capability_data *cap = NULL;
+
+		if (mailimap_capability(im->imap, &cap) == MAILIMAP_NO_ERROR && cap)
+			mailimap_capability_data_free(cap);
+		if (!mailimap_has_extension(im->imap, "STARTTLS")) {
+			snprintf(err, errlen, "%s: STARTTLS not offered", host);
+			goto fail;
+		}
+		r = mailimap_starttls(im->imap);
+		if (r != MAILIMAP_NO_ERROR) {
+			snprintf(err, errlen, "%s: STARTTLS failed%s", host,
+			    r == MAILIMAP_ERROR_STARTTLS ? " (data injected before TLS?)" : "");
+			goto fail;
+		}
+		if (dn_upgrade(cfg, host, im->imap->imap_stream, err, errlen) < 0)
+			goto fail;
+	}
+	{
+		struct mailimap_capability_data *cap = NULL;
+
+		if (mailimap_capability(im->imap, &cap) == MAILIMAP_NO_ERROR && cap)
+			mailimap_capability_data_free(cap);
+	}
+	r = mailimap_login(im->imap, cfg->imap_user, password);
+	if (r != MAILIMAP_NO_ERROR) {
+		snprintf(err, errlen, "%s: IMAP login as %s refused%s%s", host, cfg->imap_user,
+		    im->imap->imap_response ? ": " : "",
+		    im->imap->imap_response ? im->imap->imap_response : "");
+		goto fail;
+	}
+	{
+		struct mailimap_capability_data *cap = NULL;
+
+		if (mailimap_capability(im->imap, &cap) == MAILIMAP_NO_ERROR && cap)
+			mailimap_capability_data_free(cap);
+	}
+	im->has_move = mailimap_has_extension(im->imap, "MOVE");
+	im->has_uidplus = mailimap_has_uidplus(im->imap);
+	im->has_idle = mailimap_has_idle(im->imap);
+	folders[0] = cfg->outbox_folder;
+	folders[1] = cfg->sent_folder;
+	folders[2] = cfg->rejected_folder;
+	folders[3] = cfg->held_folder;
+	folders[4] = cfg->review_folder;
+	folders[5] = NULL;
+	for (i = 0; folders[i] != NULL; i++)
+		if (dn_ensure(im, folders[i]) < 0) {
+			snprintf(err, errlen, "%s", im->err);
+			goto fail;
+		}
+	*out = im;
+	return 0;
+fail:
+	dn_imap_kill(im->imap);
+	free(im);
+	*out = NULL;
+	return -1;
+}
+
+void dnet_imap_close(struct dnet_imap *im)
+{
+	if (im == NULL)
+		return;
+	if (im->imap && im->imap->imap_stream)
+		mailimap_logout(im->imap);
+	dn_imap_kill(im->imap);
+	free(im->selected);
+	free(im);
+}
+
+static time_t dn_internaldate(const struct mailimap_date_time *d)
+{
+	struct tm tm;
+	int z = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;
+	long off = (z / 100) * 3600L + (z % 100) * 60L;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = d->dt_year - 1900;
+	tm.tm_mon = d->dt_month - 1;
+	tm.tm_mday = d->dt_day;
+	tm.tm_hour = d->dt_hour;
+	tm.tm_min = d->dt_min;
+	tm.tm_sec = d->dt_sec;
+	return timegm(&tm) - (d->dt_zone < 0 ? -off : off);
+}
+
+static int dn_uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int dn_list(void *ctx, const char *folder, time_t before, uint32_t **uids, size_t *n)
+{
+	struct dnet_imap *im = ctx;
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	clist *res = NULL;
+	clistiter *c, *a;
+	int r;
+
+	*uids = NULL;
+	*n = 0;
+	if (dn_select(im, folder) < 0)
+		return -1;
+	if (im->imap->imap_selection_info && im->imap->imap_selection_info->sel_has_exists &&
+	    im->imap->imap_selection_info->sel_exists == 0) {
+		/* nothing there; but sel_exists may be stale: ask anyway below */
+	}
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+	set = mailimap_set_new_interval(1, 0);
+	r = mailimap_fetch(im->imap, set, ft, &res);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR) {
+		/* an empty folder answers "1:*" with an error on some servers */
+		if (im->imap->imap_selection_info && im->imap->imap_selection_info->sel_exists == 0)
+			return 0;
+		return dn_imap_fail(im, "FETCH", r);
+	}
+	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		struct mailimap_msg_att *m = clist_content(c);
+		uint32_t uid = 0;
+		time_t when = 0;
+		int deleted = 0, have_date = 0;
+
+		for (a = clist_begin(m->att_list); a != NULL; a = clist_next(a)) {
+			struct mailimap_msg_att_item *it = clist_content(a);
+
+			if (it->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC) {
+				clistiter *f;
+
+				if (it->att_data.att_dyn->att_list == NULL)
+					continue;
+				for (f = clist_begin(it->att_data.att_dyn->att_list); f; f = clist_next(f)) {
+					struct mailimap_flag_fetch *ff = clist_content(f);
+
+					if (ff->fl_type == MAILIMAP_FLAG_FETCH_OTHER && ff->fl_flag &&
+					    ff->fl_flag->fl_type == MAILIMAP_FLAG_DELETED)
+						deleted = 1;
+				}
+			} else if (it->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID) {
+				uid = it->att_data.att_static->att_data.att_uid;
+			} else if (it->att_data.att_static->att_type == MAILIMAP_MSG_ATT_INTERNALDATE) {
+				when = dn_internaldate(it->att_data.att_static->att_data.att_internal_date);
+				have_date = 1;
+			}
+		}
+		if (uid == 0 || deleted || !have_date || when > before)
+			continue;
+		*uids = xreallocarray(*uids, *n + 1, sizeof(**uids));
+		(*uids)[(*n)++] = uid;
+	}
+	mailimap_fetch_list_free(res);
+	if (*n > 1)
+		qsort(*uids, *n, sizeof(**uids), dn_uid_cmp);
+	return 0;
+}
+
+static int dn_fetch(void *ctx, const char *folder, uint32_t uid, char **data, size_t *len)
+{
+	struct dnet_imap *im = ctx;
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	clist *res = NULL;
+	clistiter *c, *a;
+	int r;
+
+	*data = NULL;
+	if (dn_select(im, folder) < 0)
+		return -1;
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	set = mailimap_set_new_single(uid);
+	r = mailimap_uid_fetch(im->imap, set, ft, &res);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	if (r != MAILIMAP_NO_ERROR)
+		return dn_imap_fail(im, "UID FETCH", r);
+	for (c = clist_begin(res); c != NULL && *data == NULL; c = clist_next(c)) {
+		struct mailimap_msg_att *m = clist_content(c);
+		uint32_t u = 0;
+		const char *body = NULL;
+		size_t blen = 0;
+
+		for (a = clist_begin(m->att_list); a != NULL; a = clist_next(a)) {
+			struct mailimap_msg_att_item *it = clist_content(a);
+
+			if (it->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			if (it->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
+				u = it->att_data.att_static->att_data.att_uid;
+			else if (it->att_data.att_static->att_type == MAILIMAP_MSG_ATT_BODY_SECTION) {
+				body = it->att_data.att_static->att_data.att_body_section->sec_body_part;
+				blen = it->att_data.att_static->att_data.att_body_section->sec_length;
+			}
+		}
+		if (u == uid && body != NULL) {
+			*data = xmalloc(blen + 1);
+			memcpy(*data, body, blen);
+			(*data)[blen] = '\0';
+			*len = blen;
+		}
+	}
+	mailimap_fetch_list_free(res);
+	if (*data == NULL) {
+		snprintf(im->err, sizeof(im->err), "%s: UID %u vanished from %s", im->cfg->imap_host,
+		    uid, folder);
+		return -1;
+	}
+	return 0;
+}
+
+static int dn_append(void *ctx, const char *folder, const char *data, size_t len)
+{
+	struct dnet_imap *im = ctx;
+	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	int r;
+
+	mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+	r = mailimap_append(im->imap, folder, fl, NULL, data, len);
+	mailimap_flag_list_free(fl);
+	return r == MAILIMAP_NO_ERROR ? 0 : dn_imap_fail(im, "APPEND", r);
+}
+
+static int dn_delete_uid(struct dnet_imap *im, uint32_t uid)
+{
+	struct mailimap_set *set = mailimap_set_new_single(uid);
+	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	struct mailimap_store_att_flags *sf;
+	int r;
+
+	mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+	sf = mailimap_store_att_flags_new_add_flags_silent(fl);
+	r = mailimap_uid_store(im->imap, set, sf);
+	mailimap_store_att_flags_free(sf);
+	if (r == MAILIMAP_NO_ERROR)
+		r = im->has_uidplus ? mailimap_uid_expunge(im->imap, set) :
+		    mailimap_expunge(im->imap);
+	mailimap_set_free(set);
+	return r == MAILIMAP_NO_ERROR ? 0 : dn_imap_fail(im, "STORE/EXPUNGE", r);
+}
+
+static int dn_move(void *ctx, const char *from, uint32_t uid, const char *to)
+{
+	struct dnet_imap *im = ctx;
+	struct mailimap_set *set;
+	int r;
+
+	if (dn_select(im, from) < 0)
+		return -1;
+	set = mailimap_set_new_single(uid);
+	if (im->has_move)
+		r = mailimap_uid_move(im->imap, set, to);
+	else
+		r = mailimap_uid_copy(im->imap, set, to);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return dn_imap_fail(im, im->has_move ? "UID MOVE" : "UID COPY", r);
+	return im->has_move ? 0 : dn_delete_uid(im, uid);
+}
+
+static int dn_remove(void *ctx, const char *folder, uint32_t uid)
+{
+	struct dnet_imap *im = ctx;
+
+	if (dn_select(im, folder) < 0)
+		return -1;
+	return dn_delete_uid(im, uid);
+}
+
+static int dn_search(void *ctx, const char *folder, const char *field, const char *value,
+    uint32_t **uids, size_t *n)
+{
+	struct dnet_imap *im = ctx;
+	struct mailimap_search_key *k, *all;
+	clist *res = NULL;
+	clistiter *c;
+	int r;
+
+	*uids = NULL;
+	*n = 0;
+	if (dn_select(im, folder) < 0)
+		return -1;
+	all = mailimap_search_key_new_multiple_empty();
+	k = mailimap_search_key_new_header(xstrdup(field), xstrdup(value));
+	mailimap_search_key_multiple_add(all, k);
+	mailimap_search_key_multiple_add(all, mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNDELETED,
+	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
+	    NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL));
+	r = mailimap_uid_search(im->imap, NULL, all, &res);
+	mailimap_search_key_free(all);
+	if (r != MAILIMAP_NO_ERROR)
+		return dn_imap_fail(im, "UID SEARCH", r);
+	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		*uids = xreallocarray(*uids, *n + 1, sizeof(**uids));
+		(*uids)[(*n)++] = *(uint32_t *)clist_content(c);
+	}
+	mailimap_search_result_free(res);
+	return 0;
+}
+
+void dnet_imap_ops(struct dnet_imap *im, struct ob_mail *ops)
+{
+	ops->ctx = im;
+	ops->list = dn_list;
+	ops->fetch = dn_fetch;
+	ops->append = dn_append;
+	ops->move = dn_move;
+	ops->remove = dn_remove;
+	ops->search = dn_search;
+}
+
+long dnet_imap_count(struct dnet_imap *im, const char *folder)
+{
+	uint32_t *uids = NULL;
+	size_t n = 0;
+
+	if (dn_list(im, folder, (time_t)1 << 40, &uids, &n) < 0)
+		return -1;
+	free(uids);
+	return (long)n;
+}
+
+int dnet_imap_wait(struct dnet_imap *im, const char *folder, int seconds,
+    volatile sig_atomic_t *stop)
+{
+	struct dn_low *d;
+	struct pollfd p;
+	int r, ready = 0;
+	time_t end = time(NULL) + seconds;
+
+	if (!im->has_idle) {
+		while (!*stop && time(NULL) < end)
+			sleep(1);
+		r = mailimap_noop(im->imap);
+		return r == MAILIMAP_NO_ERROR ? 0 : dn_imap_fail(im, "NOOP", r);
+	}
+	if (dn_select(im, folder) < 0)
+		return -1;
+	r = mailimap_idle(im->imap);
+	if (r != MAILIMAP_NO_ERROR)
+		return dn_imap_fail(im, "IDLE", r);
+	d = mailstream_get_low(im->imap->imap_stream)->data;
+	ready = dn_pending(im->imap->imap_stream);
+	while (!ready && !*stop && time(NULL) < end) {
+		p.fd = d->fd;
+		p.events = POLLIN;
+		p.revents = 0;
+		/* one-second slices so that SIGTERM and SIGHUP are seen promptly */
+		r = poll(&p, 1, 1000);
+		if (r > 0)
+			ready = 1;
+		else if (r < 0 && errno != EINTR)
+			break;
+	}
+	r = mailimap_idle_done(im->imap);
+	if (r != MAILIMAP_NO_ERROR)
+		return dn_imap_fail(im, "IDLE DONE", r);
+	return ready ? 1 : 0;
+}
+
+/* ---- SMTP ------------------------------------------------------------ */
+
+struct dnet_smtp {
+	const struct config *cfg;
+	const char *password;
+	mailsmtp *smtp;
+	int state;		/* -1 untried, 0 a session worked, 1 failed */
+	char err[512];
+};
+
+struct dnet_smtp *dnet_smtp_new(const struct config *cfg, const char *password)
+{
+	struct dnet_smtp *s = xcalloc(1, sizeof(*s));
+
+	s->cfg = cfg;
+	s->password = password;
+	s->state = -1;
+	return s;
+}
+
+void dnet_smtp_disconnect(struct dnet_smtp *s)
+{
+	if (s == NULL || s->smtp == NULL)
+		return;
+	if (s->smtp->stream != NULL)
+		mailsmtp_quit(s->smtp);
+	if (s->smtp->stream != NULL) {
+		mailstream_close(s->smtp->stream);
+		s->smtp->stream = NULL;
+	}
+	mailsmtp_free(s->smtp);
+	s->smtp = NULL;
+}
+
+static void dn_smtp_kill(struct dnet_smtp *s)
+{
+	if (s->smtp == NULL)
+		return;
+	if (s->smtp->stream != NULL) {
+		mailstream_close(s->smtp->stream);
+		s->smtp->stream = NULL;
+	}
+	mailsmtp_free(s->smtp);
+	s->smtp = NULL;
+}
+
+void dnet_smtp_free(struct dnet_smtp *s)
+{
+	if (s == NULL)
+		return;
+	dnet_smtp_disconnect(s);
+	free(s);
+}
+
+int dnet_smtp_take(struct dnet_smtp *s, char *err, size_t errlen)
+{
+	int st = s->state;
+
+	if (st == 1)
+		snprintf(err, errlen, "%s", s->err);
+	s->state = -1;
+	return st;
+}
+
+static int dn_smtp_open(struct dnet_smtp *s)
+{
+	const struct config *cfg = s->cfg;
+	const char *host = cfg->smtp_host;
+	SSL *ssl = NULL;
+	int fd, r;
+
+	fd = dn_connect(host, cfg->smtp_port, s->err, sizeof(s->err));
+	if (fd < 0)
+		goto fail;
+	if (cfg->smtp_tls == TLSM_IMPLICIT &&
+	    (ssl = dn_tls(cfg, host, fd, s->err, sizeof(s->err))) == NULL) {
+		close(fd);
+		goto fail;
+	}
+	s->smtp = mailsmtp_new(0, NULL);
+	r = mailsmtp_connect(s->smtp, dn_stream(fd, ssl));
+	if (r != MAILSMTP_NO_ERROR) {
+		snprintf(s->err, sizeof(s->err), "%s:%d: no SMTP greeting (%d)", host, cfg->smtp_port, r);
+		goto fail;
+	}
+	r = mailesmtp_ehlo(s->smtp);
+	if (r != MAILSMTP_NO_ERROR) {
+		snprintf(s->err, sizeof(s->err), "%s: EHLO refused", host);
+		goto fail;
+	}
+	if (cfg->smtp_tls == TLSM_STARTTLS) {
+		if (!(s->smtp->esmtp & MAILSMTP_ESMTP_STARTTLS)) {
+			snprintf(s->err, sizeof(s->err), "%s: STARTTLS not offered", host);
+			goto fail;
+		}
+		r = mailesmtp_starttls(s->smtp);
+		if (r == MAILSMTP_ERROR_SSL) {
+			snprintf(s->err, sizeof(s->err), "%s: data injected before TLS", host);
+			goto fail;
+		}
+		if (r != MAILSMTP_NO_ERROR) {
+			snprintf(s->err, sizeof(s->err), "%s: STARTTLS failed (%d)", host, r);
+			goto fail;
+		}
+		if (dn_upgrade(cfg, host, s->smtp->stream, s->err, sizeof(s->err)) < 0)
+			goto fail;
+		if (mailesmtp_ehlo(s->smtp) != MAILSMTP_NO_ERROR) {
+			snprintf(s->err, sizeof(s->err), "%s: EHLO after STARTTLS refused", host);
+			goto fail;
+		}
+	}
+	if (cfg->smtp_user != NULL) {
+		int type = (s->smtp->auth & MAILSMTP_AUTH_PLAIN) ? MAILSMTP_AUTH_PLAIN :
+		    MAILSMTP_AUTH_LOGIN;
+
+		r = mailsmtp_auth_type(s->smtp, cfg->smtp_user, s->password, type);
+		if (r != MAILSMTP_NO_ERROR) {
+			snprintf(s->err, sizeof(s->err), "%s: SMTP AUTH as %s refused (%d)", host,
+			    cfg->smtp_user, r);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	dn_smtp_kill(s);
+	s->state = 1;
+	return -1;
+}
+
+static void dn_reply(mailsmtp *smtp, char *reply, size_t n)
+{
+	char *p;
+
+	snprintf(reply, n, "%d %s", smtp->response_code, smtp->response ? smtp->response : "");
+	for (p = reply; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+}
+
+static enum ob_send dn_code(int code)
+{
+	return code >= 500 && code < 600 ? OB_SEND_PERM : OB_SEND_TEMP;
+}
+
+static enum ob_send dn_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
+    const char *data, size_t len, int (*progress)(void *pctx), void *pctx,
+    char *reply, size_t replylen)
+{
+	struct dnet_smtp *s = ctx;
+	size_t i;
+	int r;
+
+	reply[0] = '\0';
+	if (s->smtp == NULL && dn_smtp_open(s) < 0) {
+		snprintf(reply, replylen, "%s", s->err);
+		return OB_SEND_TEMP;
+	}
+	s->state = 0;
+	r = mailesmtp_mail(s->smtp, from, 0, NULL);
+	if (r != MAILSMTP_NO_ERROR) {
+		dn_reply(s->smtp, reply, replylen);
+		if (s->smtp->response_code == 0) {
+			dn_smtp_kill(s);
+			return OB_SEND_TEMP;
+		}
+		mailsmtp_reset(s->smtp);
+		return dn_code(s->smtp->response_code);
+	}
+	for (i = 0; i < nrcpts; i++) {
+		r = mailesmtp_rcpt(s->smtp, rcpts[i], 0, NULL);
+		if (r != MAILSMTP_NO_ERROR) {
+			/* all recipients or none */
+			int code = s->smtp->response_code;
+
+			dn_reply(s->smtp, reply, replylen);
+			if (code == 0) {
+				dn_smtp_kill(s);
+				return OB_SEND_TEMP;
+			}
+			mailsmtp_reset(s->smtp);
+			return dn_code(code);
+		}
+	}
+	if (progress(pctx) < 0) {
+		mailsmtp_reset(s->smtp);
+		snprintf(reply, replylen, "send log write failed before DATA");
+		return OB_SEND_TEMP;
+	}
+	r = mailsmtp_data(s->smtp);
+	if (r != MAILSMTP_NO_ERROR) {
+		int code = s->smtp->response_code;
+
+		dn_reply(s->smtp, reply, replylen);
+		if (code == 0) {
+			dn_smtp_kill(s);
+			return OB_SEND_UNCERTAIN;
+		}
+		mailsmtp_reset(s->smtp);
+		return dn_code(code);
+	}
+	/* libetpan appends CRLF.CRLF itself: one trailing CRLF less keeps the bytes */
+	if (len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n')
+		len -= 2;
+	r = mailsmtp_data_message(s->smtp, data, len);
+	dn_reply(s->smtp, reply, replylen);
+	if (s->smtp->response_code == 250)
+		return OB_SEND_OK;
+	if (s->smtp->response_code == 0 || r == MAILSMTP_ERROR_STREAM) {
+		dn_smtp_kill(s);
+		return OB_SEND_UNCERTAIN;
+	}
+	return dn_code(s->smtp->response_code);
+}
+
+void dnet_smtp_ops(struct dnet_smtp *s, struct ob_smtp *ops)
+{
+	ops->ctx = s;
+	ops->send = dn_send;
+}
