@@ -38,6 +38,10 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 /* Appends the UTF-8 encoding of code point cp (invalid ones as U+FFFD). */
 void sbuf_add_utf8(struct sbuf *b, uint32_t cp);
 char *sbuf_steal(struct sbuf *b, size_t *len);
+/* Appends Windows-1252 bytes (Latin-1 labels in practice) converted to UTF-8. */
+void sbuf_add_cp1252(struct sbuf *b, const char *s, size_t n);
+/* 1 when the bytes are valid UTF-8 (no overlongs, no surrogates beyond 4 bytes). */
+int utf8_valid(const char *s, size_t len);
 
 int ascii_tolower(int c);
 int ascii_strcasecmp(const char *a, const char *b);

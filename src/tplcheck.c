@@ -394,55 +394,6 @@ tc_check_fields(const struct template *t, const struct tc_values *vals, struct t
 	}
 }
 
-static int
-tc_valid_utf8(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-
-	while (p < end) {
-		size_t k;
-
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		k = (*p >= 0xC2 && *p <= 0xDF) ? 1 : (*p >= 0xE0 && *p <= 0xEF) ? 2 :
-		    (*p >= 0xF0 && *p <= 0xF4) ? 3 : 0;
-		if (k == 0 || (size_t)(end - p) <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++)
-			if ((p[j] & 0xC0) != 0x80)
-				return 0;
-		p += k + 1;
-	}
-	return 1;
-}
-
-/* Windows-1252 to UTF-8 (0x80-0x9F are its typographic characters). */
-static char *
-tc_cp1252(const char *s, size_t n, size_t *outlen)
-{
-	static const uint16_t hi[32] = { 0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020,
-		0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD,
-		0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161,
-		0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178 };
-	struct sbuf b;
-	size_t i;
-
-	sbuf_init(&b);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x80)
-			sbuf_addc(&b, (char)c);
-		else if (c < 0xA0)
-			sbuf_add_utf8(&b, hi[c - 0x80]);
-		else
-			sbuf_add_utf8(&b, c);
-	}
-	return sbuf_steal(&b, outlen);
-}
-
 static void
 tc_check_list(const struct template *t, const struct tpl_text *csvs, size_t ncsvs,
     struct tpl_result *r)
@@ -458,10 +409,16 @@ tc_check_list(const struct template *t, const struct tpl_text *csvs, size_t ncsv
 		return;
 	}
 	name = csvs[0].name ? csvs[0].name : "the CSV attachment";
-	if (tc_valid_utf8(csvs[0].text, csvs[0].len))
-		text = xstrndup(csvs[0].text, csvs[0].len), len = csvs[0].len;
-	else
-		text = tc_cp1252(csvs[0].text, csvs[0].len, &len);
+	if (utf8_valid(csvs[0].text, csvs[0].len)) {
+		text = xstrndup(csvs[0].text, csvs[0].len);
+		len = csvs[0].len;
+	} else {
+		struct sbuf b;
+
+		sbuf_init(&b);
+		sbuf_add_cp1252(&b, csvs[0].text, csvs[0].len);
+		text = sbuf_steal(&b, &len);
+	}
 	if (csv_parse(text, len, &tab, err, sizeof(err)) < 0) {
 		tc_problem(r, "%s cannot be read as CSV: %s", name, err);
 		free(text);

@@ -222,6 +222,64 @@ sbuf_steal(struct sbuf *b, size_t *len)
 	return p;
 }
 
+static const uint16_t util_cp1252_hi[32] = { 0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026,
+	0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD, 0x017D, 0xFFFD, 0xFFFD,
+	0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+	0x0153, 0xFFFD, 0x017E, 0x0178 };
+
+/* Latin-1 labels are Windows-1252 in practice (as browsers read them). */
+void
+sbuf_add_cp1252(struct sbuf *out, const char *in, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c < 0x80)
+			sbuf_addc(out, (char)c);
+		else if (c < 0xA0)
+			sbuf_add_utf8(out, util_cp1252_hi[c - 0x80]);
+		else
+			sbuf_add_utf8(out, c);
+	}
+}
+
+int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		size_t k, j;
+
+		/* ASCII eight bytes at a time: most mail is ASCII */
+		while (end - p >= 8) {
+			uint64_t w;
+
+			memcpy(&w, p, 8);
+			if (w & 0x8080808080808080ull)
+				break;
+			p += 8;
+		}
+		if (p >= end)
+			break;
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		k = (*p >= 0xC2 && *p <= 0xDF) ? 1 : (*p >= 0xE0 && *p <= 0xEF) ? 2 :
+		    (*p >= 0xF0 && *p <= 0xF4) ? 3 : 0;
+		if (k == 0 || (size_t)(end - p) <= k)
+			return 0;
+		for (j = 1; j <= k; j++)
+			if ((p[j] & 0xC0) != 0x80)
+				return 0;
+		p += k + 1;
+	}
+	return 1;
+}
+
 int
 ascii_tolower(int c)
 {
