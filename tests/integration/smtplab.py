@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""smtplab - the lab's submission server (aiosmtpd): STARTTLS + AUTH on one
+port, implicit TLS + AUTH on another, and a plain no-AUTH listener (for
+smtp-source and the no-STARTTLS test). Every accepted message is stored as
+SPOOL/<n>.eml with a .json of its envelope.
+
+Recipients steer failures: reject-me@... 550 at RCPT, tempfail@... 451 at RCPT.
+The file DIR/smtp-fault, when present, holds one word for the next DATA:
+  tempfail   451 after DATA (then the file is removed)
+  drop       close the connection after the data, before any reply (once)
+  down       refuse every connection with 421 while it exists
+"""
+import signal
+import json
+import os
+import ssl
+import sys
+import itertools
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword, SMTP
+
+DIR = sys.argv[1]
+USER, PASS = sys.argv[2], sys.argv[3]
+PORT_STARTTLS, PORT_TLS, PORT_PLAIN = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+SPOOL = os.path.join(DIR, "spool")
+FAULT = os.path.join(DIR, "smtp-fault")
+counter = itertools.count(1)
+
+
+def fault(consume):
+    try:
+        w = open(FAULT).read().strip()
+    except OSError:
+        return None
+    if consume and w in ("tempfail", "drop"):
+        os.unlink(FAULT)
+    return w
+
+
+class Handler:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        local = address.split("@")[0].lower()
+        if local == "reject-me":
+            return "550 5.1.1 <%s>: Recipient address rejected" % address
+        if local == "tempfail":
+            return "451 4.3.0 <%s>: try again later" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        f = fault(True)
+        if f == "tempfail":
+            return "451 4.3.0 lab: try again later"
+        if f == "drop":
+            server.transport.close()
+            return None
+        n = "%d-%06d" % (os.getpid(), next(counter))
+        tmp = os.path.join(SPOOL, ".%s.tmp" % n)
+        with open(tmp, "wb") as fp:
+            fp.write(envelope.original_content)
+        with open(os.path.join(SPOOL, n + ".json"), "w") as fp:
+            json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
+                       "auth": getattr(session, "auth_data", None) and str(session.auth_data),
+                       "listener": server.lab_name}, fp)
+        os.rename(tmp, os.path.join(SPOOL, n + ".eml"))
+        return "250 2.0.0 Ok: queued as %s" % n
+
+
+def auth(server, session, envelope, mechanism, data):
+    if isinstance(data, LoginPassword) and data.login.decode() == USER and data.password.decode() == PASS:
+        return AuthResult(success=True)
+    return AuthResult(success=False, handled=False)
+
+
+class LabSMTP(SMTP):
+    def connection_made(self, transport):
+        super().connection_made(transport)
+        if fault(False) == "down":
+            transport.write(b"421 4.3.2 lab: service down\r\n")
+            transport.close()
+
+
+class LabController(Controller):
+    def __init__(self, name, **kw):
+        self.lab_name = name
+        self.lab_kw = kw
+        super().__init__(Handler(), **kw)
+
+    def factory(self):
+        s = LabSMTP(self.handler, **self.SMTP_kwargs)
+        s.lab_name = self.lab_name
+        return s
+
+
+def main():
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(os.path.join(DIR, "certs/server.pem"), os.path.join(DIR, "certs/server.key"))
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctrls = [
+        LabController("starttls", hostname="127.0.0.1", port=PORT_STARTTLS, tls_context=ctx,
+                      require_starttls=True, authenticator=auth, auth_required=True,
+                      auth_require_tls=True),
+        LabController("tls", hostname="127.0.0.1", port=PORT_TLS, ssl_context=ctx,
+                      authenticator=auth, auth_required=True, auth_require_tls=False),
+        LabController("plain", hostname="127.0.0.1", port=PORT_PLAIN),
+    ]
+    for c in ctrls:
+        c.start()
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    for c in ctrls:
+        c.stop()
+
+
+if __name__ == "__main__":
+    main()
