@@ -367,15 +367,17 @@ log_report(struct ctl_ctx *ctx, int argc, char **argv)
 	mgday_from_ymd(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1, &next);
 	if ((sl = ctl_open_log(ctx->cfg, 0, 0)) == NULL)
 		return 2;
+	/* the counts kept as rows were added (see sendlog.c) */
 	if (sqlite3_prepare_v2(sendlog_db(sl), "SELECT coalesce(process, '-'), coalesce(org, '-'),"
-	    " outcome, count(DISTINCT message_id), count(*) FROM log WHERE kind = 'message' AND"
-	    " time >= ? AND time < ? GROUP BY 1, 2, 3 ORDER BY 1, 2, 3", -1, &st, NULL) != SQLITE_OK) {
+	    " outcome, messages, recipients FROM monthly WHERE month = ? ORDER BY 1, 2, 3", -1, &st,
+	    NULL) != SQLITE_OK) {
 		sendlog_close(sl);
 		return 2;
 	}
-	sqlite3_bind_int64(st, 1, (long long)first * 86400);
-	sqlite3_bind_int64(st, 2, (long long)next * 86400);
 	mgday_format(first, ms);
+	ms[7] = '\0';
+	sqlite3_bind_text(st, 1, ms, -1, SQLITE_STATIC);
+	(void)next;
 	if (o.fmt == FMT_CSV)
 		printf("process,org,outcome,messages,recipients\r\n");
 	else if (o.fmt == FMT_JSON)
