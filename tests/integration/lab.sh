@@ -123,16 +123,26 @@ echo $! > "$D/dovecot.pid"
 $AS /usr/bin/python3 "$here/smtplab.py" "$D" $U $PW $SMTP $SMTPS $PLAIN > "$D/smtplab.log" 2>&1 &
 echo $! > "$D/smtplab.pid"
 
-i=0
-until port_open $IMAP && port_open $IMAPS && port_open $SMTP && port_open $SMTPS && port_open $PLAIN; do
-	i=$((i + 1))
-	if [ $i -gt 100 ]; then
-		echo "lab.sh: servers did not start; see $D/dovecot/dovecot.log $D/smtplab.log" >&2
-		stop
-		exit 1
-	fi
-	sleep 0.1
-done
+if ! /usr/bin/python3 - $IMAP $IMAPS $SMTP $SMTPS $PLAIN <<'PY'
+import socket, sys, time
+end = time.time() + 30
+for p in map(int, sys.argv[1:]):
+    while True:
+        s = socket.socket()
+        s.settimeout(0.2)
+        ok = s.connect_ex(("127.0.0.1", p)) == 0
+        s.close()
+        if ok:
+            break
+        if time.time() > end:
+            sys.exit(1)
+        time.sleep(0.05)
+PY
+then
+	echo "lab.sh: servers did not start; see $D/dovecot/dovecot.log $D/smtplab.log" >&2
+	stop
+	exit 1
+fi
 
 # the daemon's configuration and secrets
 printf '%s\n' $PW > "$D/imap.password"

@@ -8,6 +8,9 @@ verified against the lab CA), read from the lab's mailgate.conf.
   labmail.py CONF header FOLDER FIELD       that field of each message, one a line
   labmail.py CONF fetch FOLDER N            the N-th message (1-based) to stdout
   labmail.py CONF flagdel FOLDER FILE       append FILE flagged \\Deleted
+  labmail.py CONF grep FOLDER TEXT          how many messages contain TEXT
+  labmail.py CONF census FOLDER...          "FOLDER ID" for each message that is not a
+                                            notice, and "FOLDER notice KIND ID" for notices
 """
 import email.parser
 import imaplib
@@ -82,6 +85,17 @@ def main():
         for raw in messages(m, folder):
             h = email.parser.BytesHeaderParser().parsebytes(raw)
             print(str(h.get(field, "")).strip())
+    elif cmd == "census":
+        for f in sys.argv[3:]:
+            for raw in messages(m, f):
+                h = email.parser.BytesHeaderParser().parsebytes(raw)
+                kind = h.get("X-Mailgate-Notice")
+                if kind:
+                    print(f, "notice", kind.strip(), str(h.get("X-Mailgate-Message-ID", "")).strip())
+                else:
+                    print(f, str(h.get("Message-ID", "")).strip())
+    elif cmd == "grep":
+        print(sum(1 for raw in messages(m, folder) if sys.argv[4].encode() in raw))
     elif cmd == "fetch":
         msgs = messages(m, folder)
         sys.stdout.buffer.write(msgs[int(sys.argv[4]) - 1])

@@ -5,8 +5,9 @@ smtp-source and the no-STARTTLS test). Every accepted message is stored as
 SPOOL/<n>.eml with a .json of its envelope.
 
 Recipients steer failures: reject-me@... 550 at RCPT, tempfail@... 451 at RCPT.
-The file DIR/smtp-fault, when present, holds one word for the next DATA:
+The file SPOOL/.fault, when present, holds one word for the next DATA:
   tempfail   451 after DATA (then the file is removed)
+  reject     554 after DATA (once)
   drop       close the connection after the data, before any reply (once)
   down       refuse every connection with 421 while it exists
 """
@@ -24,7 +25,7 @@ DIR = sys.argv[1]
 USER, PASS = sys.argv[2], sys.argv[3]
 PORT_STARTTLS, PORT_TLS, PORT_PLAIN = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 SPOOL = os.path.join(DIR, "spool")
-FAULT = os.path.join(DIR, "smtp-fault")
+FAULT = os.path.join(SPOOL, ".fault")
 counter = itertools.count(1)
 
 
@@ -33,7 +34,7 @@ def fault(consume):
         w = open(FAULT).read().strip()
     except OSError:
         return None
-    if consume and w in ("tempfail", "drop"):
+    if consume and w in ("tempfail", "drop", "reject"):
         os.unlink(FAULT)
     return w
 
@@ -52,6 +53,8 @@ class Handler:
         f = fault(True)
         if f == "tempfail":
             return "451 4.3.0 lab: try again later"
+        if f == "reject":
+            return "554 5.7.1 lab: message refused"
         if f == "drop":
             server.transport.close()
             return None

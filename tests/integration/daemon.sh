@@ -1,0 +1,125 @@
+#!/bin/sh
+# daemon.sh - mailgated against the real lab servers (lab.sh): every outcome
+# path, IDLE pickup, refused TLS (wrong CA, wrong host, no STARTTLS), SMTP
+# down then back, a 4xx then success, and the IMAP connection cut mid-run.
+# The kill test is daemon-kill.sh.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-.}
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+. "$top_srcdir/tests/integration/common.sh"
+
+lab_up daemon 24200
+
+fails=0
+check() { # check WHAT EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "FAIL - $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
+}
+
+# 1. sent, rejected + notice, warning + notice, in one pass
+msg ok1 whp@acme.example > "$W/ok1.eml"
+msg_from "$M/no-record.eml" rej1 > "$W/rej1.eml"
+msg_from "$M/employment-business-late.eml" warn1 > "$W/warn1.eml"
+mail append Outbox "$W/ok1.eml" "$W/rej1.eml" "$W/warn1.eml"
+once; check "pass with sent, rejected, warning exits 0" 0 $rc
+check "Outbox empty" 0 "$(mail count Outbox)"
+check "sent message in Sent" 1 "$(census | grep -c '^Sent <ok1@')"
+check "delivered once" 1 "$(spool_count ok1@)"
+check "rejected message in Rejected" 1 "$(census | grep -c '^Rejected <rej1@')"
+check "rejected notice beside it" 1 "$(census | grep -c '^Rejected notice rejected <rej1@')"
+check "rejected never delivered" 0 "$(spool_count rej1@)"
+check "warned message in Sent" 1 "$(census | grep -c '^Sent <warn1@')"
+check "warning notice in Sent" 1 "$(census | grep -c '^Sent notice warning <warn1@')"
+check "From rewritten in the delivered copy" 1 "$(grep -l 'ok1@' "$L"/spool/*.eml | xargs grep -c '^From: Provider WHP Team <whp@provider.example>')"
+check "envelope sender is the designated inbox" 0 "$(grep -L '"from": "whp@provider.example"' "$L"/spool/*.json | wc -l)"
+check "notice reasons" "X-Mailgate-Reasons: no-record template-incomplete" \
+	"$(mail header Rejected X-Mailgate-Reasons | grep . | sed 's/^/X-Mailgate-Reasons: /')"
+
+# 2. already-sent: the same Message-ID again
+mail append Outbox "$W/ok1.eml"
+once; check "already-sent pass exits 0" 0 $rc
+check "second copy held" 1 "$(census | grep -c '^Held <ok1@')"
+check "held notice already-sent" 1 "$(mail header Held X-Mailgate-Reasons | grep -c already-sent)"
+check "not delivered twice" 1 "$(spool_count ok1@)"
+
+# 3. not-normal mode holds
+ctl mode suspend --reason "integration test" > /dev/null
+msg mode1 whp@acme.example > "$W/mode1.eml"
+mail append Outbox "$W/mode1.eml"
+once; check "suspended pass exits 0" 0 $rc
+check "held in suspended mode" 1 "$(census | grep -c '^Held <mode1@')"
+check "not-normal-mode notice" 1 "$(mail header Held X-Mailgate-Reasons | grep -c not-normal-mode)"
+check "nothing delivered while suspended" 0 "$(spool_count mode1@)"
+ctl mode resume --department-informed "integration test over" > /dev/null
+
+# 4. smtp-permanent: 554 after DATA
+echo reject > "$L/spool/.fault"
+msg perm1 whp@acme.example > "$W/perm1.eml"
+mail append Outbox "$W/perm1.eml"
+once; check "5xx pass exits 0" 0 $rc
+check "5xx message in Rejected" 1 "$(census | grep -c '^Rejected <perm1@')"
+check "smtp-permanent notice" 1 "$(mail header Rejected X-Mailgate-Reasons | grep -c smtp-permanent)"
+check "the notice gives the server's words" 1 "$(mail grep Rejected '554 5.7.1 lab: message refused')"
+
+# 5. 4xx then success
+echo tempfail > "$L/spool/.fault"
+msg temp1 whp@acme.example > "$W/temp1.eml"
+mail append Outbox "$W/temp1.eml"
+once; check "4xx leaves it for a retry (75)" 75 $rc
+check "still in Outbox" 1 "$(mail count Outbox)"
+once; check "retry succeeds (0)" 0 $rc
+check "then in Sent" 1 "$(census | grep -c '^Sent <temp1@')"
+check "delivered once after retry" 1 "$(spool_count temp1@)"
+
+# 6. refused TLS: nothing sent, exit 69
+msg tls1 whp@acme.example > "$W/tls1.eml"
+mail append Outbox "$W/tls1.eml"
+conf_variant wrongca "s|^tls_ca_file = .*|tls_ca_file = certs/other-ca.pem|"
+once_conf wrongca; check "wrong CA exits 69" 69 $rc
+check "wrong CA named in the error" 1 "$(grep -c 'certificate rejected' "$W/once.err")"
+conf_variant wronghost "s|^imap_host = .*|imap_host = localhost|"
+once_conf wronghost; check "wrong host name exits 69" 69 $rc
+conf_variant nostarttls "s|^smtp_port = .*|smtp_port = $((LAB_BASE + 4))|"
+once_conf nostarttls; check "no STARTTLS exits 69" 69 $rc
+check "no STARTTLS named" 1 "$(grep -c 'STARTTLS not offered' "$W/once.err")"
+check "nothing delivered over refused TLS" 0 "$(spool_count tls1@)"
+check "message still in Outbox" 1 "$(census | grep -c '^Outbox <tls1@')"
+
+# 7. SMTP down then back
+echo down > "$L/spool/.fault"
+once; check "SMTP down exits 69" 69 $rc
+rm -f "$L/spool/.fault"
+once; check "SMTP back exits 0" 0 $rc
+check "sent once SMTP is back" 1 "$(spool_count tls1@)"
+
+# 8. IDLE pickup and an IMAP connection cut mid-run
+start_daemon
+sleep 2
+msg idle1 whp@acme.example > "$W/idle1.eml"
+mail append Outbox "$W/idle1.eml"
+wait_for "spool_count idle1@" 1 10; check "IDLE pickup delivers" 1 "$(spool_count idle1@)"
+kick_imap
+msg cut1 whp@acme.example > "$W/cut1.eml"
+sleep 1
+mail append Outbox "$W/cut1.eml"
+wait_for "spool_count cut1@" 1 30; check "delivered after the IMAP connection was cut" 1 "$(spool_count cut1@)"
+check "daemon logged the reconnect" 1 "$(grep -c 'connection lost' "$W/daemon.err" | sed 's/^[1-9][0-9]*$/1/')"
+# SIGHUP with a broken policy keeps the old one
+cp "$L/mailgate.conf" "$L/mailgate.conf.good"
+sed -i "s|^policy_file = .*|policy_file = $top_srcdir/tests/data/policy/malformed.xml|" "$L/mailgate.conf"
+kill -HUP "$DPID"
+wait_for "grep -c 'keeping the configuration' '$W/daemon.err'" 1 10
+check "reload failure keeps the old policy" 1 "$(grep -c 'keeping the configuration and policy in use' "$W/daemon.err")"
+cp "$L/mailgate.conf.good" "$L/mailgate.conf"
+msg hup1 whp@acme.example > "$W/hup1.eml"
+mail append Outbox "$W/hup1.eml"
+wait_for "spool_count hup1@" 1 10; check "still sending after a failed reload" 1 "$(spool_count hup1@)"
+stop_daemon; check "SIGTERM exits 0" 0 $drc
+ctl status > "$W/status.out"; src=$?
+check "status after a clean run is 0 or 1" 1 "$([ $src -le 1 ] && echo 1)"
+check "status names the mode" 1 "$(grep -c '^mode: normal' "$W/status.out")"
+check "passwords never logged" 0 "$(cat "$W"/*.err | grep -c "$LAB_PW")"
+
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
