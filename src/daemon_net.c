@@ -417,7 +417,7 @@ int dnet_imap_open(const struct config *cfg, const char *password, struct dnet_i
 	}
 	im->has_move = mailimap_has_extension(im->imap, "MOVE");
 	im->has_uidplus = mailimap_has_uidplus(im->imap);
-	im->has_idle = mailimap_has_idle(im->imap);
+	im->has_idle = mailimap_has_idle(im->imap) || mailimap_has_extension(im->imap, "IDLE");
 	folders[0] = cfg->outbox_folder;
 	folders[1] = cfg->sent_folder;
 	folders[2] = cfg->rejected_folder;

@@ -253,18 +253,24 @@ static enum ob_outcome ob_file(struct ob_env *e, struct ob_msg *m, const char *o
 	return kind == NOTICE_HELD ? OB_HELD : OB_REJECTED;
 }
 
-/* After 250: Sent gets the bytes sent, the Outbox copy goes, the rows are written. */
-static enum ob_outcome ob_sent(struct ob_env *e, struct ob_msg *m, long long intent)
+/*
+ * After 250: Sent gets the bytes sent, the Outbox copy goes, the rows are
+ * written. recovering: Sent may already hold the copy (look first).
+ */
+static enum ob_outcome ob_sent(struct ob_env *e, struct ob_msg *m, long long intent, int recovering)
 {
 	struct sbuf codes;
 	uint32_t *uids = NULL;
 	size_t nu = 0;
-	char *want = xasprintf("<%s>", m->msgid);
-	int rc;
+	int rc = 0;
 
-	rc = e->mail->search(e->mail->ctx, e->cfg->sent_folder, "Message-ID", want, &uids, &nu);
-	free(want);
-	free(uids);
+	if (recovering) {
+		char *want = xasprintf("<%s>", m->msgid);
+
+		rc = e->mail->search(e->mail->ctx, e->cfg->sent_folder, "Message-ID", want, &uids, &nu);
+		free(want);
+		free(uids);
+	}
 	if (rc == 0 && nu == 0)
 		rc = e->mail->append(e->mail->ctx, e->cfg->sent_folder, m->out.data, m->out.len);
 	if (rc < 0)
@@ -429,7 +435,7 @@ enum ob_outcome outbound_message(struct ob_env *e, uint32_t uid)
 	case OB_SEND_OK:
 		if (sendlog_intent_progress(e->log, pr.intent, "sent") < 0)
 			ob_say(e, 3, "send log write failed after 250; message-id=<%s>", m.msgid);
-		res = ob_sent(e, &m, pr.intent);
+		res = ob_sent(e, &m, pr.intent, 0);
 		break;
 	case OB_SEND_PERM:
 		res = ob_file(e, &m, "rejected", NOTICE_REJECTED, e->cfg->rejected_folder,
@@ -553,7 +559,7 @@ static int ob_recover_one(struct ob_env *e, const struct sendlog_intent *in)
 		    in->message_id);
 		free(m.msgid);
 		m.msgid = xstrdup(in->message_id);
-		res = ob_sent(e, &m, in->id);
+		res = ob_sent(e, &m, in->id, 1);
 	} else {
 		free(m.msgid);
 		m.msgid = xstrdup(in->message_id);
