@@ -273,13 +273,17 @@ static void dmn_status_write(struct dmn *g)
 
 static void dmn_imap_drop(struct dmn *g, const char *why)
 {
+	char copy[512];
+
+	/* why may point into the session about to be freed */
+	snprintf(copy, sizeof(copy), "%s", why ? why : "connection failed");
 	if (g->imap) {
-		dmn_say(4, "imap %s: connection lost: %s", g->cfg.imap_host, why);
+		dmn_say(4, "imap %s: connection lost: %s", g->cfg.imap_host, copy);
 		dnet_imap_close(g->imap);
 	}
 	g->imap = NULL;
 	g->st.imap_fail = dmn_now();
-	status_set_text(g->st.imap_error, sizeof(g->st.imap_error), why);
+	status_set_text(g->st.imap_error, sizeof(g->st.imap_error), copy);
 }
 
 /* Connects when due; 1 connected, 0 not yet due, -1 failed. */
