@@ -286,6 +286,7 @@ struct dnet_imap {
 	mailimap *imap;
 	char *selected;
 	int has_move, has_uidplus, has_idle;
+	uint32_t outbox_next;	/* above every Outbox UID the last list saw */
 	char err[512];
 };
 
@@ -483,12 +484,16 @@ static int dn_list(void *ctx, const char *folder, time_t before, uint32_t **uids
 
 	*uids = NULL;
 	*n = 0;
+	if (strcmp(folder, im->cfg->outbox_folder) == 0) {
+		/* a fresh SELECT, so that its UIDNEXT bounds what this list sees */
+		free(im->selected);
+		im->selected = NULL;
+	}
 	if (dn_select(im, folder) < 0)
 		return -1;
-	if (im->imap->imap_selection_info && im->imap->imap_selection_info->sel_has_exists &&
-	    im->imap->imap_selection_info->sel_exists == 0) {
-		/* nothing there; but sel_exists may be stale: ask anyway below */
-	}
+	if (strcmp(folder, im->cfg->outbox_folder) == 0 && im->imap->imap_selection_info &&
+	    im->imap->imap_selection_info->sel_uidnext > im->outbox_next)
+		im->outbox_next = im->imap->imap_selection_info->sel_uidnext;
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
@@ -531,6 +536,8 @@ static int dn_list(void *ctx, const char *folder, time_t before, uint32_t **uids
 				have_date = 1;
 			}
 		}
+		if (strcmp(folder, im->cfg->outbox_folder) == 0 && uid >= im->outbox_next)
+			im->outbox_next = uid + 1;
 		if (uid == 0 || deleted || !have_date || when > before)
 			continue;
 		*uids = xreallocarray(*uids, *n + 1, sizeof(**uids));
@@ -723,8 +730,17 @@ int dnet_imap_wait(struct dnet_imap *im, const char *folder, int seconds,
 		r = mailimap_noop(im->imap);
 		return r == MAILIMAP_NO_ERROR ? 0 : dn_imap_fail(im, "NOOP", r);
 	}
+	/*
+	 * A message appended after the last list and before IDLE starts would
+	 * wait for the next poll: a fresh SELECT's UIDNEXT shows it.
+	 */
+	free(im->selected);
+	im->selected = NULL;
 	if (dn_select(im, folder) < 0)
 		return -1;
+	if (strcmp(folder, im->cfg->outbox_folder) == 0 && im->imap->imap_selection_info &&
+	    im->imap->imap_selection_info->sel_uidnext > im->outbox_next)
+		return 1;
 	r = mailimap_idle(im->imap);
 	if (r != MAILIMAP_NO_ERROR)
 		return dn_imap_fail(im, "IDLE", r);
