@@ -334,6 +334,8 @@ static int ob_prepare(struct ob_env *e, uint32_t uid, struct ob_msg *m)
 		ob_say(e, 3, "analysis worker could not start; uid=%u stays", uid);
 		return 1;
 	}
+	/* the next message's worker starts now, while this one is judged, sent and filed */
+	worker_pool_prepare(e->worker);
 	verdict_judge(e->pol, &m->mr, today, &m->v);
 	if (rewrite_message(m->raw, m->rawlen, e->pol->designated_address, e->pol->designated_name,
 	    e->now(), &m->out, &m->msgid) < 0) {
