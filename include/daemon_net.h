@@ -55,4 +55,10 @@ void dnet_smtp_disconnect(struct dnet_smtp *s);
  */
 int dnet_smtp_take(struct dnet_smtp *s, char *err, size_t errlen);
 
+/*
+ * Connects, verifies TLS, says EHLO and logs in, then quits: no message is
+ * sent (mailgatectl check-servers). 0 ok, -1 with err.
+ */
+int dnet_smtp_check(struct dnet_smtp *s, char *err, size_t errlen);
+
 #endif

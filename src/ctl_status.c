@@ -5,8 +5,10 @@
  * and the count in Held, from the daemon's status file (status.h) and the
  * send log's mode. A monitoring check: exit 0 all well, 1 degraded (mode not
  * normal, a server failing, messages waiting for a retry, the daemon silent
- * for three intervals), 2 error (no status, log unreadable).
+ * for three intervals), 2 error (no status, log unreadable). Also
+ * "mailgatectl check-servers", the no-send connection test.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,8 @@
 
 #include "ctl.h"
 #include "ctl_common.h"
+#include "daemon_net.h"
+#include "diag.h"
 #include "mode.h"
 #include "sendlog.h"
 #include "status.h"
@@ -209,4 +213,65 @@ int ctl_status(struct ctl_ctx *ctx, int argc, char **argv)
 	sbuf_free(&why);
 	status_free(&st);
 	return degraded ? 1 : 0;
+}
+
+/*
+ * "mailgatectl check-servers": TLS, login, folders (created when missing, as
+ * the daemon does), EHLO and AUTH, without sending anything. 0 both servers
+ * answer, 1 one does not, 2 configuration.
+ */
+int ctl_check_servers(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	struct diag d;
+	struct dnet_imap *im = NULL;
+	struct dnet_smtp *sm;
+	char *ipw, *spw, err[512];
+	size_t n;
+	int bad = 0;
+
+	if (argc != 1)
+		return ctl_usage_error("usage: mailgatectl check-servers");
+	diag_init(&d);
+	if (config_require_servers(ctx->cfg, &d) < 0) {
+		diag_print(&d, stderr);
+		diag_free(&d);
+		return 2;
+	}
+	diag_free(&d);
+	ipw = config_read_secret(ctx->cfg->imap_password_file, 1, &n, err, sizeof(err));
+	if (ipw == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 2;
+	}
+	spw = ctx->cfg->smtp_user ? config_read_secret(ctx->cfg->smtp_password_file, 1, &n, err,
+	    sizeof(err)) : xstrdup("");
+	if (spw == NULL) {
+		fprintf(stderr, "%s\n", err);
+		explicit_bzero(ipw, strlen(ipw));
+		free(ipw);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (dnet_imap_open(ctx->cfg, ipw, &im, err, sizeof(err)) < 0) {
+		printf("imap %s:%d: FAILED: %s\n", ctx->cfg->imap_host, ctx->cfg->imap_port, err);
+		bad = 1;
+	} else {
+		printf("imap %s:%d: ok (TLS verified, login, folders)\n", ctx->cfg->imap_host,
+		    ctx->cfg->imap_port);
+		dnet_imap_close(im);
+	}
+	sm = dnet_smtp_new(ctx->cfg, spw);
+	if (dnet_smtp_check(sm, err, sizeof(err)) < 0) {
+		printf("smtp %s:%d: FAILED: %s\n", ctx->cfg->smtp_host, ctx->cfg->smtp_port, err);
+		bad = 1;
+	} else {
+		printf("smtp %s:%d: ok (TLS verified, EHLO%s)\n", ctx->cfg->smtp_host,
+		    ctx->cfg->smtp_port, ctx->cfg->smtp_user ? ", AUTH" : "");
+	}
+	dnet_smtp_free(sm);
+	explicit_bzero(ipw, strlen(ipw));
+	explicit_bzero(spw, strlen(spw));
+	free(ipw);
+	free(spw);
+	return bad;
 }

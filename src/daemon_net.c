@@ -977,6 +977,16 @@ static enum ob_send dn_send(void *ctx, const char *from, char *const *rcpts, siz
 	return dn_code(s->smtp->response_code);
 }
 
+int dnet_smtp_check(struct dnet_smtp *s, char *err, size_t errlen)
+{
+	if (s->smtp == NULL && dn_smtp_open(s) < 0) {
+		snprintf(err, errlen, "%s", s->err);
+		return -1;
+	}
+	dnet_smtp_disconnect(s);
+	return 0;
+}
+
 void dnet_smtp_ops(struct dnet_smtp *s, struct ob_smtp *ops)
 {
 	ops->ctx = s;

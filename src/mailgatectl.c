@@ -35,6 +35,7 @@ static const struct ctl_cmd {
 	{ "mode", ctl_mode, "mode [clerical --reason TEXT | suspend --reason TEXT | resume "
 	    "--department-informed TEXT]" },
 	{ "status", ctl_status, "status [--json]" },
+	{ "check-servers", ctl_check_servers, "check-servers" },
 };
 
 int

@@ -86,6 +86,10 @@ check "no STARTTLS named" 1 "$(grep -c 'STARTTLS not offered' "$W/once.err")"
 check "nothing delivered over refused TLS" 0 "$(spool_count tls1@)"
 check "message still in Outbox" 1 "$(census | grep -c '^Outbox <tls1@')"
 
+ctl check-servers > "$W/cs.out" 2>&1; check "check-servers passes against the lab" 0 $?
+"$MAILGATECTL" -c "$L/wrongca.conf" check-servers > "$W/cs.out" 2>&1; check "check-servers fails on a wrong CA" 1 $?
+check "check-servers sent nothing" 0 "$(spool_count tls1@)"
+
 # 7. SMTP down then back
 echo down > "$L/spool/.fault"
 once; check "SMTP down exits 69" 69 $rc
