@@ -385,6 +385,7 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	free(uids);
 	t = dnet_smtp_take(g->smtp, err, sizeof(err));
 	if (t == 1) {
+		dmn_say(3, "smtp %s: %s", g->cfg.smtp_host, err);
 		ps->unreachable = 1;
 		g->st.smtp_fail = dmn_now();
 		status_set_text(g->st.smtp_error, sizeof(g->st.smtp_error), err);
