@@ -82,7 +82,7 @@ conf_variant wronghost "s|^imap_host = .*|imap_host = localhost|"
 once_conf wronghost; check "wrong host name exits 69" 69 $rc
 conf_variant nostarttls "s|^smtp_port = .*|smtp_port = $((LAB_BASE + 4))|"
 once_conf nostarttls; check "no STARTTLS exits 69" 69 $rc
-check "no STARTTLS named" 1 "$(grep -c 'STARTTLS not offered' "$W/once.err")"
+check "no STARTTLS named" 1 "$(grep -c '^<3>smtp .*STARTTLS not offered' "$W/once.err")"
 check "nothing delivered over refused TLS" 0 "$(spool_count tls1@)"
 check "message still in Outbox" 1 "$(census | grep -c '^Outbox <tls1@')"
 
