@@ -135,21 +135,12 @@ static int ob_log(struct ob_env *e, const struct ob_msg *m, const char *outcome,
 	return 0;
 }
 
-/* The notice reason for a code given by its name ("uncertain" has no table entry yet). */
+/* The notice reason for a code given by its name; every name is in verdict's table. */
 static void ob_reason(struct notice_reason *r, const char *code, const char *detail)
 {
 	int c = vcode_from_name(code);
 
-	if (c >= 0) {
-		notice_reason_set(r, (enum vcode)c, detail);
-		return;
-	}
-	r->code = code;
-	r->words = "The connection to the mail server broke while the message was being "
-	    "sent, so it is not known whether it arrived.";
-	r->todo = "Ask the recipient whether it arrived before sending it again; an "
-	    "administrator decides what happens to the held copy.";
-	r->detail = detail;
+	notice_reason_set(r, c >= 0 ? (enum vcode)c : VC_UNCERTAIN, detail);
 }
 
 /* Appends the notice to folder unless one for this Message-ID is already there. */

@@ -76,6 +76,11 @@ static const struct vcode_info vcode_table[VC_COUNT] = {
 	    "The mail server refused the message.",
 	    "Read the server's reply below, correct the address or the content, and put "
 	    "a new message in the Outbox.", 0 },
+	[VC_UNCERTAIN] = { "uncertain",
+	    "The connection to the mail server broke while the message was being sent, so it "
+	    "is not known whether it arrived.",
+	    "Ask the recipient whether it arrived before sending it again; an administrator "
+	    "decides what happens to the held copy.", 0 },
 };
 
 const struct vcode_info *
