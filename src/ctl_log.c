@@ -124,13 +124,15 @@ table_print(const struct table *t, const char *const *cols, size_t ncols, FILE *
 			if (n > w[c])
 				w[c] = n;
 		}
+	/* the last column is not padded: no trailing blanks */
 	for (c = 0; c < ncols; c++)
-		fprintf(fp, "%-*s%s", (int)w[c], cols[c], c + 1 < ncols ? "  " : "\n");
+		fprintf(fp, "%-*s%s", c + 1 < ncols ? (int)w[c] : 0, cols[c], c + 1 < ncols ? "  " : "\n");
 	for (r = 0; r < t->nrows; r++)
 		for (c = 0; c < ncols; c++) {
 			const char *s = t->cells[r * ncols + c];
 
-			fprintf(fp, "%-*s%s", (int)w[c], s ? s : "-", c + 1 < ncols ? "  " : "\n");
+			fprintf(fp, "%-*s%s", c + 1 < ncols ? (int)w[c] : 0, s ? s : "-",
+			    c + 1 < ncols ? "  " : "\n");
 		}
 }
 
