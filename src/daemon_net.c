@@ -389,9 +389,14 @@ int dnet_imap_open(const struct config *cfg, const char *password, struct dnet_i
 			goto fail;
 		}
 		r = mailimap_starttls(im->imap);
+		/* Debian's libetpan refuses bytes pipelined after the OK, and leaves them buffered */
+		if (r == MAILIMAP_ERROR_STARTTLS && im->imap->imap_stream &&
+		    im->imap->imap_stream->read_buffer_len > 0) {
+			snprintf(err, errlen, "%s: data injected before TLS", host);
+			goto fail;
+		}
 		if (r != MAILIMAP_NO_ERROR) {
-			snprintf(err, errlen, "%s: STARTTLS failed%s", host,
-			    r == MAILIMAP_ERROR_STARTTLS ? " (data injected before TLS?)" : "");
+			snprintf(err, errlen, "%s: STARTTLS failed", host);
 			goto fail;
 		}
 		if (dn_upgrade(cfg, host, im->imap->imap_stream, err, errlen) < 0)
