@@ -129,4 +129,7 @@ void policy_classify(const struct policy *p, const char *address,
 
 const struct policy_process *policy_find_process(const struct policy *p, const char *id);
 
+/* The interface's name of a class: department, subcontractor, internal, unknown. */
+const char *rcpt_class_name(enum rcpt_class c);
+
 #endif

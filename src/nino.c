@@ -490,23 +490,10 @@ nino_masks_c(const unsigned char *t, uint64_t *d, uint64_t *l)
 
 /* Scans the whole 64-byte blocks of the text; returns where they end. */
 #if defined(__SSE2__)
-static size_t
-nino_blocks(struct nino_scanner *sc, uint64_t *pdp, uint64_t *plp)
-{
-	const unsigned char *t = sc->t;
-	size_t o, n = sc->len & ~(size_t)63;
-	uint64_t d, l, cand, pd = *pdp, pl = *plp;
-
-	for (o = 0; o < n; o += 64) {
-		nino_masks_sse2(t + o, &d, &l);
-		if ((cand = nino_candidates(d, l, &pd, &pl)) != 0)
-			nino_verify(sc, o, cand);
-	}
-	*pdp = pd;
-	*plp = pl;
-	return o;
-}
+#define nino_masks nino_masks_sse2
 #else
+#define nino_masks nino_masks_c
+#endif
 static size_t
 nino_blocks(struct nino_scanner *sc, uint64_t *pdp, uint64_t *plp)
 {
@@ -515,7 +502,7 @@ nino_blocks(struct nino_scanner *sc, uint64_t *pdp, uint64_t *plp)
 	uint64_t d, l, cand, pd = *pdp, pl = *plp;
 
 	for (o = 0; o < n; o += 64) {
-		nino_masks_c(t + o, &d, &l);
+		nino_masks(t + o, &d, &l);
 		if ((cand = nino_candidates(d, l, &pd, &pl)) != 0)
 			nino_verify(sc, o, cand);
 	}
@@ -523,7 +510,6 @@ nino_blocks(struct nino_scanner *sc, uint64_t *pdp, uint64_t *plp)
 	*plp = pl;
 	return o;
 }
-#endif
 
 /*
  * Wider vectors where the CPU has them (chosen at run time, so the build

@@ -82,21 +82,6 @@ static const char *ob_process(const struct ob_msg *m)
 	return m->v.process ? m->v.process->id : NULL;
 }
 
-static const char *ob_class_name(enum rcpt_class c)
-{
-	switch (c) {
-	case RCPT_DEPARTMENT:
-		return "department";
-	case RCPT_SUBCONTRACTOR:
-		return "subcontractor";
-	case RCPT_INTERNAL:
-	case RCPT_DESIGNATED:
-		return "internal";
-	case RCPT_UNKNOWN:
-		break;
-	}
-	return "unknown";
-}
 
 /* One row per judged recipient (one without recipient when there is none). */
 static int ob_log(struct ob_env *e, const struct ob_msg *m, const char *outcome,
@@ -114,7 +99,7 @@ static int ob_log(struct ob_env *e, const struct ob_msg *m, const char *outcome,
 		r.process = ob_process(m);
 		if (m->v.nrcpts) {
 			r.recipient = m->v.rcpts[i].address;
-			r.rclass = ob_class_name(m->v.rcpts[i].cls);
+			r.rclass = rcpt_class_name(m->v.rcpts[i].cls);
 			r.org = m->v.rcpts[i].org;
 		}
 		r.outcome = outcome;

@@ -655,3 +655,20 @@ policy_classify(const struct policy *p, const char *address, const struct policy
 		}
 	}
 }
+
+const char *
+rcpt_class_name(enum rcpt_class c)
+{
+	switch (c) {
+	case RCPT_DEPARTMENT:
+		return "department";
+	case RCPT_SUBCONTRACTOR:
+		return "subcontractor";
+	case RCPT_INTERNAL:
+	case RCPT_DESIGNATED:	/* the designated inbox is the provider's own */
+		return "internal";
+	case RCPT_UNKNOWN:
+		break;
+	}
+	return "unknown";
+}

@@ -410,22 +410,6 @@ verdict_judge(const struct policy *p, const struct mime_result *msg, mgday day,
 	v->accept = v->nreasons == 0;
 }
 
-static const char *
-verdict_class_name(enum rcpt_class c)
-{
-	switch (c) {
-	case RCPT_DEPARTMENT:
-		return "department";
-	case RCPT_SUBCONTRACTOR:
-		return "subcontractor";
-	case RCPT_INTERNAL:
-	case RCPT_DESIGNATED:
-		return "internal";
-	case RCPT_UNKNOWN:
-		break;
-	}
-	return "unknown";
-}
 
 /* Details may hold bytes from the message: keep the human form one line each. */
 static void
@@ -519,7 +503,7 @@ verdict_print_json(const struct verdict *v, FILE *fp)
 		sbuf_adds(&b, i ? ", {\"address\": " : "{\"address\": ");
 		json_add_string(&b, v->rcpts[i].address);
 		sbuf_adds(&b, ", \"class\": ");
-		json_add_string(&b, verdict_class_name(v->rcpts[i].cls));
+		json_add_string(&b, rcpt_class_name(v->rcpts[i].cls));
 		sbuf_adds(&b, ", \"org\": ");
 		json_add_string(&b, v->rcpts[i].org);
 		sbuf_printf(&b, ", \"allowed\": %s}", v->rcpts[i].allowed ? "true" : "false");
