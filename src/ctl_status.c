@@ -16,7 +16,8 @@
 
 #include "ctl.h"
 #include "ctl_common.h"
-#include "daemon_net.h"
+#include "imap.h"
+#include "smtp.h"
 #include "diag.h"
 #include "mode.h"
 #include "sendlog.h"

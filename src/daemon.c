@@ -29,7 +29,8 @@
 
 #include "backoff.h"
 #include "config.h"
-#include "daemon_net.h"
+#include "imap.h"
+#include "smtp.h"
 #include "diag.h"
 #include "mime.h"
 #include "mode.h"

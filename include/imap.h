@@ -1,17 +1,14 @@
 /*
- * daemon_net - the daemon's sessions with the designated inbox (IMAP) and
- * the submission server (SMTP), built on net's tls/imap/smtp modules, and
- * presented to the outbound workflow as its two operation tables
- * (outbound.h). Everything here is a thin adapter: the protocol work is
- * net's.
+ * imap - the daemon's session with the designated inbox, presented to the
+ * outbound workflow as its mailbox operation table (outbound.h).
  *
  *	struct dnet_imap *im; char err[512];
  *	if (dnet_imap_open(cfg, password, &im, err, sizeof err) < 0) ... retry later
  *	dnet_imap_ops(im, &mail);  outbound_message(...);  dnet_imap_wait(im, ...);
  *	dnet_imap_close(im);
  */
-#ifndef MG_DAEMON_NET_H
-#define MG_DAEMON_NET_H
+#ifndef MG_IMAP_H
+#define MG_IMAP_H
 
 #include <signal.h>
 #include <stddef.h>
@@ -20,7 +17,6 @@
 #include "outbound.h"
 
 struct dnet_imap;
-struct dnet_smtp;
 
 /*
  * Connects, verifies TLS, logs in, creates and subscribes the missing
@@ -41,24 +37,5 @@ long dnet_imap_count(struct dnet_imap *im, const char *folder);
  */
 int dnet_imap_wait(struct dnet_imap *im, const char *folder, int seconds,
     volatile sig_atomic_t *stop);
-
-/* The SMTP side connects on first use and reconnects after a failure. */
-struct dnet_smtp *dnet_smtp_new(const struct config *cfg, const char *password);
-void dnet_smtp_free(struct dnet_smtp *s);
-void dnet_smtp_ops(struct dnet_smtp *s, struct ob_smtp *ops);
-/* Closes the session (between passes, so a long wait holds no connection). */
-void dnet_smtp_disconnect(struct dnet_smtp *s);
-/*
- * Connection-level state since the last call of dnet_smtp_take(): 1 a
- * connection, TLS or login failed (err filled), 0 a session worked, -1
- * nothing was tried. Resets it.
- */
-int dnet_smtp_take(struct dnet_smtp *s, char *err, size_t errlen);
-
-/*
- * Connects, verifies TLS, says EHLO and logs in, then quits: no message is
- * sent (mailgatectl check-servers). 0 ok, -1 with err.
- */
-int dnet_smtp_check(struct dnet_smtp *s, char *err, size_t errlen);
 
 #endif

@@ -1,16 +1,9 @@
 /*
- * daemon_net - the daemon's IMAP and SMTP sessions over libetpan with an
- * OpenSSL transport (see daemon_net.h).
- *
- * libetpan's own TLS (GnuTLS in Debian) verifies nothing, so every byte
- * goes through dn_low, a mailstream_low driver over a socket and, once the
- * handshake is done, an OpenSSL SSL* that has checked the chain against
- * tls_ca_file (or the system store), the host name and TLS >= 1.2.
- * STARTTLS is required when configured, never skipped, and refused when
- * the server sent anything after its STARTTLS reply (libetpan's response
- * injection). Plain connections exist only for loopback hosts, which the
- * configuration enforces. No logger is installed, so no credential can
- * reach a log.
+ * imap - the daemon's session with the designated inbox over libetpan and
+ * the tls transport: login (STARTTLS required when configured, PREAUTH on
+ * cleartext refused), folders created and subscribed, work by UID, MOVE or
+ * COPY + \\Deleted + UID EXPUNGE, IDLE with a polling fallback. No logger
+ * is installed, so no credential can reach a log. See include/imap.h.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -29,255 +22,10 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include "daemon_net.h"
+#include "imap.h"
 #include "outbound.h"
+#include "tls.h"
 #include "util.h"
-
-#define DN_TIMEOUT 60		/* seconds of silence before a session is dead */
-
-/* ---- the transport ---------------------------------------------------- */
-
-struct dn_low {
-	int fd;
-	SSL *ssl;
-	int timeout;
-};
-
-static int dn_wait(struct dn_low *d, short ev)
-{
-	struct pollfd p = { d->fd, ev, 0 };
-	int r;
-
-	do
-		r = poll(&p, 1, d->timeout * 1000);
-	while (r < 0 && errno == EINTR);
-	return r > 0 ? 0 : -1;
-}
-
-static ssize_t dn_read(mailstream_low *low, void *buf, size_t n)
-{
-	struct dn_low *d = low->data;
-
-	for (;;) {
-		if (d->ssl != NULL) {
-			int r = SSL_read(d->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n), e;
-
-			if (r > 0)
-				return r;
-			e = SSL_get_error(d->ssl, r);
-			if (e == SSL_ERROR_ZERO_RETURN)
-				return 0;
-			if (e == SSL_ERROR_WANT_READ ? dn_wait(d, POLLIN) == 0 :
-			    e == SSL_ERROR_WANT_WRITE ? dn_wait(d, POLLOUT) == 0 : 0)
-				continue;
-			return -1;
-		} else {
-			ssize_t r;
-
-			if (dn_wait(d, POLLIN) < 0)
-				return -1;
-			r = recv(d->fd, buf, n, 0);
-			if (r < 0 && errno == EINTR)
-				continue;
-			return r;
-		}
-	}
-}
-
-static ssize_t dn_write(mailstream_low *low, const void *buf, size_t n)
-{
-	struct dn_low *d = low->data;
-
-	for (;;) {
-		if (d->ssl != NULL) {
-			int r = SSL_write(d->ssl, buf, n > INT32_MAX ? INT32_MAX : (int)n), e;
-
-			if (r > 0)
-				return r;
-			e = SSL_get_error(d->ssl, r);
-			if (e == SSL_ERROR_WANT_READ ? dn_wait(d, POLLIN) == 0 :
-			    e == SSL_ERROR_WANT_WRITE ? dn_wait(d, POLLOUT) == 0 : 0)
-				continue;
-			return -1;
-		} else {
-			ssize_t r;
-
-			if (dn_wait(d, POLLOUT) < 0)
-				return -1;
-			r = send(d->fd, buf, n, MSG_NOSIGNAL);
-			if (r < 0 && errno == EINTR)
-				continue;
-			return r;
-		}
-	}
-}
-
-static int dn_close(mailstream_low *low)
-{
-	struct dn_low *d = low->data;
-
-	if (d->ssl != NULL)
-		SSL_shutdown(d->ssl);
-	if (d->fd >= 0)
-		close(d->fd);
-	d->fd = -1;
-	return 0;
-}
-
-static int dn_get_fd(mailstream_low *low)
-{
-	return ((struct dn_low *)low->data)->fd;
-}
-
-/* Frees the driver data, never the fd: STARTTLS swaps the driver on the same socket. */
-static void dn_free(mailstream_low *low)
-{
-	struct dn_low *d = low->data;
-
-	if (d->ssl != NULL)
-		SSL_free(d->ssl);
-	free(d);
-	free(low);
-}
-
-static mailstream_low_driver dn_driver = {
-	dn_read, dn_write, dn_close, dn_get_fd, dn_free, NULL, NULL, NULL, NULL, NULL, NULL
-};
-
-static int dn_pending(mailstream *s)
-{
-	struct dn_low *d;
-
-	if (s == NULL)
-		return 0;
-	if (s->read_buffer_len > 0)
-		return 1;
-	d = mailstream_get_low(s)->data;
-	return d->ssl != NULL && SSL_pending(d->ssl) > 0;
-}
-
-static int dn_connect(const char *host, int port, char *err, size_t errlen)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	char ps[16];
-	int fd = -1, r;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(ps, sizeof(ps), "%d", port);
-	r = getaddrinfo(host, ps, &hints, &res);
-	if (r != 0) {
-		snprintf(err, errlen, "%s: cannot resolve: %s", host, gai_strerror(r));
-		return -1;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		snprintf(err, errlen, "%s:%d: cannot connect: %s", host, port, strerror(errno));
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd >= 0) {
-		int on = 1;
-
-		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	}
-	return fd;
-}
-
-static mailstream *dn_stream(int fd, SSL *ssl)
-{
-	struct dn_low *d = xcalloc(1, sizeof(*d));
-	mailstream_low *low;
-
-	d->fd = fd;
-	d->ssl = ssl;
-	d->timeout = DN_TIMEOUT;
-	low = mailstream_low_new(d, &dn_driver);
-	return mailstream_new(low, 8192);
-}
-
-/* Handshakes on fd; verified chain, host name and TLS >= 1.2, or NULL with err. */
-static SSL *dn_tls(const struct config *cfg, const char *host, int fd, char *err, size_t errlen)
-{
-	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-	SSL *ssl = NULL;
-	struct in6_addr a6;
-	struct in_addr a4;
-	long vr;
-	int ip = inet_pton(AF_INET, host, &a4) == 1 || inet_pton(AF_INET6, host, &a6) == 1;
-
-	if (ctx == NULL)
-		goto fail;
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-	if ((cfg->tls_ca_file ? SSL_CTX_load_verify_locations(ctx, cfg->tls_ca_file, NULL) :
-	    SSL_CTX_set_default_verify_paths(ctx)) != 1) {
-		snprintf(err, errlen, "%s: cannot load the CA bundle %s", host,
-		    cfg->tls_ca_file ? cfg->tls_ca_file : "(system store)");
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	ssl = SSL_new(ctx);
-	SSL_CTX_free(ctx);
-	if (ssl == NULL)
-		goto fail;
-	if (ip)
-		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
-	else {
-		SSL_set_tlsext_host_name(ssl, host);
-		SSL_set1_host(ssl, host);
-	}
-	SSL_set_fd(ssl, fd);
-	if (SSL_connect(ssl) != 1) {
-		vr = SSL_get_verify_result(ssl);
-		if (vr != X509_V_OK)
-			snprintf(err, errlen, "%s: TLS certificate rejected: %s", host,
-			    X509_verify_cert_error_string(vr));
-		else
-			snprintf(err, errlen, "%s: TLS handshake failed: %s", host,
-			    ERR_reason_error_string(ERR_peek_last_error()) ?
-			    ERR_reason_error_string(ERR_peek_last_error()) : "connection closed");
-		ERR_clear_error();
-		SSL_free(ssl);
-		return NULL;
-	}
-	return ssl;
-fail:
-	snprintf(err, errlen, "%s: TLS set-up failed", host);
-	return NULL;
-}
-
-/* STARTTLS done on s: refuse injected bytes, handshake, swap the driver. */
-static int dn_upgrade(const struct config *cfg, const char *host, mailstream *s, char *err,
-    size_t errlen)
-{
-	mailstream_low *old = mailstream_get_low(s);
-	struct dn_low *d = old->data;
-	SSL *ssl;
-
-	if (s->read_buffer_len > 0) {
-		snprintf(err, errlen, "%s: data injected before TLS", host);
-		return -1;
-	}
-	ssl = dn_tls(cfg, host, d->fd, err, errlen);
-	if (ssl == NULL)
-		return -1;
-	{
-		struct dn_low *n = xcalloc(1, sizeof(*n));
-
-		n->fd = d->fd;
-		n->ssl = ssl;
-		n->timeout = DN_TIMEOUT;
-		mailstream_low_free(old);
-		mailstream_set_low(s, mailstream_low_new(n, &dn_driver));
-	}
-	return 0;
-}
 
 /* ---- IMAP ------------------------------------------------------------ */
 
@@ -361,14 +109,14 @@ int dnet_imap_open(const struct config *cfg, const char *password, struct dnet_i
 	size_t i;
 
 	im->cfg = cfg;
-	fd = dn_connect(host, cfg->imap_port, err, errlen);
+	fd = tls_connect(host, cfg->imap_port, err, errlen);
 	if (fd < 0)
 		goto fail;
-	if (cfg->imap_tls == TLSM_IMPLICIT && (ssl = dn_tls(cfg, host, fd, err, errlen)) == NULL) {
+	if (cfg->imap_tls == TLSM_IMPLICIT && (ssl = tls_handshake(cfg, host, fd, err, errlen)) == NULL) {
 		close(fd);
 		goto fail;
 	}
-	s = dn_stream(fd, ssl);
+	s = tls_stream(fd, ssl);
 	im->imap = mailimap_new(0, NULL);
 	r = mailimap_connect(im->imap, s);
 	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED && cfg->imap_tls != TLSM_IMPLICIT) {
@@ -399,7 +147,7 @@ int dnet_imap_open(const struct config *cfg, const char *password, struct dnet_i
 			snprintf(err, errlen, "%s: STARTTLS failed", host);
 			goto fail;
 		}
-		if (dn_upgrade(cfg, host, im->imap->imap_stream, err, errlen) < 0)
+		if (tls_upgrade(cfg, host, im->imap->imap_stream, err, errlen) < 0)
 			goto fail;
 	}
 	{
@@ -724,8 +472,8 @@ long dnet_imap_count(struct dnet_imap *im, const char *folder)
 int dnet_imap_wait(struct dnet_imap *im, const char *folder, int seconds,
     volatile sig_atomic_t *stop)
 {
-	struct dn_low *d;
 	struct pollfd p;
+	int fd;
 	int r, ready = 0;
 	time_t end = time(NULL) + seconds;
 
@@ -749,10 +497,10 @@ int dnet_imap_wait(struct dnet_imap *im, const char *folder, int seconds,
 	r = mailimap_idle(im->imap);
 	if (r != MAILIMAP_NO_ERROR)
 		return dn_imap_fail(im, "IDLE", r);
-	d = mailstream_get_low(im->imap->imap_stream)->data;
-	ready = dn_pending(im->imap->imap_stream);
+	fd = mailstream_low_get_fd(mailstream_get_low(im->imap->imap_stream));
+	ready = tls_pending(im->imap->imap_stream);
 	while (!ready && !*stop && time(NULL) < end) {
-		p.fd = d->fd;
+		p.fd = fd;
 		p.events = POLLIN;
 		p.revents = 0;
 		/* one-second slices so that SIGTERM and SIGHUP are seen promptly */
@@ -768,232 +516,3 @@ int dnet_imap_wait(struct dnet_imap *im, const char *folder, int seconds,
 	return ready ? 1 : 0;
 }
 
-/* ---- SMTP ------------------------------------------------------------ */
-
-struct dnet_smtp {
-	const struct config *cfg;
-	const char *password;
-	mailsmtp *smtp;
-	int state;		/* -1 untried, 0 a session worked, 1 failed */
-	char err[512];
-};
-
-struct dnet_smtp *dnet_smtp_new(const struct config *cfg, const char *password)
-{
-	struct dnet_smtp *s = xcalloc(1, sizeof(*s));
-
-	s->cfg = cfg;
-	s->password = password;
-	s->state = -1;
-	return s;
-}
-
-void dnet_smtp_disconnect(struct dnet_smtp *s)
-{
-	if (s == NULL || s->smtp == NULL)
-		return;
-	if (s->smtp->stream != NULL)
-		mailsmtp_quit(s->smtp);
-	if (s->smtp->stream != NULL) {
-		mailstream_close(s->smtp->stream);
-		s->smtp->stream = NULL;
-	}
-	mailsmtp_free(s->smtp);
-	s->smtp = NULL;
-}
-
-static void dn_smtp_kill(struct dnet_smtp *s)
-{
-	if (s->smtp == NULL)
-		return;
-	if (s->smtp->stream != NULL) {
-		mailstream_close(s->smtp->stream);
-		s->smtp->stream = NULL;
-	}
-	mailsmtp_free(s->smtp);
-	s->smtp = NULL;
-}
-
-void dnet_smtp_free(struct dnet_smtp *s)
-{
-	if (s == NULL)
-		return;
-	dnet_smtp_disconnect(s);
-	free(s);
-}
-
-int dnet_smtp_take(struct dnet_smtp *s, char *err, size_t errlen)
-{
-	int st = s->state;
-
-	if (st == 1)
-		snprintf(err, errlen, "%s", s->err);
-	s->state = -1;
-	return st;
-}
-
-static int dn_smtp_open(struct dnet_smtp *s)
-{
-	const struct config *cfg = s->cfg;
-	const char *host = cfg->smtp_host;
-	SSL *ssl = NULL;
-	int fd, r;
-
-	fd = dn_connect(host, cfg->smtp_port, s->err, sizeof(s->err));
-	if (fd < 0)
-		goto fail;
-	if (cfg->smtp_tls == TLSM_IMPLICIT &&
-	    (ssl = dn_tls(cfg, host, fd, s->err, sizeof(s->err))) == NULL) {
-		close(fd);
-		goto fail;
-	}
-	s->smtp = mailsmtp_new(0, NULL);
-	r = mailsmtp_connect(s->smtp, dn_stream(fd, ssl));
-	if (r != MAILSMTP_NO_ERROR) {
-		snprintf(s->err, sizeof(s->err), "%s:%d: no SMTP greeting (%d)", host, cfg->smtp_port, r);
-		goto fail;
-	}
-	r = mailesmtp_ehlo(s->smtp);
-	if (r != MAILSMTP_NO_ERROR) {
-		snprintf(s->err, sizeof(s->err), "%s: EHLO refused", host);
-		goto fail;
-	}
-	if (cfg->smtp_tls == TLSM_STARTTLS) {
-		if (!(s->smtp->esmtp & MAILSMTP_ESMTP_STARTTLS)) {
-			snprintf(s->err, sizeof(s->err), "%s: STARTTLS not offered", host);
-			goto fail;
-		}
-		r = mailesmtp_starttls(s->smtp);
-		if (r == MAILSMTP_ERROR_SSL) {
-			snprintf(s->err, sizeof(s->err), "%s: data injected before TLS", host);
-			goto fail;
-		}
-		if (r != MAILSMTP_NO_ERROR) {
-			snprintf(s->err, sizeof(s->err), "%s: STARTTLS failed (%d)", host, r);
-			goto fail;
-		}
-		if (dn_upgrade(cfg, host, s->smtp->stream, s->err, sizeof(s->err)) < 0)
-			goto fail;
-		if (mailesmtp_ehlo(s->smtp) != MAILSMTP_NO_ERROR) {
-			snprintf(s->err, sizeof(s->err), "%s: EHLO after STARTTLS refused", host);
-			goto fail;
-		}
-	}
-	if (cfg->smtp_user != NULL) {
-		int type = (s->smtp->auth & MAILSMTP_AUTH_PLAIN) ? MAILSMTP_AUTH_PLAIN :
-		    MAILSMTP_AUTH_LOGIN;
-
-		r = mailsmtp_auth_type(s->smtp, cfg->smtp_user, s->password, type);
-		if (r != MAILSMTP_NO_ERROR) {
-			snprintf(s->err, sizeof(s->err), "%s: SMTP AUTH as %s refused (%d)", host,
-			    cfg->smtp_user, r);
-			goto fail;
-		}
-	}
-	return 0;
-fail:
-	dn_smtp_kill(s);
-	s->state = 1;
-	return -1;
-}
-
-static void dn_reply(mailsmtp *smtp, char *reply, size_t n)
-{
-	char *p;
-
-	snprintf(reply, n, "%d %s", smtp->response_code, smtp->response ? smtp->response : "");
-	for (p = reply; *p; p++)
-		if (*p == '\r' || *p == '\n')
-			*p = ' ';
-}
-
-static enum ob_send dn_code(int code)
-{
-	return code >= 500 && code < 600 ? OB_SEND_PERM : OB_SEND_TEMP;
-}
-
-static enum ob_send dn_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
-    const char *data, size_t len, int (*progress)(void *pctx), void *pctx,
-    char *reply, size_t replylen)
-{
-	struct dnet_smtp *s = ctx;
-	size_t i;
-	int r;
-
-	reply[0] = '\0';
-	if (s->smtp == NULL && dn_smtp_open(s) < 0) {
-		snprintf(reply, replylen, "%s", s->err);
-		return OB_SEND_TEMP;
-	}
-	s->state = 0;
-	r = mailesmtp_mail(s->smtp, from, 0, NULL);
-	if (r != MAILSMTP_NO_ERROR) {
-		dn_reply(s->smtp, reply, replylen);
-		if (s->smtp->response_code == 0) {
-			dn_smtp_kill(s);
-			return OB_SEND_TEMP;
-		}
-		mailsmtp_reset(s->smtp);
-		return dn_code(s->smtp->response_code);
-	}
-	for (i = 0; i < nrcpts; i++) {
-		r = mailesmtp_rcpt(s->smtp, rcpts[i], 0, NULL);
-		if (r != MAILSMTP_NO_ERROR) {
-			/* all recipients or none */
-			int code = s->smtp->response_code;
-
-			dn_reply(s->smtp, reply, replylen);
-			if (code == 0) {
-				dn_smtp_kill(s);
-				return OB_SEND_TEMP;
-			}
-			mailsmtp_reset(s->smtp);
-			return dn_code(code);
-		}
-	}
-	if (progress(pctx) < 0) {
-		mailsmtp_reset(s->smtp);
-		snprintf(reply, replylen, "send log write failed before DATA");
-		return OB_SEND_TEMP;
-	}
-	r = mailsmtp_data(s->smtp);
-	if (r != MAILSMTP_NO_ERROR) {
-		int code = s->smtp->response_code;
-
-		dn_reply(s->smtp, reply, replylen);
-		if (code == 0) {
-			dn_smtp_kill(s);
-			return OB_SEND_UNCERTAIN;
-		}
-		mailsmtp_reset(s->smtp);
-		return dn_code(code);
-	}
-	/* libetpan appends CRLF.CRLF itself: one trailing CRLF less keeps the bytes */
-	if (len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n')
-		len -= 2;
-	r = mailsmtp_data_message(s->smtp, data, len);
-	dn_reply(s->smtp, reply, replylen);
-	if (s->smtp->response_code == 250)
-		return OB_SEND_OK;
-	if (s->smtp->response_code == 0 || r == MAILSMTP_ERROR_STREAM) {
-		dn_smtp_kill(s);
-		return OB_SEND_UNCERTAIN;
-	}
-	return dn_code(s->smtp->response_code);
-}
-
-int dnet_smtp_check(struct dnet_smtp *s, char *err, size_t errlen)
-{
-	if (s->smtp == NULL && dn_smtp_open(s) < 0) {
-		snprintf(err, errlen, "%s", s->err);
-		return -1;
-	}
-	dnet_smtp_disconnect(s);
-	return 0;
-}
-
-void dnet_smtp_ops(struct dnet_smtp *s, struct ob_smtp *ops)
-{
-	ops->ctx = s;
-	ops->send = dn_send;
-}

@@ -1,0 +1,258 @@
+/*
+ * smtp - the daemon's session with the submission server over libetpan and
+ * the tls transport: EHLO, STARTTLS (never skipped), AUTH, and a send to
+ * all recipients or none (RSET on any refusal), with its outcome told
+ * exactly: sent, temporary, permanent or uncertain. See include/smtp.h.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <libetpan/libetpan.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "smtp.h"
+#include "outbound.h"
+#include "tls.h"
+#include "util.h"
+
+/* ---- SMTP ------------------------------------------------------------ */
+
+struct dnet_smtp {
+	const struct config *cfg;
+	const char *password;
+	mailsmtp *smtp;
+	int state;		/* -1 untried, 0 a session worked, 1 failed */
+	char err[512];
+};
+
+struct dnet_smtp *dnet_smtp_new(const struct config *cfg, const char *password)
+{
+	struct dnet_smtp *s = xcalloc(1, sizeof(*s));
+
+	s->cfg = cfg;
+	s->password = password;
+	s->state = -1;
+	return s;
+}
+
+void dnet_smtp_disconnect(struct dnet_smtp *s)
+{
+	if (s == NULL || s->smtp == NULL)
+		return;
+	if (s->smtp->stream != NULL)
+		mailsmtp_quit(s->smtp);
+	if (s->smtp->stream != NULL) {
+		mailstream_close(s->smtp->stream);
+		s->smtp->stream = NULL;
+	}
+	mailsmtp_free(s->smtp);
+	s->smtp = NULL;
+}
+
+static void dn_smtp_kill(struct dnet_smtp *s)
+{
+	if (s->smtp == NULL)
+		return;
+	if (s->smtp->stream != NULL) {
+		mailstream_close(s->smtp->stream);
+		s->smtp->stream = NULL;
+	}
+	mailsmtp_free(s->smtp);
+	s->smtp = NULL;
+}
+
+void dnet_smtp_free(struct dnet_smtp *s)
+{
+	if (s == NULL)
+		return;
+	dnet_smtp_disconnect(s);
+	free(s);
+}
+
+int dnet_smtp_take(struct dnet_smtp *s, char *err, size_t errlen)
+{
+	int st = s->state;
+
+	if (st == 1)
+		snprintf(err, errlen, "%s", s->err);
+	s->state = -1;
+	return st;
+}
+
+static int dn_smtp_open(struct dnet_smtp *s)
+{
+	const struct config *cfg = s->cfg;
+	const char *host = cfg->smtp_host;
+	SSL *ssl = NULL;
+	int fd, r;
+
+	fd = tls_connect(host, cfg->smtp_port, s->err, sizeof(s->err));
+	if (fd < 0)
+		goto fail;
+	if (cfg->smtp_tls == TLSM_IMPLICIT &&
+	    (ssl = tls_handshake(cfg, host, fd, s->err, sizeof(s->err))) == NULL) {
+		close(fd);
+		goto fail;
+	}
+	s->smtp = mailsmtp_new(0, NULL);
+	r = mailsmtp_connect(s->smtp, tls_stream(fd, ssl));
+	if (r != MAILSMTP_NO_ERROR) {
+		snprintf(s->err, sizeof(s->err), "%s:%d: no SMTP greeting (%d)", host, cfg->smtp_port, r);
+		goto fail;
+	}
+	r = mailesmtp_ehlo(s->smtp);
+	if (r != MAILSMTP_NO_ERROR) {
+		snprintf(s->err, sizeof(s->err), "%s: EHLO refused", host);
+		goto fail;
+	}
+	if (cfg->smtp_tls == TLSM_STARTTLS) {
+		if (!(s->smtp->esmtp & MAILSMTP_ESMTP_STARTTLS)) {
+			snprintf(s->err, sizeof(s->err), "%s: STARTTLS not offered", host);
+			goto fail;
+		}
+		r = mailesmtp_starttls(s->smtp);
+		if (r == MAILSMTP_ERROR_SSL) {
+			snprintf(s->err, sizeof(s->err), "%s: data injected before TLS", host);
+			goto fail;
+		}
+		if (r != MAILSMTP_NO_ERROR) {
+			snprintf(s->err, sizeof(s->err), "%s: STARTTLS failed (%d)", host, r);
+			goto fail;
+		}
+		if (tls_upgrade(cfg, host, s->smtp->stream, s->err, sizeof(s->err)) < 0)
+			goto fail;
+		if (mailesmtp_ehlo(s->smtp) != MAILSMTP_NO_ERROR) {
+			snprintf(s->err, sizeof(s->err), "%s: EHLO after STARTTLS refused", host);
+			goto fail;
+		}
+	}
+	if (cfg->smtp_user != NULL) {
+		int type = (s->smtp->auth & MAILSMTP_AUTH_PLAIN) ? MAILSMTP_AUTH_PLAIN :
+		    MAILSMTP_AUTH_LOGIN;
+
+		r = mailsmtp_auth_type(s->smtp, cfg->smtp_user, s->password, type);
+		if (r != MAILSMTP_NO_ERROR) {
+			snprintf(s->err, sizeof(s->err), "%s: SMTP AUTH as %s refused (%d)", host,
+			    cfg->smtp_user, r);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	dn_smtp_kill(s);
+	s->state = 1;
+	return -1;
+}
+
+static void dn_reply(mailsmtp *smtp, char *reply, size_t n)
+{
+	char *p;
+
+	snprintf(reply, n, "%d %s", smtp->response_code, smtp->response ? smtp->response : "");
+	for (p = reply; *p; p++)
+		if (*p == '\r' || *p == '\n')
+			*p = ' ';
+}
+
+static enum ob_send dn_code(int code)
+{
+	return code >= 500 && code < 600 ? OB_SEND_PERM : OB_SEND_TEMP;
+}
+
+static enum ob_send dn_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
+    const char *data, size_t len, int (*progress)(void *pctx), void *pctx,
+    char *reply, size_t replylen)
+{
+	struct dnet_smtp *s = ctx;
+	size_t i;
+	int r;
+
+	reply[0] = '\0';
+	if (s->smtp == NULL && dn_smtp_open(s) < 0) {
+		snprintf(reply, replylen, "%s", s->err);
+		return OB_SEND_TEMP;
+	}
+	s->state = 0;
+	r = mailesmtp_mail(s->smtp, from, 0, NULL);
+	if (r != MAILSMTP_NO_ERROR) {
+		dn_reply(s->smtp, reply, replylen);
+		if (s->smtp->response_code == 0) {
+			dn_smtp_kill(s);
+			return OB_SEND_TEMP;
+		}
+		mailsmtp_reset(s->smtp);
+		return dn_code(s->smtp->response_code);
+	}
+	for (i = 0; i < nrcpts; i++) {
+		r = mailesmtp_rcpt(s->smtp, rcpts[i], 0, NULL);
+		if (r != MAILSMTP_NO_ERROR) {
+			/* all recipients or none */
+			int code = s->smtp->response_code;
+
+			dn_reply(s->smtp, reply, replylen);
+			if (code == 0) {
+				dn_smtp_kill(s);
+				return OB_SEND_TEMP;
+			}
+			mailsmtp_reset(s->smtp);
+			return dn_code(code);
+		}
+	}
+	if (progress(pctx) < 0) {
+		mailsmtp_reset(s->smtp);
+		snprintf(reply, replylen, "send log write failed before DATA");
+		return OB_SEND_TEMP;
+	}
+	r = mailsmtp_data(s->smtp);
+	if (r != MAILSMTP_NO_ERROR) {
+		int code = s->smtp->response_code;
+
+		dn_reply(s->smtp, reply, replylen);
+		if (code == 0) {
+			dn_smtp_kill(s);
+			return OB_SEND_UNCERTAIN;
+		}
+		mailsmtp_reset(s->smtp);
+		return dn_code(code);
+	}
+	/* libetpan appends CRLF.CRLF itself: one trailing CRLF less keeps the bytes */
+	if (len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n')
+		len -= 2;
+	r = mailsmtp_data_message(s->smtp, data, len);
+	dn_reply(s->smtp, reply, replylen);
+	if (s->smtp->response_code == 250)
+		return OB_SEND_OK;
+	if (s->smtp->response_code == 0 || r == MAILSMTP_ERROR_STREAM) {
+		dn_smtp_kill(s);
+		return OB_SEND_UNCERTAIN;
+	}
+	return dn_code(s->smtp->response_code);
+}
+
+int dnet_smtp_check(struct dnet_smtp *s, char *err, size_t errlen)
+{
+	if (s->smtp == NULL && dn_smtp_open(s) < 0) {
+		snprintf(err, errlen, "%s", s->err);
+		return -1;
+	}
+	dnet_smtp_disconnect(s);
+	return 0;
+}
+
+void dnet_smtp_ops(struct dnet_smtp *s, struct ob_smtp *ops)
+{
+	ops->ctx = s;
+	ops->send = dn_send;
+}
+
