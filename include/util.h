@@ -43,6 +43,9 @@ void sbuf_add_cp1252(struct sbuf *b, const char *s, size_t n);
 /* 1 when the bytes are valid UTF-8 (no overlongs, no surrogates beyond 4 bytes). */
 int utf8_valid(const char *s, size_t len);
 
+/* Frees n strings and the array holding them. */
+void strv_free(char **v, size_t n);
+
 int ascii_tolower(int c);
 int ascii_strcasecmp(const char *a, const char *b);
 int ascii_strncasecmp(const char *a, const char *b, size_t n);

@@ -73,16 +73,6 @@ mime_free_texts(struct mime_text *t, size_t n)
 	free(t);
 }
 
-static void
-mime_free_strv(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 mime_result_free(struct mime_result *r)
 {
@@ -90,12 +80,12 @@ mime_result_free(struct mime_result *r)
 	free(r->subject);
 	free(r->message_id);
 	free(r->from);
-	mime_free_strv(r->rcpts, r->nrcpts);
+	strv_free(r->rcpts, r->nrcpts);
 	free(r->body.name);
 	free(r->body.text);
 	mime_free_texts(r->docs, r->ndocs);
 	mime_free_texts(r->csvs, r->ncsvs);
-	mime_free_strv(r->uninspectable, r->nuninspectable);
+	strv_free(r->uninspectable, r->nuninspectable);
 	nino_set_free(&r->records);
 	mime_result_init(r);
 }

@@ -466,16 +466,6 @@ policy_load(const char *path, const char *template_dir, struct policy **out, str
 	return policy_load_at(path, template_dir, mgday_today_london(time(NULL)), out, d);
 }
 
-static void
-pol_free_strv(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 policy_free(struct policy *p)
 {
@@ -505,14 +495,14 @@ policy_free(struct policy *p)
 		free(p->departments[i].name);
 	}
 	free(p->departments);
-	pol_free_strv(p->internal, p->ninternal);
+	strv_free(p->internal, p->ninternal);
 	for (i = 0; i < p->nsubcontractors; i++) {
 		struct policy_subcontractor *s = &p->subcontractors[i];
 
 		for (j = 0; j < s->npermits; j++)
 			free(s->permits[j].approval);
 		free(s->permits);
-		pol_free_strv(s->inboxes, s->ninboxes);
+		strv_free(s->inboxes, s->ninboxes);
 		free(s->id);
 		free(s->name);
 	}

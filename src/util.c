@@ -280,6 +280,16 @@ utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+void
+strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 int
 ascii_tolower(int c)
 {
