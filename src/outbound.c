@@ -327,6 +327,20 @@ static int ob_prepare(struct ob_env *e, uint32_t uid, struct ob_msg *m)
 	return 0;
 }
 
+/* A message fetched and judged, ready for either path; freed on failure. */
+static int ob_load(struct ob_env *e, uint32_t uid, struct ob_msg *m)
+{
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	mime_result_init(&m->mr);
+	verdict_init(&m->v);
+	sbuf_init(&m->out);
+	if ((rc = ob_prepare(e, uid, m)) != 0)
+		ob_msg_free(m);
+	return rc;
+}
+
 enum ob_outcome outbound_message(struct ob_env *e, uint32_t uid)
 {
 	struct ob_msg m;
@@ -341,15 +355,9 @@ enum ob_outcome outbound_message(struct ob_env *e, uint32_t uid)
 	snprintf(key, sizeof(key), "%u", uid);
 	if (!backoff_due(e->backoff, key, e->now()))
 		return OB_SKIPPED;
-	memset(&m, 0, sizeof(m));
-	mime_result_init(&m.mr);
-	verdict_init(&m.v);
-	sbuf_init(&m.out);
-	rc = ob_prepare(e, uid, &m);
-	if (rc != 0) {
-		ob_msg_free(&m);
+	rc = ob_load(e, uid, &m);
+	if (rc != 0)
 		return rc < 0 ? OB_MAILBOX_FAILED : OB_LEFT;
-	}
 	if (!m.v.accept) {
 		res = ob_reject(e, &m);
 		goto out;
@@ -523,15 +531,8 @@ static int ob_recover_one(struct ob_env *e, const struct sendlog_intent *in)
 			    in->message_id);
 		return sendlog_intent_done(e->log, in->id);
 	}
-	memset(&m, 0, sizeof(m));
-	mime_result_init(&m.mr);
-	verdict_init(&m.v);
-	sbuf_init(&m.out);
-	rc = ob_prepare(e, uid, &m);
-	if (rc != 0) {
-		ob_msg_free(&m);
+	if (ob_load(e, uid, &m) != 0)
 		return -1;
-	}
 	if (insent || strcmp(in->stage, "sent") == 0) {
 		ob_say(e, 5, "recovered message-id=<%s>: sent before the crash, filing it",
 		    in->message_id);
