@@ -43,6 +43,8 @@ struct config {
 	char *log_key_file;
 	int log_retention_months;
 	int poll_interval;
+	int command_timeout;		/* seconds one IMAP or SMTP command may take in all */
+	int outage_after_seconds;	/* failing this long makes an outage */
 };
 
 /* 0 ok, -1 with errors in d. Always leaves c safe to config_free(). */

@@ -65,32 +65,16 @@ int sendlog_add_rows(struct sendlog *sl, const struct sendlog_row *rows, size_t 
     size_t errlen);
 
 /*
- * Appends a row and sets a state value (not purged, not chained: the
- * current mode, for instance) in one transaction, so the log and the state
- * never disagree. sendlog_state_get() returns a malloc'd value or NULL.
+ * One transaction around rows and the records other modules keep in the
+ * same database (journey, state): sendlog_add_rows() inside it joins it.
+ * sendlog_commit() rolls back when the commit fails. 0 or -1 with err.
  */
-int sendlog_add_state(struct sendlog *sl, const struct sendlog_row *row, const char *key,
-    const char *value, char *err, size_t errlen);
-char *sendlog_state_get(struct sendlog *sl, const char *key);
+int sendlog_begin(struct sendlog *sl, char *err, size_t errlen);
+int sendlog_commit(struct sendlog *sl, char *err, size_t errlen);
+void sendlog_rollback(struct sendlog *sl);
+/* The database's last error, "DIR/sendlog.db: words". */
+void sendlog_db_error(struct sendlog *sl, char *err, size_t errlen);
 
-/*
- * The durable intent to send, written before the SMTP transaction starts
- * (the daemon's guard against sending twice): sendlog_intent() returns its
- * id; sendlog_intent_progress() marks how far the transaction got
- * ("data" once DATA began); sendlog_intent_done() closes it. After a
- * crash, sendlog_intents_open() lists those never closed.
- */
-long long sendlog_intent(struct sendlog *sl, const char *message_id, char *err, size_t errlen);
-int sendlog_intent_progress(struct sendlog *sl, long long id, const char *stage);
-int sendlog_intent_done(struct sendlog *sl, long long id);
-struct sendlog_intent {
-	long long id;
-	char *message_id;
-	char *stage;
-	time_t time;
-};
-int sendlog_intents_open(struct sendlog *sl, struct sendlog_intent **out, size_t *n);
-void sendlog_intents_free(struct sendlog_intent *v, size_t n);
 /* 1 when the log has a sent row for this Message-ID, 0 when not, -1 on error. */
 int sendlog_was_sent(struct sendlog *sl, const char *message_id);
 
@@ -112,7 +96,7 @@ int sendlog_purge(struct sendlog *sl, time_t now, int months, const char *who, s
 /* HMAC of a stem under the log's person key, hex. */
 void sendlog_person(struct sendlog *sl, const char stem[NINO_STEM_LEN], char out[65]);
 
-/* The SQLite handle, for the query and report commands (read-only use). */
+/* The SQLite handle: for journey and state, whose tables share the file. */
 struct sqlite3 *sendlog_db(struct sendlog *sl);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" */

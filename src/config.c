@@ -46,6 +46,7 @@ static const struct config_key config_keys[] = {
 	CK(outbox_settle_seconds, CK_UINT), CK(policy_file, CK_PATH), CK(template_dir, CK_PATH),
 	CK(state_dir, CK_PATH), CK(log_key_file, CK_SECRET),
 	CK(log_retention_months, CK_RETENTION), CK(poll_interval, CK_UINT),
+	CK(command_timeout, CK_UINT), CK(outage_after_seconds, CK_UINT),
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -65,6 +66,8 @@ config_defaults(struct config *c)
 	c->state_dir = xstrdup("/var/lib/mailgate");
 	c->log_retention_months = 3;
 	c->poll_interval = 60;
+	c->command_timeout = 60;
+	c->outage_after_seconds = 300;
 }
 
 void
@@ -201,8 +204,9 @@ config_set(struct config *c, const struct config_key *k, const char *file, long 
 			diag_add(d, DIAG_ERROR, file, line, "%s: '%s' is not a whole number", k->name, val);
 			return;
 		}
-		if (strcmp(k->name, "poll_interval") == 0 && n < 1) {
-			diag_add(d, DIAG_ERROR, file, line, "poll_interval: must be at least 1 second");
+		if ((strcmp(k->name, "poll_interval") == 0 || strcmp(k->name, "command_timeout") == 0 ||
+		    strcmp(k->name, "outage_after_seconds") == 0) && n < 1) {
+			diag_add(d, DIAG_ERROR, file, line, "%s: must be at least 1 second", k->name);
 			return;
 		}
 		*(int *)dst = (int)n;

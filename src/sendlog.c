@@ -37,6 +37,7 @@ struct sendlog {
 	int have_person_key;
 	EVP_PKEY *sign;		/* private key (writers) */
 	EVP_PKEY *verify;	/* public key */
+	int in_txn;		/* inside sendlog_begin() ... sendlog_commit() */
 };
 
 static const char sendlog_schema[] =
@@ -52,9 +53,6 @@ static const char sendlog_schema[] =
     "CREATE INDEX IF NOT EXISTS person_hmac ON person(hmac);"
     "CREATE TABLE IF NOT EXISTS anchor(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
     " chain TEXT NOT NULL, removed INTEGER NOT NULL, sig TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS intent(id INTEGER PRIMARY KEY, message_id TEXT NOT NULL,"
-    " stage TEXT NOT NULL, time INTEGER NOT NULL, done INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS monthly(month TEXT NOT NULL, process TEXT, org TEXT, outcome TEXT,"
     " messages INTEGER NOT NULL, recipients INTEGER NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS monthly_key ON monthly(month, process, org, outcome);";
@@ -478,79 +476,74 @@ out:
 }
 
 int
-sendlog_add_rows(struct sendlog *sl, const struct sendlog_row *r, size_t n, char *err,
-    size_t errlen)
+sendlog_begin(struct sendlog *sl, char *err, size_t errlen)
 {
-	size_t i;
-
 	if (!(sl->flags & SENDLOG_WRITE)) {
 		snprintf(err, errlen, "the send log is open read-only");
 		return -1;
 	}
+	if (sl->in_txn) {
+		snprintf(err, errlen, "internal error: send log transaction already open");
+		return -1;
+	}
 	if (sendlog_exec(sl, "BEGIN IMMEDIATE", err, errlen) < 0)
+		return -1;
+	sl->in_txn = 1;
+	return 0;
+}
+
+int
+sendlog_commit(struct sendlog *sl, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!sl->in_txn) {
+		snprintf(err, errlen, "internal error: no send log transaction open");
+		return -1;
+	}
+	rc = sendlog_exec(sl, "COMMIT", err, errlen);
+	if (rc < 0)
+		sqlite3_exec(sl->db, "ROLLBACK", NULL, NULL, NULL);
+	sl->in_txn = 0;
+	return rc;
+}
+
+void
+sendlog_rollback(struct sendlog *sl)
+{
+	if (sl->in_txn)
+		sqlite3_exec(sl->db, "ROLLBACK", NULL, NULL, NULL);
+	sl->in_txn = 0;
+}
+
+void
+sendlog_db_error(struct sendlog *sl, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s/sendlog.db: %s", sl->dir, sqlite3_errmsg(sl->db));
+}
+
+int
+sendlog_add_rows(struct sendlog *sl, const struct sendlog_row *r, size_t n, char *err,
+    size_t errlen)
+{
+	int own = !sl->in_txn;
+	size_t i;
+
+	if (own && sendlog_begin(sl, err, errlen) < 0)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (sendlog_insert(sl, &r[i], err, errlen) < 0) {
-			sqlite3_exec(sl->db, "ROLLBACK", NULL, NULL, NULL);
+			if (own)
+				sendlog_rollback(sl);
 			return -1;
 		}
-	return sendlog_exec(sl, "COMMIT", err, errlen);
+	return own ? sendlog_commit(sl, err, errlen) : 0;
 }
 
 int
 sendlog_add(struct sendlog *sl, const struct sendlog_row *r, char *err, size_t errlen)
 {
 	return sendlog_add_rows(sl, r, 1, err, errlen);
-}
-
-int
-sendlog_add_state(struct sendlog *sl, const struct sendlog_row *r, const char *key,
-    const char *value, char *err, size_t errlen)
-{
-	sqlite3_stmt *st;
-	int ok;
-
-	if (!(sl->flags & SENDLOG_WRITE)) {
-		snprintf(err, errlen, "the send log is open read-only");
-		return -1;
-	}
-	if (sendlog_exec(sl, "BEGIN IMMEDIATE", err, errlen) < 0)
-		return -1;
-	if (sendlog_insert(sl, r, err, errlen) < 0)
-		goto fail;
-	if (sqlite3_prepare_v2(sl->db, "INSERT OR REPLACE INTO state(key, value) VALUES (?, ?)", -1,
-	    &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s/sendlog.db: %s", sl->dir, sqlite3_errmsg(sl->db));
-		goto fail;
-	}
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
-	if (!ok) {
-		snprintf(err, errlen, "%s/sendlog.db: %s", sl->dir, sqlite3_errmsg(sl->db));
-		goto fail;
-	}
-	return sendlog_exec(sl, "COMMIT", err, errlen);
-fail:
-	sqlite3_exec(sl->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
-char *
-sendlog_state_get(struct sendlog *sl, const char *key)
-{
-	sqlite3_stmt *st;
-	char *v = NULL;
-
-	if (sqlite3_prepare_v2(sl->db, "SELECT value FROM state WHERE key = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return v;
 }
 
 /* --- open --- */
@@ -649,94 +642,6 @@ struct sqlite3 *
 sendlog_db(struct sendlog *sl)
 {
 	return sl->db;
-}
-
-/* --- intents --- */
-
-long long
-sendlog_intent(struct sendlog *sl, const char *message_id, char *err, size_t errlen)
-{
-	sqlite3_stmt *st;
-	long long id = -1;
-
-	if (sqlite3_prepare_v2(sl->db, "INSERT INTO intent(message_id, stage, time) VALUES (?, 'begun', ?)",
-	    -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, (long long)time(NULL));
-		if (sqlite3_step(st) == SQLITE_DONE)
-			id = sqlite3_last_insert_rowid(sl->db);
-		sqlite3_finalize(st);
-	}
-	if (id < 0)
-		snprintf(err, errlen, "%s/sendlog.db: %s", sl->dir, sqlite3_errmsg(sl->db));
-	return id;
-}
-
-static int
-sendlog_intent_set(struct sendlog *sl, long long id, const char *sql, const char *stage)
-{
-	sqlite3_stmt *st;
-	int rc = -1;
-
-	if (sqlite3_prepare_v2(sl->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	if (stage) {
-		sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, id);
-	} else {
-		sqlite3_bind_int64(st, 1, id);
-	}
-	if (sqlite3_step(st) == SQLITE_DONE)
-		rc = 0;
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int
-sendlog_intent_progress(struct sendlog *sl, long long id, const char *stage)
-{
-	return sendlog_intent_set(sl, id, "UPDATE intent SET stage = ? WHERE id = ?", stage);
-}
-
-int
-sendlog_intent_done(struct sendlog *sl, long long id)
-{
-	return sendlog_intent_set(sl, id, "UPDATE intent SET done = 1 WHERE id = ?", NULL);
-}
-
-int
-sendlog_intents_open(struct sendlog *sl, struct sendlog_intent **out, size_t *n)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if (sqlite3_prepare_v2(sl->db, "SELECT id, message_id, stage, time FROM intent WHERE done = 0"
-	    " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = xreallocarray(*out, *n + 1, sizeof(**out));
-		(*out)[*n].id = sqlite3_column_int64(st, 0);
-		(*out)[*n].message_id = xstrdup((const char *)sqlite3_column_text(st, 1));
-		(*out)[*n].stage = xstrdup((const char *)sqlite3_column_text(st, 2));
-		(*out)[*n].time = (time_t)sqlite3_column_int64(st, 3);
-		(*n)++;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-void
-sendlog_intents_free(struct sendlog_intent *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(v[i].message_id);
-		free(v[i].stage);
-	}
-	free(v);
 }
 
 int
