@@ -43,7 +43,7 @@ struct sendlog_row {
 	const char *recipient;
 	const char *rclass;		/* department | subcontractor | internal | unknown */
 	const char *org;
-	const char *outcome;		/* sent rejected held clerical failed uncertain */
+	const char *outcome;		/* sent rejected held uncertain (mailgated writes these) */
 	int records;
 	const char *message_id;
 	const char *reasons;		/* codes separated by spaces */

@@ -177,7 +177,10 @@ config_set(struct config *c, const struct config_key *k, const char *file, long 
 		*(char **)dst = config_path(file, val);
 		if (k->type == CK_SECRET)
 			config_check_secret(file, line, k->name, *(char **)dst, d);
-		else if (strcmp(k->name, "state_dir") != 0 && access(*(char **)dst, R_OK) < 0)
+		/* the policy and the templates are checked by what reads them: status, mode and
+		 * the log must work while they are missing or broken */
+		else if (strcmp(k->name, "state_dir") != 0 && strcmp(k->name, "policy_file") != 0 &&
+		    strcmp(k->name, "template_dir") != 0 && access(*(char **)dst, R_OK) < 0)
 			diag_add(d, DIAG_ERROR, file, line, "%s: %s: %s", k->name, *(char **)dst,
 			    strerror(errno));
 		return;
