@@ -5,7 +5,7 @@
  *
  * policy_load() reads the file with libxml2 with no network, no DTD and no
  * entity expansion, validates it against the schema shipped in policies/
- * (policy.rng in policy_schema_dir()), checks its meaning (unknown process ids, until
+ * (policy_schema_path()), checks its meaning (unknown process ids, until
  * before from, duplicate ids or subjects, an address listed twice or equal
  * to the designated inbox, min-notice-days without a notice field), and
  * loads every template it names. Every error and warning goes to the
