@@ -117,29 +117,80 @@ config_uint(const char *v, long max, long *out)
 	return 1;
 }
 
-/* mode & 0027 == 0: no rights for others, no group write. */
+/*
+ * The one rule for a secret file, on what fstat (or lstat) said about it:
+ * a regular file with mode & 0027 == 0 (no rights for others, no group
+ * write). 0, or -1 with the reason in err.
+ */
+static int
+config_secret_mode_ok(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		return -1;
+	}
+	if (st->st_mode & 0027) {
+		snprintf(err, errlen, "%s has mode %04o; a secret must not be readable by others or "
+		    "writable by the group (use 0600 or 0640)", path, (unsigned)(st->st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Opens a secret without following a symbolic link (nor blocking on a
+ * FIFO) and checks the descriptor it got: what is read later is what was
+ * checked. The descriptor, or -1 with err; *eacces tells a file the caller
+ * may not read from one that is missing or wrong.
+ */
+static int
+config_secret_open(const char *path, int *eacces, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+
+	*eacces = fd < 0 && errno == EACCES;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, errno == ELOOP ?
+		    "is a symbolic link; name the file itself" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (config_secret_mode_ok(path, &st, err, errlen) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Checks a secret named in the file: the same open as the reader's; a
+ * file this user may not read (another program's secret) is judged by
+ * lstat, which follows no link either.
+ */
 static void
 config_check_secret(const char *file, long line, const char *key, const char *path,
     struct diag *d)
 {
 	struct stat st;
+	char err[PATH_MAX + 160];
+	int fd, eacces;
 
 	if (strncmp(path, "credential:", 11) == 0) {
 		if (path[11] == '\0' || strchr(path + 11, '/'))
 			diag_add(d, DIAG_ERROR, file, line, "%s: '%s' is not a credential name", key, path);
 		return;
 	}
-	if (stat(path, &st) < 0) {
-		diag_add(d, DIAG_ERROR, file, line, "%s: %s: %s", key, path, strerror(errno));
+	fd = config_secret_open(path, &eacces, err, sizeof(err));
+	if (fd >= 0) {
+		close(fd);
 		return;
 	}
-	if (!S_ISREG(st.st_mode))
-		diag_add(d, DIAG_ERROR, file, line, "%s: %s is not a regular file", key, path);
-	else if (st.st_mode & 0027)
-		diag_add(d, DIAG_ERROR, file, line,
-		    "%s: %s has mode %04o; a secret must not be readable by others or "
-		    "writable by the group (use 0600 or 0640)", key, path,
-		    (unsigned)(st.st_mode & 07777));
+	if (eacces && lstat(path, &st) == 0 && config_secret_mode_ok(path, &st, err,
+	    sizeof(err)) == 0)
+		return;
+	diag_add(d, DIAG_ERROR, file, line, "%s: %s", key, err);
 }
 
 static void
@@ -352,14 +403,36 @@ config_require_servers(const struct config *c, struct diag *d)
 	return d->nerrors > before ? -1 : 0;
 }
 
+/* Reads a whole secret from fd into one buffer that is never copied (realloc would leave copies). */
+static char *
+config_secret_slurp(int fd, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = xmalloc(cap + 1);
+	ssize_t r;
+
+	while (n < cap && (r = read(fd, buf + n, cap - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			explicit_bzero(buf, n);
+			free(buf);
+			return NULL;
+		}
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
 char *
 config_read_secret(const char *value, size_t min_len, size_t *len, char *err, size_t errlen)
 {
 	const char *dir;
-	char *path, *buf;
-	struct stat st;
+	char *path, *buf = NULL;
 	size_t n;
-	int fd;
+	int fd, eacces;
 
 	if (strncmp(value, "credential:", 11) == 0) {
 		dir = getenv("CREDENTIALS_DIRECTORY");
@@ -371,38 +444,27 @@ config_read_secret(const char *value, size_t min_len, size_t *len, char *err, si
 	} else {
 		path = xstrdup(value);
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 0027)) {
-		snprintf(err, errlen, "%s: a secret must be a regular file with mode 0600 or 0640 "
-		    "(it has %04o)", path, (unsigned)(st.st_mode & 07777));
-		goto fail;
-	}
+	fd = config_secret_open(path, &eacces, err, errlen);
+	if (fd < 0)
+		goto out;
+	buf = config_secret_slurp(fd, &n);
 	close(fd);
-	fd = -1;
-	buf = file_read(path, 1 << 16, &n);
 	if (buf == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
+		goto out;
 	}
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	if (n < min_len || n == 0) {
 		snprintf(err, errlen, "%s: the secret is too short (%zu bytes; at least %zu)", path,
 		    n, min_len ? min_len : 1);
-		explicit_bzero(buf, n);
+		explicit_bzero(buf, n + 1);
 		free(buf);
-		goto fail;
+		buf = NULL;
+		goto out;
 	}
-	free(path);
 	*len = n;
-	return buf;
-fail:
-	if (fd >= 0)
-		close(fd);
+out:
 	free(path);
-	return NULL;
+	return buf;
 }
