@@ -82,6 +82,24 @@ has mode-show normal
 expect_rc mode-clerical 0 mg mode clerical --reason "provider mail server down"
 has mode-clerical "clerical since"
 expect_rc resume-refused 2 mg mode resume
+# who did it: a lone SUDO_USER is a claim, not a name; one that agrees with SUDO_UID
+# is kept beside the real account; control characters never reach the log
+if command -v sqlite3 >/dev/null; then
+	who_last() { sqlite3 "$tmp/state/sendlog.db" "SELECT submitted_by FROM log ORDER BY seq DESC LIMIT 1"; }
+	real=$(id -un)
+	if [ "$(cat /proc/self/loginuid 2>/dev/null)" = 4294967295 ]; then
+		SUDO_USER=anyone mg mode clerical --reason "who 1" >/dev/null 2>&1
+		[ "$(who_last)" = "$real" ] && ok || bad "who: a lone SUDO_USER was believed: $(who_last)"
+		SUDO_USER=nobody SUDO_UID=0 mg mode clerical --reason "who 2" >/dev/null 2>&1
+		[ "$(who_last)" = "$real" ] && ok || bad "who: SUDO_USER against SUDO_UID was believed: $(who_last)"
+		SUDO_USER=nobody SUDO_UID=$(id -u nobody) mg mode clerical --reason "who 3" >/dev/null 2>&1
+		[ "$(who_last)" = "nobody via $real" ] && ok || bad "who: an agreeing SUDO_USER: $(who_last)"
+	else
+		lu=$(getent passwd "$(cat /proc/self/loginuid)" | cut -d: -f1)
+		SUDO_USER=anyone SUDO_UID=0 mg mode clerical --reason "who 1" >/dev/null 2>&1
+		[ "$(who_last)" = "$lu" ] && ok || bad "who: the login uid is not used: $(who_last)"
+	fi
+fi
 expect_rc resume 0 mg mode resume --department-informed "told WHP enquiries, ref 7"
 has resume "normal since"
 expect_rc incident-unknown 1 mg incident misdirected --message-id zz@p --recipient whp@acme.example --action alerted
