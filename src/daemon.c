@@ -473,6 +473,24 @@ static int dmn_run(struct dmn *g)
 	}
 }
 
+/*
+ * The parser's pool starts before any secret is read (its programs are
+ * spawned, not forked, so they never hold one anyway); the policy's limits
+ * come later with worker_pool_set_limits().
+ */
+static struct worker_pool *dmn_worker_start(void)
+{
+	struct mime_limits lim;
+	struct worker_pool *wp;
+
+	mime_limits_default(&lim, 0);
+	wp = worker_pool_new(&lim);
+	if (wp == NULL)
+		dmn_say(3, "cannot start the analysis worker %s: %s", worker_pool_default_prog(),
+		    strerror(errno));
+	return wp;
+}
+
 static void dmn_usage(FILE *fp)
 {
 	fprintf(fp, "usage: mailgated [-c FILE] [--once]\n");
@@ -517,6 +535,9 @@ int main(int argc, char **argv)
 		return EX_CONFIG_;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	g.worker = dmn_worker_start();
+	if (g.worker == NULL)
+		return EX_UNAVAILABLE_;
 	if (dmn_load(g.config_path, &g.cfg, &g.pol, &g.imap_pw, &g.smtp_pw) < 0) {
 		config_free(&g.cfg);
 		return EX_CONFIG_;
@@ -535,11 +556,7 @@ int main(int argc, char **argv)
 		return EX_CONFIG_;
 	}
 	mime_limits_default(&lim, (size_t)g.pol->max_message_bytes);
-	g.worker = worker_pool_new(&lim);
-	if (g.worker == NULL) {
-		dmn_say(3, "cannot start the analysis worker");
-		return EX_UNAVAILABLE_;
-	}
+	worker_pool_set_limits(g.worker, &lim);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = dmn_signal;
 	sigemptyset(&sa.sa_mask);
