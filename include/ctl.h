@@ -31,6 +31,7 @@ ctl_fn ctl_log;			/* ctl_log.c: log query|report|verify|head|purge */
 ctl_fn ctl_incident;		/* ctl_log.c: incident misdirected|list */
 ctl_fn ctl_log_verify;		/* ctl_verify.c: log verify (argv[0] "log") */
 ctl_fn ctl_log_head;		/* ctl_verify.c: log head */
+ctl_fn ctl_log_key;		/* ctl_verify.c: log key */
 ctl_fn ctl_log_purge;		/* ctl_verify.c: log purge */
 ctl_fn ctl_mode;		/* ctl_mode.c */
 ctl_fn ctl_status;		/* ctl_status.c */

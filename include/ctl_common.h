@@ -21,8 +21,12 @@ const char *ctl_who(char *buf, size_t len);
 int ctl_may_write(const struct config *cfg);
 /*
  * Opens the send log; need_key: the log key must be readable (NINO
- * lookups, writers). Prints a one-line error and returns NULL on failure.
+ * lookups, writers). A reader who does not own state_dir opens the
+ * daemon's published copy (never the live database, whose locks it could
+ * take), with a note on stderr when the copy is over CTL_COPY_STALE
+ * seconds old. Prints a one-line error and returns NULL on failure.
  */
+#define CTL_COPY_STALE 120
 struct sendlog *ctl_open_log(const struct config *cfg, int write, int need_key);
 
 #endif

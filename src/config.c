@@ -26,7 +26,8 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-enum ck_type { CK_STR, CK_PATH, CK_SECRET, CK_PORT, CK_TLS, CK_UINT, CK_RETENTION, CK_FOLDER };
+enum ck_type { CK_STR, CK_PATH, CK_SECRET, CK_PORT, CK_TLS, CK_UINT, CK_RETENTION, CK_FOLDER,
+	CK_PIN };
 
 struct config_key {
 	const char *name;
@@ -44,7 +45,7 @@ static const struct config_key config_keys[] = {
 	CK(outbox_folder, CK_FOLDER), CK(sent_folder, CK_FOLDER), CK(rejected_folder, CK_FOLDER),
 	CK(held_folder, CK_FOLDER), CK(inbox_folder, CK_FOLDER), CK(review_folder, CK_FOLDER),
 	CK(outbox_settle_seconds, CK_UINT), CK(policy_file, CK_PATH), CK(template_dir, CK_PATH),
-	CK(state_dir, CK_PATH), CK(log_key_file, CK_SECRET),
+	CK(state_dir, CK_PATH), CK(log_key_file, CK_SECRET), CK(log_verify_key, CK_PIN),
 	CK(log_retention_months, CK_RETENTION), CK(poll_interval, CK_UINT),
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -77,7 +78,7 @@ config_free(struct config *c)
 		const struct config_key *k = &config_keys[i];
 
 		if (k->type == CK_STR || k->type == CK_PATH || k->type == CK_SECRET ||
-		    k->type == CK_FOLDER) {
+		    k->type == CK_FOLDER || k->type == CK_PIN) {
 			char **p = (char **)((char *)c + k->off);
 
 			free(*p);
@@ -193,6 +194,34 @@ config_check_secret(const char *file, long line, const char *key, const char *pa
 	diag_add(d, DIAG_ERROR, file, line, "%s: %s", key, err);
 }
 
+/*
+ * log_verify_key: "sha256:" and the 64 hex digits of the key's
+ * fingerprint, or a public key file (outside state_dir, checked where it
+ * is used, since state_dir may come later in the file).
+ */
+static void
+config_set_pin(char **dst, const char *file, long line, const char *val, struct diag *d)
+{
+	size_t i;
+
+	if (strncmp(val, "sha256:", 7) == 0) {
+		for (i = 7; val[i] && strchr("0123456789abcdefABCDEF", val[i]); i++)
+			;
+		if (i != 7 + 64 || val[i] != '\0') {
+			diag_add(d, DIAG_ERROR, file, line, "log_verify_key: '%s' is not sha256: and 64 "
+			    "hexadecimal digits", val);
+			return;
+		}
+		free(*dst);
+		*dst = xstrdup(val);
+		return;
+	}
+	free(*dst);
+	*dst = config_path(file, val);
+	if (access(*dst, R_OK) < 0)
+		diag_add(d, DIAG_ERROR, file, line, "log_verify_key: %s: %s", *dst, strerror(errno));
+}
+
 static void
 config_set(struct config *c, const struct config_key *k, const char *file, long line,
     const char *val, struct diag *d)
@@ -228,6 +257,12 @@ config_set(struct config *c, const struct config_key *k, const char *file, long 
 		else if (strcmp(k->name, "state_dir") != 0 && access(*(char **)dst, R_OK) < 0)
 			diag_add(d, DIAG_ERROR, file, line, "%s: %s: %s", k->name, *(char **)dst,
 			    strerror(errno));
+		return;
+	case CK_PIN:
+		if (*val == '\0')
+			diag_add(d, DIAG_ERROR, file, line, "%s: empty value", k->name);
+		else
+			config_set_pin((char **)dst, file, line, val, d);
 		return;
 	case CK_PORT:
 		if (!config_uint(val, 65535, &n) || n < 1) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Copies s into buf, each byte that is not printable ASCII as '?': a name goes to terminals. */
@@ -119,6 +120,30 @@ ctl_may_write(const struct config *cfg)
 	return 1;
 }
 
+/* 1 when the caller owns state_dir (reads the live log), 0 when not (reads the copy). */
+static int
+ctl_owns_state(const struct config *cfg)
+{
+	struct stat st;
+
+	return stat(cfg->state_dir, &st) == 0 && st.st_uid == geteuid();
+}
+
+/* Says how old the readers' copy is when the daemon seems to have stopped publishing it. */
+static void
+ctl_copy_age(const struct config *cfg, const struct sendlog *sl)
+{
+	time_t at = sendlog_copy_time(sl), now = time(NULL);
+	char ts[21];
+
+	if (at == 0 || now - at <= CTL_COPY_STALE)
+		return;
+	sendlog_time(at, ts);
+	fprintf(stderr, "%s/%s: note: this copy of the send log is %lld minutes old (published "
+	    "%s); the daemon publishes it every minute while it runs\n", cfg->state_dir,
+	    SENDLOG_COPY_NAME, (long long)(now - at) / 60, ts);
+}
+
 struct sendlog *
 ctl_open_log(const struct config *cfg, int write, int need_key)
 {
@@ -126,6 +151,8 @@ ctl_open_log(const struct config *cfg, int write, int need_key)
 	unsigned char *key = NULL;
 	size_t keylen = 0;
 	char err[512];
+	int flags = write ? SENDLOG_WRITE : ctl_owns_state(cfg) ? SENDLOG_READ :
+	    SENDLOG_READ | SENDLOG_COPY;
 
 	if (cfg->log_key_file) {
 		key = (unsigned char *)config_read_secret(cfg->log_key_file, 32, &keylen, err, sizeof(err));
@@ -137,9 +164,10 @@ ctl_open_log(const struct config *cfg, int write, int need_key)
 		fprintf(stderr, "%s: error: log_key_file is not set\n", cfg->path);
 		return NULL;
 	}
-	if (sendlog_open(cfg->state_dir, key, keylen, write ? SENDLOG_WRITE : SENDLOG_READ, &sl,
-	    err, sizeof(err)) < 0)
+	if (sendlog_open(cfg->state_dir, key, keylen, flags, &sl, err, sizeof(err)) < 0)
 		fprintf(stderr, "%s\n", err);
+	else if (flags & SENDLOG_COPY)
+		ctl_copy_age(cfg, sl);
 	if (key) {
 		explicit_bzero(key, keylen);
 		free(key);

@@ -440,9 +440,11 @@ ctl_log(struct ctl_ctx *ctx, int argc, char **argv)
 		return ctl_log_verify(ctx, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "head") == 0)
 		return ctl_log_head(ctx, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "key") == 0)
+		return ctl_log_key(ctx, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "purge") == 0)
 		return ctl_log_purge(ctx, argc, argv);
-	return ctl_usage_error("usage: mailgatectl log query|report|verify|head|purge ...");
+	return ctl_usage_error("usage: mailgatectl log query|report|verify|head|key|purge ...");
 }
 
 /* --- incidents --- */
