@@ -74,6 +74,9 @@ struct dmn {
 	struct status st;
 	int recovered;
 	time_t purged;		/* last daily purge of the send log */
+	time_t published;	/* last readers' copy of the send log */
+	time_t head_said;	/* last signed head written to the journal */
+	char head_line[512];
 	int reconnect_wait;
 	time_t reconnect_at;
 };
@@ -247,6 +250,30 @@ static void dmn_purge(struct dmn *g)
 	else if (removed > 0)
 		dmn_say(6, "send log purge: %zu rows older than %d months removed", removed,
 		    g->cfg.log_retention_months);
+}
+
+/*
+ * The readers' copy of the send log after each pass and at least every
+ * minute; the signed head (of that copy) to the journal when it moved, and
+ * at least hourly, for log verify --journal.
+ */
+static void dmn_proofs(struct dmn *g, int after_pass)
+{
+	char line[sizeof(g->head_line)], err[512];
+	time_t now = dmn_now();
+
+	if (!after_pass && now - g->published < 60)
+		return;
+	g->published = now;
+	if (sendlog_publish(g->log, line, sizeof(line), err, sizeof(err)) < 0) {
+		dmn_say(3, "send log: the readers' copy was not published: %s", err);
+		return;
+	}
+	if (strcmp(line, g->head_line) == 0 && now - g->head_said < 3600)
+		return;
+	dmn_say(6, "%s", line);
+	memcpy(g->head_line, line, sizeof(line));
+	g->head_said = now;
 }
 
 static void dmn_status_write(struct dmn *g)
@@ -441,12 +468,14 @@ static int dmn_run(struct dmn *g)
 		if (rc <= 0) {
 			sd_notifyf(0, "STATUS=waiting to reconnect to %s", g->cfg.imap_host);
 			dmn_status_write(g);
+			dmn_proofs(g, 0);
 			dmn_sleep((int)(g->reconnect_at - dmn_now()));
 			continue;
 		}
 		if (dmn_pass(g, &ps) < 0)
 			dmn_imap_drop(g, g->imap ? dnet_imap_error(g->imap) : "connection failed");
 		dmn_status_write(g);
+		dmn_proofs(g, 1);
 		if (g->once) {
 			if (ps.unreachable || g->imap == NULL)
 				return EX_UNAVAILABLE_;
@@ -462,6 +491,7 @@ static int dmn_run(struct dmn *g)
 			int w = dnet_imap_wait(g->imap, g->cfg.outbox_folder, slice, &dmn_term);
 
 			sd_notify(0, "WATCHDOG=1");
+			dmn_proofs(g, 0);
 			if (w < 0) {
 				dmn_imap_drop(g, dnet_imap_error(g->imap));
 				break;
