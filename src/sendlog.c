@@ -703,7 +703,9 @@ sendlog_open_db(struct sendlog *sl, const char *state_dir, int flags, char *err,
 	if (flags & SENDLOG_WRITE) {
 		if (sendlog_private_files(path, err, errlen) < 0)
 			goto out;
-		chmod(state_dir, 0750);
+		/* nothing for others, no group write; the set-group-ID bit stays */
+		if (stat(state_dir, &st) == 0 && (st.st_mode & 0027))
+			chmod(state_dir, st.st_mode & 07750);
 	}
 	if (flags & SENDLOG_COPY) {
 		if (stat(path, &st) < 0) {
@@ -1311,12 +1313,18 @@ sendlog_fsync_path(const char *path, int flags)
 static int
 sendlog_copy_modes(const char *tmp, const char *dir)
 {
-	struct stat st;
+	struct stat st, own;
 	int fd = open(tmp, O_RDWR | O_CLOEXEC | O_NOFOLLOW), rc = -1;
 
 	if (fd < 0)
 		return -1;
-	if (stat(dir, &st) == 0 && fchown(fd, (uid_t)-1, st.st_gid) < 0 && errno != EPERM)
+	/*
+	 * In a set-group-ID folder (tmpfiles: 2750 mailgate mailgate-log) the
+	 * copy has the group already; else try, and keep ours if not allowed
+	 * (under PrivateUsers= the group is not even mapped).
+	 */
+	if (stat(dir, &st) == 0 && fstat(fd, &own) == 0 && own.st_gid != st.st_gid &&
+	    fchown(fd, (uid_t)-1, st.st_gid) < 0 && errno != EPERM && errno != EINVAL)
 		goto out;
 	if (fchmod(fd, 0640) < 0 || fsync(fd) < 0)
 		goto out;
