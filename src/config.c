@@ -204,6 +204,10 @@ config_set_pin(char **dst, const char *file, long line, const char *val, struct 
 {
 	size_t i;
 
+	if (*val == '\0') {
+		diag_add(d, DIAG_ERROR, file, line, "log_verify_key: empty value");
+		return;
+	}
 	if (strncmp(val, "sha256:", 7) == 0) {
 		for (i = 7; val[i] && strchr("0123456789abcdefABCDEF", val[i]); i++)
 			;
@@ -220,6 +224,24 @@ config_set_pin(char **dst, const char *file, long line, const char *val, struct 
 	*dst = config_path(file, val);
 	if (access(*dst, R_OK) < 0)
 		diag_add(d, DIAG_ERROR, file, line, "log_verify_key: %s: %s", *dst, strerror(errno));
+}
+
+static void
+config_set_retention(int *dst, const char *file, long line, const char *val, struct diag *d)
+{
+	long n;
+
+	if (!config_uint(val, 1200, &n)) {
+		diag_add(d, DIAG_ERROR, file, line, "log_retention_months: '%s' is not a number of months",
+		    val);
+		return;
+	}
+	if (n < 3) {
+		diag_add(d, DIAG_ERROR, file, line,
+		    "log_retention_months: %ld is below the three months the department requires", n);
+		return;
+	}
+	*dst = (int)n;
 }
 
 static void
@@ -259,10 +281,7 @@ config_set(struct config *c, const struct config_key *k, const char *file, long 
 			    strerror(errno));
 		return;
 	case CK_PIN:
-		if (*val == '\0')
-			diag_add(d, DIAG_ERROR, file, line, "%s: empty value", k->name);
-		else
-			config_set_pin((char **)dst, file, line, val, d);
+		config_set_pin((char **)dst, file, line, val, d);
 		return;
 	case CK_PORT:
 		if (!config_uint(val, 65535, &n) || n < 1) {
@@ -294,17 +313,7 @@ config_set(struct config *c, const struct config_key *k, const char *file, long 
 		*(int *)dst = (int)n;
 		return;
 	case CK_RETENTION:
-		if (!config_uint(val, 1200, &n)) {
-			diag_add(d, DIAG_ERROR, file, line, "%s: '%s' is not a number of months",
-			    k->name, val);
-			return;
-		}
-		if (n < 3) {
-			diag_add(d, DIAG_ERROR, file, line,
-			    "log_retention_months: %ld is below the three months the department requires", n);
-			return;
-		}
-		*(int *)dst = (int)n;
+		config_set_retention((int *)dst, file, line, val, d);
 		return;
 	}
 }

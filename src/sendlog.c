@@ -442,6 +442,30 @@ sendlog_num(long long v)
 	return xasprintf("%lld", v);
 }
 
+/* The person index of row seq: one HMAC per person. */
+static int
+sendlog_insert_persons(struct sendlog *sl, const struct sendlog_row *r, long long seq)
+{
+	sqlite3_stmt *st;
+	char hm[65];
+	size_t i;
+	int c;
+
+	for (i = 0; i < r->npersons; i++) {
+		if (sqlite3_prepare_v2(sl->db, "INSERT INTO person(seq, hmac) VALUES (?, ?)", -1, &st,
+		    NULL) != SQLITE_OK)
+			return -1;
+		sendlog_person(sl, r->persons[i].s, hm);
+		sqlite3_bind_int64(st, 1, seq);
+		sqlite3_bind_text(st, 2, hm, -1, SQLITE_TRANSIENT);
+		c = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (c != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
 /* Inside a transaction: appends the row after the current head. */
 static int
 sendlog_insert(struct sendlog *sl, const struct sendlog_row *r, char *err, size_t errlen)
@@ -504,18 +528,8 @@ sendlog_insert(struct sendlog *sl, const struct sendlog_row *r, char *err, size_
 	sqlite3_finalize(st);
 	if (r->kind && strcmp(r->kind, "message") == 0 && sendlog_count(sl, r, seq) < 0)
 		goto out;
-	for (i = 0; i < r->npersons; i++) {
-		if (sqlite3_prepare_v2(sl->db, "INSERT INTO person(seq, hmac) VALUES (?, ?)", -1, &st,
-		    NULL) != SQLITE_OK)
-			goto out;
-		sendlog_person(sl, r->persons[i].s, hm);
-		sqlite3_bind_int64(st, 1, seq);
-		sqlite3_bind_text(st, 2, hm, -1, SQLITE_TRANSIENT);
-		c = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (c != SQLITE_DONE)
-			goto out;
-	}
+	if (sendlog_insert_persons(sl, r, seq) < 0)
+		goto out;
 	rc = 0;
 	sl->wrote = 1;
 out:
@@ -1396,6 +1410,28 @@ sendlog_cutoff(time_t now, int months)
 	return (time_t)((long long)out * 86400 + sod);
 }
 
+/* The signed anchor the chain continues from after a purge. */
+static int
+sendlog_write_anchor(struct sendlog *sl, long long last, const char *chain, long long count)
+{
+	char anchor_text[65], sig[129];
+	sqlite3_stmt *st;
+	int rc;
+
+	sendlog_anchor_text(last, chain, count, anchor_text);
+	sendlog_sign(sl, anchor_text, sig);
+	if (sqlite3_prepare_v2(sl->db, "INSERT OR REPLACE INTO anchor(id, seq, chain, removed, sig)"
+	    " VALUES (1, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, last);
+	sqlite3_bind_text(st, 2, chain, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, count);
+	sqlite3_bind_text(st, 4, sig, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 sendlog_purge(struct sendlog *sl, time_t now, int months, const char *who, size_t *removed,
     char *err, size_t errlen)
@@ -1404,8 +1440,7 @@ sendlog_purge(struct sendlog *sl, time_t now, int months, const char *who, size_
 	struct sendlog_row r;
 	sqlite3_stmt *st;
 	long long last = -1, count = 0;
-	char chain[65] = "", sig[129], ts[21], *detail;
-	char anchor_text[65];
+	char chain[65] = "", ts[21], *detail;
 
 	*removed = 0;
 	if (sendlog_exec(sl, "BEGIN IMMEDIATE", err, errlen) < 0)
@@ -1453,21 +1488,8 @@ sendlog_purge(struct sendlog *sl, time_t now, int months, const char *who, size_
 			goto fail_quiet;
 		}
 		free(sql);
-		sendlog_anchor_text(last, chain, count, anchor_text);
-		sendlog_sign(sl, anchor_text, sig);
-		if (sqlite3_prepare_v2(sl->db, "INSERT OR REPLACE INTO anchor(id, seq, chain, removed, sig)"
-		    " VALUES (1, ?, ?, ?, ?)", -1, &st,
-		    NULL) != SQLITE_OK)
+		if (sendlog_write_anchor(sl, last, chain, count) < 0)
 			goto fail;
-		sqlite3_bind_int64(st, 1, last);
-		sqlite3_bind_text(st, 2, chain, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, count);
-		sqlite3_bind_text(st, 4, sig, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			goto fail;
-		}
-		sqlite3_finalize(st);
 	}
 	sendlog_time(cut, ts);
 	detail = xasprintf("removed %lld rows before %s", count, ts);
