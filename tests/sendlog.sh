@@ -120,6 +120,24 @@ expect_rc verify-after 0 mg log verify
 expect_rc head-moved 0 mg log verify --head "$head"
 has head-moved "the recorded head (row 6) is in the chain; 7 rows came after it"
 mg log head --signed >>"$tmp/heads.txt"
+# --journal, and the default, read mailgated.service's lines through journalctl
+mkdir "$tmp/bin"
+cat >"$tmp/bin/journalctl" <<JC
+#!/bin/sh
+case " \$* " in *" _SYSTEMD_UNIT=mailgated.service "*) ;; *) echo "wrong filter: \$*" >&2; exit 1 ;; esac
+[ -f "$tmp/journal-down" ] && exit 1
+cat "$tmp/heads.txt"
+JC
+chmod +x "$tmp/bin/journalctl"
+expect_rc journal 0 env PATH="$tmp/bin:$PATH" "$ctl" $c log verify --journal
+has journal "the recorded head (row 13) is in the chain; 0 rows came after it"
+expect_rc journal-default 0 env PATH="$tmp/bin:$PATH" "$ctl" $c log verify
+has journal-default "the recorded head (row 13)"
+hasnt journal-default "no recorded head"
+touch "$tmp/journal-down"
+expect_rc journal-down 2 env PATH="$tmp/bin:$PATH" "$ctl" $c log verify --journal
+has journal-down "the journal cannot be read"
+rm "$tmp/journal-down"
 expect_rc purge 0 mg log purge
 has purge "removed"
 expect_rc verify-purged 0 mg log verify
