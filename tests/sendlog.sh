@@ -205,6 +205,13 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && command -v useradd >
 	expect_rc reader-query 0 setpriv --reuid "$u" --regid mglog$$ --clear-groups "$ctl" $c log query --nino AB123456C
 	has reader-query "rows)"
 	expect_rc reader-verify 0 setpriv --reuid "$u" --regid mglog$$ --clear-groups "$ctl" $c log verify
+	hasnt reader-fresh "minutes old"
+	# a copy the daemon stopped publishing says how old it is
+	touch -d '10 minutes ago' "$tmp/state/sendlog-copy.db"
+	expect_rc reader-stale 0 setpriv --reuid "$u" --regid mglog$$ --clear-groups "$ctl" $c log query --format csv
+	has reader-stale "note: this copy of the send log is 10 minutes old"
+	setpriv --reuid "$u" --regid mglog$$ --clear-groups sh -c "exec 3<'$tmp/state/sendlog.db'" 2>/dev/null &&
+		bad "reader-live: the reader can open the live database" || ok
 	expect_rc reader-no-write 2 setpriv --reuid "$u" --regid mglog$$ --clear-groups "$ctl" $c mode clerical --reason x
 	has reader-no-write "only its owner"
 	expect_rc reader-no-purge 2 setpriv --reuid "$u" --regid mglog$$ --clear-groups "$ctl" $c log purge

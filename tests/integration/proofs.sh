@@ -29,6 +29,39 @@ start_daemon
 wait_for "mail count Sent" 1 30
 [ "$(mail count Sent)" = 1 ] || bad "the first message was not sent"
 wait_for "grep -c 'log head: ' '$W/daemon.err'" 1 10
+# the daemon's ready parser program holds neither the IMAP password nor the log key
+scan() {	# scan PID FILE: 1 when PID's readable memory holds FILE's bytes, else 0
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import sys
+pid, needle = sys.argv[1], open(sys.argv[2], "rb").read()
+found = 0
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+        if line.split()[1][0] != "r" or hi - lo > 256 << 20:
+            continue  # the sanitizers' shadow: terabytes of nothing
+        try:
+            mem.seek(lo)
+            if needle in mem.read(hi - lo):
+                found = 1
+                break
+        except OSError:
+            pass
+print(found)
+PY
+}
+head -1 "$L/imap.password" | tr -d '\n' > "$W/pw"
+head -c 32 "$L/log.key" > "$W/key32"
+wpid=
+for p in $(ps -o pid= --ppid "$DPID"); do
+	case "$(readlink /proc/"$p"/exe)" in */mailgate-analyse) wpid=$p ;; esac
+done
+[ -n "$wpid" ] || bad "no parser program beside the daemon"
+if [ -n "$wpid" ]; then
+	[ "$(scan "$DPID" "$W/pw")" = 1 ] || bad "the scan does not find the password in the daemon"
+	[ "$(scan "$wpid" "$W/pw")" = 0 ] || bad "the parser program holds the IMAP password"
+	[ "$(scan "$wpid" "$W/key32")" = 0 ] || bad "the parser program holds the log key"
+fi
 for f in sendlog.db sendlog.db-wal sendlog.db-shm; do
 	[ "$(mode_of "$S/$f")" = 600 ] || bad "$f has mode $(mode_of "$S/$f"), not 600"
 done
