@@ -170,47 +170,79 @@ sendlog_read_key(const char *path, int private)
 	return k;
 }
 
+/* Written whole or not at all: a temporary file, fsync, rename, the folder's fsync. */
 static int
-sendlog_write_key(const char *path, EVP_PKEY *k, int private, mode_t mode)
+sendlog_write_key(const char *dir, const char *path, EVP_PKEY *k, int private, mode_t mode)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	char *tmp = xasprintf("%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode), dfd;
 	FILE *fp;
 	int ok;
 
-	if (fd < 0)
+	if (fd < 0 || fchmod(fd, mode) < 0 || (fp = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		free(tmp);
 		return -1;
-	fp = fdopen(fd, "w");
+	}
 	ok = private ? PEM_write_PrivateKey(fp, k, NULL, NULL, 0, NULL, NULL) :
 	    PEM_write_PUBKEY(fp, k);
 	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
 		ok = 0;
 	fclose(fp);
+	if (ok && rename(tmp, path) < 0)
+		ok = 0;
+	if (!ok)
+		unlink(tmp);
+	free(tmp);
+	if (ok && (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		ok = fsync(dfd) == 0;
+		close(dfd);
+	}
 	return ok ? 0 : -1;
 }
 
-/* The signing key pair, made on first use by the writer. */
+/*
+ * The writer's key pair, made on first use: the public half first, so
+ * that a private key on disk always has its public half. A public half
+ * missing beside a private key (a crash of an older version between the
+ * two) is written again from it.
+ */
+static int
+sendlog_writer_key(struct sendlog *sl, const char *priv, const char *pub, char *err,
+    size_t errlen)
+{
+	sl->sign = sendlog_read_key(priv, 1);
+	if (sl->sign == NULL && access(priv, F_OK) != 0) {
+		sl->sign = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		if (sl->sign == NULL || sendlog_write_key(sl->dir, pub, sl->sign, 0, 0640) < 0 ||
+		    sendlog_write_key(sl->dir, priv, sl->sign, 1, 0600) < 0) {
+			snprintf(err, errlen, "%s: cannot create the signing key: %s", priv,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	if (sl->sign == NULL) {
+		snprintf(err, errlen, "%s: cannot read the signing key", priv);
+		return -1;
+	}
+	if (access(pub, F_OK) != 0 && errno == ENOENT &&
+	    sendlog_write_key(sl->dir, pub, sl->sign, 0, 0640) < 0) {
+		snprintf(err, errlen, "%s: cannot write the public key: %s", pub, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The signing key pair (writers) and the public key (everyone). */
 static int
 sendlog_keys(struct sendlog *sl, char *err, size_t errlen)
 {
 	char *priv = xasprintf("%s/sign.key", sl->dir), *pub = xasprintf("%s/sign.pub", sl->dir);
 	int rc = -1;
 
-	if (sl->flags & SENDLOG_WRITE) {
-		sl->sign = sendlog_read_key(priv, 1);
-		if (sl->sign == NULL && access(priv, F_OK) != 0) {
-			sl->sign = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
-			if (sl->sign == NULL || sendlog_write_key(priv, sl->sign, 1, 0600) < 0 ||
-			    sendlog_write_key(pub, sl->sign, 0, 0640) < 0) {
-				snprintf(err, errlen, "%s: cannot create the signing key: %s", priv,
-				    strerror(errno));
-				goto out;
-			}
-		}
-		if (sl->sign == NULL) {
-			snprintf(err, errlen, "%s: cannot read the signing key", priv);
-			goto out;
-		}
-	}
+	if ((sl->flags & SENDLOG_WRITE) && sendlog_writer_key(sl, priv, pub, err, errlen) < 0)
+		goto out;
 	sl->verify = sendlog_read_key(pub, 0);
 	if (sl->verify == NULL) {
 		snprintf(err, errlen, "%s: cannot read the log's public key", pub);

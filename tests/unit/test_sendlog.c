@@ -451,6 +451,29 @@ test_publish(void **state)
 	free(dir);
 }
 
+
+/* A crash between the key's two halves: the public one is written again from the private. */
+static void
+test_key_halves(void **state)
+{
+	char *dir = newdir(), what[512], *pub = xasprintf("%s/sign.pub", dir);
+	struct sendlog *sl = open_w(dir);
+	struct stat st;
+
+	(void)state;
+	fill(sl);
+	sendlog_close(sl);
+	assert_int_equal(unlink(pub), 0);
+	sl = open_w(dir);
+	assert_int_equal(stat(pub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(verify(sl, NULL, what), 0);
+	sendlog_close(sl);
+	assert_int_equal(stat(xasprintf_tmp(dir, "/sign.key.tmp"), &st), -1);
+	free(pub);
+	free(dir);
+}
+
 static void
 test_cutoff(void **state)
 {
@@ -602,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_values_by_length),
 		cmocka_unit_test(test_pinned_key),
 		cmocka_unit_test(test_publish),
+		cmocka_unit_test(test_key_halves),
 		cmocka_unit_test(test_cutoff),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_person_lookup),
