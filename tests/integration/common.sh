@@ -16,7 +16,8 @@ lab_up() { # lab_up NAME PORTBASE; skips (77) without the lab's servers
 	W=$(mktemp -d "/tmp/mg-$1.XXXXXX")
 	chmod 755 "$W"	# the lab servers run as nobody
 	L="$W/lab"
-	LAB_BASE=$2
+	# LAB_PORT_SHIFT moves every lab of a run (two checkouts testing at once)
+	LAB_BASE=$(($2 + ${LAB_PORT_SHIFT:-0}))
 	export LAB_BASE
 	trap 'lab_down' EXIT INT TERM
 	"$top_srcdir/tests/integration/lab.sh" start "$L" > "$W/lab.out" 2>&1 || {
