@@ -8,8 +8,7 @@
  * followed by a durable stage, so that after any failure, with or without
  * a restart, no step that happened is repeated and none is skipped:
  *
- *	(none) -> INTENT -> DATA -> ACCEPTED -> FILED -> LOGGED -> DONE
- *	          ^  |        |         \________________/^
+ *	(none) -> INTENT -> DATA -> ACCEPTED -> LOGGED -> DONE
  *	          |  |        +-> LOGGED (uncertain, smtp-permanent)
  *	          |  +-> LOGGED (smtp-permanent at MAIL or RCPT; judged again: rejected, held)
  *	          +---- DATA (a 4xx to DATA or to the data: nothing was sent, try again)
@@ -24,9 +23,16 @@
  * The records live in the send log's database (table journey), so that the
  * LOGGED stage and a message's log rows are written in one transaction. When
  * the database refuses a write that records something that already happened
- * outside (ACCEPTED after a 250, FILED, DONE), the handle keeps it in memory
- * and journey_find() returns it, so a running daemon never forgets a 250;
- * the next successful write of that record stores it.
+ * outside (ACCEPTED after a 250, DONE), the handle keeps it in memory and
+ * journey_find() returns it, so a running daemon never forgets a 250; the
+ * next successful write of that record stores it.
+ *
+ * The copy in Sent is appended between ACCEPTED and LOGGED and has no stage
+ * of its own: a journey resumed at ACCEPTED looks for it in Sent before
+ * appending. DONE may be written lazily (journey_done_lazy): it joins the
+ * next write's transaction, since a journey found at LOGGED whose message
+ * has left its folder is simply closed. Both save an fsync per message
+ * without weakening "durable before DATA".
  *
  *	struct journeys *js;
  *	journey_open(log, &js, err, sizeof err);
@@ -51,8 +57,7 @@ enum jr_stage {
 	JR_INTENT,	/* about to start the SMTP transaction */
 	JR_DATA,	/* the DATA command is about to be sent */
 	JR_ACCEPTED,	/* the server said 250 after the data */
-	JR_FILED,	/* the bytes sent are in Sent */
-	JR_LOGGED,	/* the outcome's rows are in the send log */
+	JR_LOGGED,	/* the outcome's rows are in the send log (a sent copy is in Sent) */
 	JR_DONE,	/* the message has left the watched folder; nothing more to do */
 	JR_NSTAGES
 };
@@ -118,7 +123,16 @@ int journey_log(struct journeys *js, struct journey *j, enum jr_fate fate,
 /* 1 when the table allows from -> to for fate (pure; the tests walk it). */
 int journey_allowed(enum jr_stage from, enum jr_stage to, enum jr_fate fate);
 
-/* Writes what memory holds (after the database refused it); 0 all written, -1 not yet. */
+/*
+ * LOGGED -> DONE without a transaction of its own: written with the next
+ * write of any journey, or by journey_sync(). 0, or -1 refused (err).
+ */
+int journey_done_lazy(struct journeys *js, struct journey *j, char *err, size_t errlen);
+
+/*
+ * Writes what memory holds (steps the database refused, lazy DONEs);
+ * 0 all written, -1 not yet.
+ */
 int journey_sync(struct journeys *js);
 
 /* Records removed that were done before cutoff (the log's retention). */

@@ -513,6 +513,9 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	}
 	ps->left += (unsigned)(n - done);
 	free(items);
+	/* the pass's last DONE steps, written now rather than with the next message */
+	if (journey_sync(g->jr) < 0)
+		ps->log_failed = 1;
 	dmn_smtp_take(g, ps);
 	if (ps->log_failed)
 		dmn_log_failed(g);

@@ -14,6 +14,9 @@
 #include "util.h"
 
 #define JR_MEMO_MAX 64	/* steps remembered while the database refuses writes */
+#define JR_LAZY_MAX 64	/* DONE steps waiting for the next write */
+#define JR_DONE_SQL "5"	/* JR_DONE as the table stores it */
+_Static_assert(JR_DONE == 5, "JR_DONE_SQL must match JR_DONE");
 
 struct journeys {
 	struct sendlog *log;
@@ -21,6 +24,9 @@ struct journeys {
 	/* steps taken outside whose record the database refused; oldest first */
 	struct journey memo[JR_MEMO_MAX];
 	size_t nmemo;
+	/* records whose DONE joins the next write (journey_done_lazy) */
+	long long lazy[JR_LAZY_MAX];
+	size_t nlazy;
 };
 
 static const char jr_schema[] =
@@ -28,11 +34,11 @@ static const char jr_schema[] =
     " message_id TEXT NOT NULL, stage INTEGER NOT NULL, fate INTEGER NOT NULL,"
     " code INTEGER NOT NULL, date INTEGER NOT NULL, day INTEGER NOT NULL, uid INTEGER NOT NULL,"
     " reply TEXT, updated INTEGER NOT NULL);"
-    "CREATE UNIQUE INDEX IF NOT EXISTS journey_open ON journey(dir, message_id) WHERE stage < 6;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS journey_open ON journey(dir, message_id) WHERE stage < " JR_DONE_SQL ";"
     "CREATE INDEX IF NOT EXISTS journey_stage ON journey(stage);";
 
 static const char *const jr_stage_names[JR_NSTAGES] = {
-	"none", "intent", "data", "accepted", "filed", "logged", "done"
+	"none", "intent", "data", "accepted", "logged", "done"
 };
 
 static const char *const jr_fate_names[JF_NFATES] = {
@@ -57,9 +63,7 @@ static const struct {
 	{ JR_DATA, JR_ACCEPTED, F(JF_SENT) | F(JF_FORWARDED) },
 	{ JR_DATA, JR_LOGGED, F(JF_SMTP_PERMANENT) | F(JF_UNCERTAIN) },
 	{ JR_DATA, JR_INTENT, F(JF_PENDING) },		/* 4xx to DATA or to the data: not sent */
-	{ JR_ACCEPTED, JR_FILED, F(JF_PENDING) },
-	{ JR_ACCEPTED, JR_LOGGED, F(JF_PENDING) },	/* inbound: nothing to file */
-	{ JR_FILED, JR_LOGGED, F(JF_PENDING) },
+	{ JR_ACCEPTED, JR_LOGGED, F(JF_PENDING) },	/* outbound: once the copy is in Sent */
 	{ JR_LOGGED, JR_DONE, F(JF_PENDING) },
 };
 #undef F
@@ -141,6 +145,8 @@ journey_close(struct journeys *js)
 
 	if (js == NULL)
 		return;
+	/* best effort: what is not written now a restart settles */
+	(void)journey_sync(js);
 	for (i = 0; i < js->nmemo; i++)
 		journey_clear(&js->memo[i]);
 	free(js);
@@ -190,6 +196,40 @@ jr_memo_keep(struct journeys *js, const struct journey *j)
 	return 0;
 }
 
+/* --- DONE steps waiting for the next write --- */
+
+static int jr_lazy_has(const struct journeys *js, long long id)
+{
+	size_t i;
+
+	for (i = 0; i < js->nlazy; i++)
+		if (js->lazy[i] == id)
+			return 1;
+	return 0;
+}
+
+/* Writes the waiting DONE steps; inside the caller's transaction. 0 or -1. */
+static int jr_lazy_flush(struct journeys *js)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int ok = 1;
+
+	if (js->nlazy == 0)
+		return 0;
+	if (sqlite3_prepare_v2(js->db, "UPDATE journey SET stage = " JR_DONE_SQL ", updated = ?"
+	    " WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; i < js->nlazy && ok; i++) {
+		sqlite3_bind_int64(st, 1, (long long)time(NULL));
+		sqlite3_bind_int64(st, 2, js->lazy[i]);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
 /* --- the table --- */
 
 static void
@@ -233,7 +273,7 @@ journey_find(struct journeys *js, enum jr_dir dir, const char *message_id, struc
 		return 1;
 	}
 	if (sqlite3_prepare_v2(js->db, "SELECT " JR_COLS " FROM journey WHERE dir = ? AND"
-	    " message_id = ? AND stage < 6", -1, &st, NULL) != SQLITE_OK)
+	    " message_id = ? AND stage < " JR_DONE_SQL, -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int(st, 1, (int)dir);
 	sqlite3_bind_text(st, 2, message_id, -1, SQLITE_STATIC);
@@ -244,6 +284,11 @@ journey_find(struct journeys *js, enum jr_dir dir, const char *message_id, struc
 	if (rc == SQLITE_ROW && !jr_sane(j)) {
 		journey_clear(j);
 		return -1;
+	}
+	if (rc == SQLITE_ROW && jr_lazy_has(js, j->id)) {
+		/* done; the record is written with the next write */
+		journey_clear(j);
+		return 0;
 	}
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
@@ -259,11 +304,13 @@ journey_list_open(struct journeys *js, enum jr_dir dir, enum jr_stage from, stru
 	*v = NULL;
 	*n = 0;
 	if (sqlite3_prepare_v2(js->db, "SELECT " JR_COLS " FROM journey WHERE dir = ? AND"
-	    " stage >= ? AND stage < 6 ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+	    " stage >= ? AND stage < " JR_DONE_SQL " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int(st, 1, (int)dir);
 	sqlite3_bind_int(st, 2, (int)from);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (jr_lazy_has(js, sqlite3_column_int64(st, 0)))
+			continue;
 		*v = xreallocarray(*v, *n + 1, sizeof(**v));
 		jr_from_row(st, &(*v)[*n]);
 		(*n)++;
@@ -324,11 +371,38 @@ jr_store(struct journeys *js, struct journey *j)
 	return ok ? 0 : -1;
 }
 
+/* jr_store() with the waiting DONE steps, in one transaction when there are any. */
+static int jr_store_with_lazy(struct journeys *js, struct journey *j, char *err, size_t errlen)
+{
+	long long id = j->id;
+
+	if (js->nlazy == 0) {
+		if (jr_store(js, j) == 0)
+			return 0;
+		sendlog_db_error(js->log, err, errlen);
+		return -1;
+	}
+	if (sendlog_begin(js->log, err, errlen) < 0)
+		return -1;
+	if (jr_lazy_flush(js) < 0 || jr_store(js, j) < 0) {
+		sendlog_db_error(js->log, err, errlen);
+		sendlog_rollback(js->log);
+		j->id = id;
+		return -1;
+	}
+	if (sendlog_commit(js->log, err, errlen) < 0) {
+		j->id = id;
+		return -1;
+	}
+	js->nlazy = 0;
+	return 0;
+}
+
 /* A step that happened outside: its record must survive a refused write. */
 static int
 jr_step_taken(enum jr_stage to)
 {
-	return to == JR_ACCEPTED || to == JR_FILED || to == JR_DONE;
+	return to == JR_ACCEPTED || to == JR_DONE;
 }
 
 static int
@@ -361,12 +435,11 @@ journey_advance(struct journeys *js, struct journey *j, enum jr_stage to, enum j
 		return -1;
 	next = *j;
 	jr_apply(&next, to, fate);
-	if (jr_store(js, &next) == 0) {
+	if (jr_store_with_lazy(js, &next, err, errlen) == 0) {
 		*j = next;
 		jr_memo_forget(js, j);
 		return 0;
 	}
-	sendlog_db_error(js->log, err, errlen);
 	if (!jr_step_taken(to) || j->id == 0)
 		return -1;
 	*j = next;
@@ -389,12 +462,13 @@ journey_log(struct journeys *js, struct journey *j, enum jr_fate fate,
 		return -1;
 	if (sendlog_add_rows(js->log, rows, nrows, err, errlen) < 0)
 		goto fail;
-	if (jr_store(js, &next) < 0) {
+	if (jr_lazy_flush(js) < 0 || jr_store(js, &next) < 0) {
 		sendlog_db_error(js->log, err, errlen);
 		goto fail;
 	}
 	if (sendlog_commit(js->log, err, errlen) < 0)
 		return -1;
+	js->nlazy = 0;
 	*j = next;
 	jr_memo_forget(js, j);
 	return 0;
@@ -404,8 +478,33 @@ fail:
 }
 
 int
+journey_done_lazy(struct journeys *js, struct journey *j, char *err, size_t errlen)
+{
+	if (jr_check(j, JR_DONE, JF_PENDING, err, errlen) < 0)
+		return -1;
+	if (j->id == 0 || js->nlazy == JR_LAZY_MAX || jr_memo_find(js, j->dir, j->message_id))
+		return journey_advance(js, j, JR_DONE, JF_PENDING, err, errlen);
+	js->lazy[js->nlazy++] = j->id;
+	jr_apply(j, JR_DONE, JF_PENDING);
+	return 0;
+}
+
+int
 journey_sync(struct journeys *js)
 {
+	char err[256];
+
+	if (js->nlazy > 0) {
+		if (sendlog_begin(js->log, err, sizeof(err)) < 0)
+			return -1;
+		if (jr_lazy_flush(js) < 0) {
+			sendlog_rollback(js->log);
+			return -1;
+		}
+		if (sendlog_commit(js->log, err, sizeof(err)) < 0)
+			return -1;
+		js->nlazy = 0;
+	}
 	while (js->nmemo > 0) {
 		if (jr_store(js, &js->memo[0]) < 0)
 			return -1;
@@ -422,7 +521,7 @@ journey_purge(struct journeys *js, time_t cutoff)
 	sqlite3_stmt *st;
 	int ok;
 
-	if (sqlite3_prepare_v2(js->db, "DELETE FROM journey WHERE stage = 6 AND updated < ?", -1,
+	if (sqlite3_prepare_v2(js->db, "DELETE FROM journey WHERE stage = " JR_DONE_SQL " AND updated < ?", -1,
 	    &st, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_int64(st, 1, (long long)cutoff);

@@ -351,8 +351,15 @@ static enum ob_outcome ob_finish(struct ob_env *e, struct ob_msg *m)
 	ob_backoff_key(m, key);
 	backoff_clear(e->backoff, key);
 	ob_say_filed(e, m);
-	if (ob_step(e, m, JR_DONE, JF_PENDING) < 0)
-		return OB_LOG_FAILED;
+	{
+		char err[512];
+
+		/* no fsync of its own: a journey found at LOGGED whose message is gone is closed */
+		if (journey_done_lazy(e->jr, &m->j, err, sizeof(err)) < 0) {
+			ob_say(e, 3, "%s; message-id=<%s>", err, m->msgid);
+			return OB_LOG_FAILED;
+		}
+	}
 	return m->j.fate == JF_SENT ? OB_SENT : m->j.fate == JF_HELD ||
 	    m->j.fate == JF_UNCERTAIN ? OB_HELD : OB_REJECTED;
 }
@@ -384,21 +391,20 @@ static int ob_in_folder(struct ob_env *e, const char *folder, const char *msgid)
 	return rc < 0 ? -1 : n > 0;
 }
 
-/* ACCEPTED -> FILED -> LOGGED -> DONE. resuming: Sent may hold the copy already. */
+/*
+ * ACCEPTED -> (the copy to Sent) -> LOGGED -> DONE. resuming: Sent may hold
+ * the copy already (an earlier attempt appended it, then failed).
+ */
 static enum ob_outcome ob_accepted(struct ob_env *e, struct ob_msg *m, int resuming)
 {
 	int found = 0;
 
-	if (m->j.stage == JR_ACCEPTED) {
-		if (resuming && (found = ob_in_folder(e, e->cfg->sent_folder, m->msgid)) < 0)
-			return OB_MAILBOX_FAILED;
-		if (!found && e->mail->append(e->mail->ctx, e->cfg->sent_folder, m->out.data,
-		    m->out.len) < 0)
-			return OB_MAILBOX_FAILED;
-		if (ob_step(e, m, JR_FILED, JF_PENDING) < 0)
-			return OB_LOG_FAILED;
-	}
-	if (m->j.stage == JR_FILED && ob_log(e, m, JF_PENDING) < 0)
+	if (resuming && (found = ob_in_folder(e, e->cfg->sent_folder, m->msgid)) < 0)
+		return OB_MAILBOX_FAILED;
+	if (!found && e->mail->append(e->mail->ctx, e->cfg->sent_folder, m->out.data,
+	    m->out.len) < 0)
+		return OB_MAILBOX_FAILED;
+	if (ob_log(e, m, JF_PENDING) < 0)
 		return OB_LOG_FAILED;
 	return ob_finish(e, m);
 }
@@ -699,7 +705,6 @@ static enum ob_outcome ob_resume(struct ob_env *e, struct ob_msg *m)
 	case JR_DATA:
 		return ob_resume_data(e, m);
 	case JR_ACCEPTED:
-	case JR_FILED:
 		return ob_accepted(e, m, 1);
 	case JR_LOGGED:
 		return ob_finish(e, m);
@@ -797,8 +802,6 @@ static int ob_settle_sent(struct ob_env *e, struct ob_msg *m)
 		return ob_log(e, m, JF_UNCERTAIN) < 0 ? OB_LOG_FAILED : 0;
 	if (m->j.stage == JR_DATA && ob_step(e, m, JR_ACCEPTED, JF_SENT) < 0)
 		return OB_LOG_FAILED;
-	if (m->j.stage == JR_ACCEPTED && ob_step(e, m, JR_FILED, JF_PENDING) < 0)
-		return OB_LOG_FAILED;
 	return ob_log(e, m, JF_PENDING) < 0 ? OB_LOG_FAILED : 0;
 }
 
@@ -812,9 +815,11 @@ static int ob_settle(struct ob_env *e, struct journey *j)
 	m.j = *j;
 	memset(j, 0, sizeof(*j));
 	m.msgid = xstrdup(m.j.message_id);
-	if (m.j.stage == JR_INTENT || m.j.stage == JR_LOGGED)
-		ob_say(e, m.j.stage == JR_INTENT ? 5 : 4, "message-id=<%s> left the Outbox before "
-		    "it was %s", m.msgid, m.j.stage == JR_INTENT ? "sent" : "filed");
+	if (m.j.stage == JR_INTENT)
+		ob_say(e, 5, "message-id=<%s> left the Outbox before it was sent", m.msgid);
+	else if (m.j.stage == JR_LOGGED)
+		ob_say(e, 6, "message-id=<%s>: its journey is closed (%s; the message has left the "
+		    "Outbox)", m.msgid, journey_fate_name(m.j.fate));
 	else
 		rc = ob_settle_sent(e, &m);
 	if (rc == 0 && ob_step(e, &m, JR_DONE, JF_PENDING) < 0)
