@@ -18,5 +18,10 @@ int ctl_may_write(const struct config *cfg);
  * lookups, writers). Prints a one-line error and returns NULL on failure.
  */
 struct sendlog *ctl_open_log(const struct config *cfg, int write, int need_key);
+/*
+ * 1 when state_dir holds no send log yet (the daemon never ran): read-only
+ * commands then say so ("no send log yet") and exit 0 instead of failing.
+ */
+int ctl_log_absent(const struct config *cfg);
 
 #endif

@@ -3,6 +3,7 @@
  * opening it with the configured key; see include/ctl_common.h.
  */
 #include "ctl_common.h"
+#include "util.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -70,4 +71,15 @@ ctl_open_log(const struct config *cfg, int write, int need_key)
 		free(key);
 	}
 	return sl;
+}
+
+int
+ctl_log_absent(const struct config *cfg)
+{
+	char *path = xasprintf("%s/sendlog.db", cfg->state_dir);
+	struct stat st;
+	int absent = stat(path, &st) < 0 && errno == ENOENT;
+
+	free(path);
+	return absent;
 }
