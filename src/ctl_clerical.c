@@ -79,7 +79,7 @@ static void cc_mode_notice(struct ctl_ctx *ctx)
 	if (ctl_log_absent(ctx->cfg) || (sl = ctl_open_log(ctx->cfg, 0, 0)) == NULL)
 		return;
 	if (mode_get(sl, &m) == 0 && m.mode == MODE_CLERICAL)
-		ctl_mode_notice(ctx->cfg, DN_OUTAGE, m.reason, m.since);
+		ctl_mode_notice(ctx->cfg, DN_OUTAGE, m.reason, ctl_notice_since(sl, m.since));
 	sendlog_close(sl);
 }
 

@@ -9,6 +9,7 @@
  * fresh state_dir (the daemon never ran) the mode is normal.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,6 +18,8 @@
 #include "deptnotice.h"
 #include "diag.h"
 #include "mode.h"
+#include "outage.h"
+#include "state.h"
 #include "policy.h"
 
 static int mode_show(struct sendlog *sl)
@@ -73,6 +76,20 @@ void ctl_mode_notice(const struct config *cfg, enum dn_kind k, const char *reaso
 	policy_free(p);
 }
 
+time_t ctl_notice_since(struct sendlog *sl, time_t mode_since)
+{
+	struct outage o;
+	char *v = NULL;
+	time_t since = mode_since;
+
+	/* an automatic clerical mode: the problem began with the outage, not the mode */
+	if (state_get(sl, "outage", &v) == 1 && outage_decode(v, &o) == 0 && o.started != 0 &&
+	    (since == 0 || o.started < since))
+		since = o.started;
+	free(v);
+	return since;
+}
+
 static int mode_change(struct ctl_ctx *ctx, enum mg_mode to, const char *text)
 {
 	struct sendlog *sl;
@@ -93,7 +110,7 @@ static int mode_change(struct ctl_ctx *ctx, enum mg_mode to, const char *text)
 	} else {
 		mode_show(sl);
 		if (mode_get(sl, &after) == 0 && to == MODE_CLERICAL)
-			ctl_mode_notice(ctx->cfg, DN_OUTAGE, text, after.since);
+			ctl_mode_notice(ctx->cfg, DN_OUTAGE, text, ctl_notice_since(sl, after.since));
 		else if (to == MODE_NORMAL && before.mode != MODE_NORMAL)
 			ctl_mode_notice(ctx->cfg, DN_RETURN, text, before.since);
 	}
