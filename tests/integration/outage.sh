@@ -160,6 +160,12 @@ mail append Outbox "$W/out4.eml"
 once
 check "¶61 suspended: held with a clerical copy" 1 "$(ctl clerical list --format csv | grep -c 'out4@lab.test')"
 check "¶61 nothing delivered while suspended" 0 "$(spool_count out4@)"
+ctl mode resume --department-informed "department notice of the end of suspension" > /dev/null
+# ¶62 the department asks the provider to revert to the clerical process
+ctl mode clerical --reason "the department asked us to use the clerical process" > "$W/cler.out"
+check "¶62 mode clerical exits 0" 0 $?
+check "¶62 mode clerical drafts the notice of the outage" 1 "$(grep -c '^Notice of an email outage' "$W/cler.out")"
+check "¶62 the notice gives the reason" 1 "$(grep -c '^Reason: the department asked us' "$W/cler.out")"
 # ¶63 the department says email is back: resume
 ctl mode resume --department-informed "department notice of re-introduction" > /dev/null
 check "¶63 resumed to normal" 1 "$(ctl mode | grep -c '^normal since')"
