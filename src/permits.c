@@ -85,8 +85,11 @@ int permits_show(const struct policy *p, mgday day, const char *process_id, FILE
 	}
 	if (process_id && shown == 0) {
 		for (i = 0; i < p->nprocesses; i++)
-			if (strcmp(p->processes[i].id, process_id) == 0)
-				return 0;	/* it exists, but has ended by day */
+			if (strcmp(p->processes[i].id, process_id) == 0) {
+				mgday_format(p->processes[i].until, d);
+				fprintf(fp, "process %s ended on %s\n", process_id, d);
+				return 0;
+			}
 		return -1;
 	}
 	return 0;

@@ -170,6 +170,12 @@ check "¶62 the notice gives the reason" 1 "$(grep -c '^Reason: the department a
 ctl mode resume --department-informed "department notice of re-introduction" > /dev/null
 check "¶63 resumed to normal" 1 "$(ctl mode | grep -c '^normal since')"
 
+# permits and policy show (interface, last item of "Outages")
+ctl policy show --at 2026-12-01 --process change-of-circumstances > "$W/pshow.out"
+check "policy show exits 0" 0 $?
+check "policy show lists the permitted sub-contractor with dates" 1 "$(grep -c '^  sub-contractor: acme (Acme Skills Ltd) from 2026-01-01 until 2027-03-31' "$W/pshow.out")"
+check "policy show lists the department inbox" 1 "$(grep -c '^  department inbox: whp.enquiries@dwp.example' "$W/pshow.out")"
+ctl policy show --process no-such > /dev/null 2>&1; check "policy show of an unknown process exits 2" 2 $?
 check "passwords never logged" 0 "$(cat "$W"/*.err | grep -c "$LAB_PW")"
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
