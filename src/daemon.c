@@ -699,6 +699,8 @@ static int dmn_run(struct dmn *g)
 	struct dmn_pass ps;
 	int rc, wait;
 
+	dmn_outage_load(g);
+
 	for (;;) {
 		if (dmn_term)
 			return EX_OK_;
@@ -819,7 +821,6 @@ int main(int argc, char **argv)
 		dmn_say(3, "send log: %s", err);
 		return EX_CONFIG_;
 	}
-	dmn_outage_load(&g);
 	mime_limits_default(&lim, (size_t)g.pol->max_message_bytes);
 	g.worker = worker_pool_new(&lim);
 	if (g.worker == NULL) {
