@@ -63,8 +63,11 @@ ctl_open_log(const struct config *cfg, int write, int need_key)
 		fprintf(stderr, "%s: error: log_key_file is not set\n", cfg->path);
 		return NULL;
 	}
-	if (sendlog_open(cfg->state_dir, key, keylen, write ? SENDLOG_WRITE : SENDLOG_READ, &sl,
-	    err, sizeof(err)) < 0)
+	if (!write && ctl_log_absent(cfg))
+		/* a fresh state_dir: say so, not SQLite's "unable to open database file" */
+		fprintf(stderr, "%s: no send log yet (the daemon has not run)\n", cfg->state_dir);
+	else if (sendlog_open(cfg->state_dir, key, keylen, write ? SENDLOG_WRITE : SENDLOG_READ,
+	    &sl, err, sizeof(err)) < 0)
 		fprintf(stderr, "%s\n", err);
 	if (key) {
 		explicit_bzero(key, keylen);

@@ -43,6 +43,8 @@ out=$(ctl mode 2>&1); check "¶58 mode on a fresh state_dir exits 0" 0 $?
 check "¶58 mode on a fresh state_dir says normal" 1 "$(echo "$out" | grep -c '^normal (no send log yet')"
 ctl clerical list > "$W/cl0.out" 2>&1; check "¶58 clerical list on a fresh state_dir exits 0" 0 $?
 check "¶58 no sqlite words on a fresh state_dir" 0 "$(grep -ci 'unable to open' "$W/cl0.out")"
+ctl log query > "$W/lq0.out" 2>&1
+check "¶58 log query on a fresh state_dir says no send log yet" 1 "$(grep -c 'no send log yet' "$W/lq0.out")"
 
 # ¶58 SMTP down: the first failure is not yet an outage
 echo down > "$L/spool/.fault"
@@ -176,6 +178,7 @@ check "policy show exits 0" 0 $?
 check "policy show lists the permitted sub-contractor with dates" 1 "$(grep -c '^  sub-contractor: acme (Acme Skills Ltd) from 2026-01-01 until 2027-03-31' "$W/pshow.out")"
 check "policy show lists the department inbox" 1 "$(grep -c '^  department inbox: whp.enquiries@dwp.example' "$W/pshow.out")"
 ctl policy show --process no-such > /dev/null 2>&1; check "policy show of an unknown process exits 2" 2 $?
+ctl log verify > /dev/null 2>&1; check "the log with its outage, mode and clerical rows verifies" 0 $?
 check "passwords never logged" 0 "$(cat "$W"/*.err | grep -c "$LAB_PW")"
 echo "$fails failure(s)"
 [ $fails -eq 0 ]
