@@ -172,6 +172,15 @@ check "¶62 the notice gives the reason" 1 "$(grep -c '^Reason: the department a
 ctl mode resume --department-informed "department notice of re-introduction" > /dev/null
 check "¶63 resumed to normal" 1 "$(ctl mode | grep -c '^normal since')"
 
+# ¶59/¶60 the notice templates are the admins' to edit: an unknown placeholder is a policy check error
+cp -r "$top_srcdir/templates" "$W/tpl"
+echo "Signed: {{signature}}" >> "$W/tpl/notice-return.txt"
+conf_variant badnotice "s|^template_dir = .*|template_dir = $W/tpl|"
+"$MAILGATECTL" -c "$L/badnotice.conf" policy check > "$W/pc.out" 2>&1
+check "¶60 an unknown placeholder fails policy check (exit 1)" 1 $?
+check "¶60 the error names the file and line" 1 "$(grep -c "notice-return.txt:$(wc -l < "$W/tpl/notice-return.txt"): error: unknown placeholder '{{signature}}'" "$W/pc.out")"
+ctl policy check > /dev/null 2>&1; check "the shipped notice templates pass policy check" 0 $?
+
 # permits and policy show (interface, last item of "Outages")
 ctl policy show --at 2026-12-01 --process change-of-circumstances > "$W/pshow.out"
 check "policy show exits 0" 0 $?
