@@ -15,7 +15,10 @@
 #ifndef MG_CTL_H
 #define MG_CTL_H
 
+#include <time.h>
+
 #include "config.h"
+#include "deptnotice.h"
 
 struct ctl_ctx {
 	const char *config_path;
@@ -36,6 +39,13 @@ ctl_fn ctl_log_purge;		/* ctl_verify.c: log purge */
 ctl_fn ctl_mode;		/* ctl_mode.c */
 ctl_fn ctl_status;		/* ctl_status.c */
 ctl_fn ctl_check_servers;	/* ctl_status.c */
+ctl_fn ctl_clerical;		/* ctl_clerical.c: clerical list|show|done */
+
+/* ctl_mode.c: prints the department notice k (mode clerical, mode resume, clerical list). */
+void ctl_mode_notice(const struct config *cfg, enum dn_kind k, const char *reason, time_t since);
+/* ctl_mode.c: when the trouble began: the open outage's start if earlier than mode_since. */
+struct sendlog;
+time_t ctl_notice_since(struct sendlog *sl, time_t mode_since);
 
 /* Prints "mailgatectl: TEXT" and returns 2 (usage errors). */
 int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

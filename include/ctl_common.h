@@ -28,5 +28,10 @@ int ctl_may_write(const struct config *cfg);
  */
 #define CTL_COPY_STALE 120
 struct sendlog *ctl_open_log(const struct config *cfg, int write, int need_key);
+/*
+ * 1 when state_dir holds no send log yet (the daemon never ran): read-only
+ * commands then say so ("no send log yet") and exit 0 instead of failing.
+ */
+int ctl_log_absent(const struct config *cfg);
 
 #endif

@@ -34,5 +34,8 @@ int mode_get(struct sendlog *sl, struct mode_state *out);
 /* Changes the mode; resuming (to normal) needs the department-informed text as reason. */
 int mode_set(struct sendlog *sl, enum mg_mode m, const char *reason, const char *who, time_t now,
     char *err, size_t errlen);
+/* The same, the mode counted from since (an outage: its first failure); the row is at now. */
+int mode_set_since(struct sendlog *sl, enum mg_mode m, const char *reason, const char *who,
+    time_t now, time_t since, char *err, size_t errlen);
 
 #endif

@@ -94,8 +94,8 @@ struct ob_env {
 	struct backoff_tab *backoff;
 	struct ob_mail *mail;
 	struct ob_smtp *smtp;
-	/* 1 normal, 0 not (clerical, suspended, outage), -1 unknown. */
-	int (*mode_normal)(void *ctx);
+	/* The mode (enum mg_mode, mode.h) before each message; -1 unknown. */
+	int (*mode)(void *ctx);
 	void *mode_ctx;
 	time_t (*now)(void);
 	/* One line per outcome ("<6>..."), no personal data; NULL: stderr. */

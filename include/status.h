@@ -39,6 +39,9 @@ struct status {
 	char log_error[256];
 	int busy;		/* 1 while a pass is under way (rewritten as it goes) */
 	long held;		/* messages in Held; -1 unknown */
+	time_t outage_since;	/* the open outage's first failure; 0 none */
+	char outage_server[8];	/* "imap" or "smtp"; "" */
+	char permits_ending[256];	/* permits ending within 30 days, "SUB/PROCESS DATE ..."; "" */
 	struct status_wait *waiting;
 	size_t nwaiting;
 };

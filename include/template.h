@@ -92,4 +92,12 @@ void template_check(const struct template *t, const struct tpl_text *body,
     size_t ncsvs, struct tpl_result *out);
 void tpl_result_free(struct tpl_result *r);
 
+/*
+ * The values of the form's fields outside the list, in template order, read
+ * from the same place template_check() reads them (NULL each absent; the
+ * array has nfields entries); for clerical copies. Free with strv_free.
+ */
+char **template_values(const struct template *t, const struct tpl_text *body,
+    const struct tpl_text *docs, size_t ndocs);
+
 #endif

@@ -39,6 +39,7 @@ enum vcode {
 	VC_ALREADY_SENT,
 	VC_SMTP_PERMANENT,
 	VC_UNCERTAIN,
+	VC_ALREADY_CLERICAL,	/* its Message-ID has a clerical copy (waiting or done) */
 	VC_COUNT
 };
 

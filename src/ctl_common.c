@@ -3,6 +3,7 @@
  * opening it with the configured key; see include/ctl_common.h.
  */
 #include "ctl_common.h"
+#include "util.h"
 
 #include <errno.h>
 #include <pwd.h>
@@ -164,7 +165,11 @@ ctl_open_log(const struct config *cfg, int write, int need_key)
 		fprintf(stderr, "%s: error: log_key_file is not set\n", cfg->path);
 		return NULL;
 	}
-	if (sendlog_open(cfg->state_dir, key, keylen, flags, &sl, err, sizeof(err)) < 0)
+	if (!write && ctl_log_absent(cfg))
+		/* a fresh state_dir: say so, not SQLite's "unable to open database file" */
+		fprintf(stderr, "%s: no send log yet (the daemon has not run)
+", cfg->state_dir);
+	else if (sendlog_open(cfg->state_dir, key, keylen, flags, &sl, err, sizeof(err)) < 0)
 		fprintf(stderr, "%s\n", err);
 	else if (flags & SENDLOG_COPY)
 		ctl_copy_age(cfg, sl);
@@ -173,4 +178,15 @@ ctl_open_log(const struct config *cfg, int write, int need_key)
 		free(key);
 	}
 	return sl;
+}
+
+int
+ctl_log_absent(const struct config *cfg)
+{
+	char *path = xasprintf("%s/sendlog.db", cfg->state_dir);
+	struct stat st;
+	int absent = stat(path, &st) < 0 && errno == ENOENT;
+
+	free(path);
+	return absent;
 }

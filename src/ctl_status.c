@@ -56,6 +56,10 @@ static int st_degraded(const struct status *st, const struct mode_state *m, time
 		sbuf_adds(why, " smtp-failing");
 	if (st->nwaiting > 0)
 		sbuf_adds(why, " messages-waiting");
+	if (st->outage_since != 0)
+		sbuf_adds(why, " outage");
+	if (st->permits_ending[0])
+		sbuf_adds(why, " permits-ending");
 	if (now - st->updated > stale && !(st->busy && now - st->updated < 600))
 		sbuf_adds(why, " daemon-silent");
 	return why->len > 0;
@@ -75,6 +79,26 @@ static void st_server_json(struct sbuf *b, const char *name, time_t ok, time_t f
 	else
 		sbuf_adds(b, "null");
 	sbuf_addc(b, '}');
+}
+
+/* ,"outage":{...}|null,"permits_ending":TEXT|null */
+static void st_outage_json(const struct status *st, struct sbuf *b)
+{
+	sbuf_adds(b, ",\"outage\":");
+	if (st->outage_since != 0) {
+		sbuf_adds(b, "{\"server\":");
+		json_add_string(b, st->outage_server);
+		sbuf_adds(b, ",\"since\":");
+		st_time(b, st->outage_since, 1);
+		sbuf_addc(b, '}');
+	} else {
+		sbuf_adds(b, "null");
+	}
+	sbuf_adds(b, ",\"permits_ending\":");
+	if (st->permits_ending[0])
+		json_add_string(b, st->permits_ending);
+	else
+		sbuf_adds(b, "null");
 }
 
 static void st_json(const struct status *st, const struct mode_state *m, const char *why,
@@ -139,7 +163,9 @@ static void st_json(const struct status *st, const struct mode_state *m, const c
 		st_time(b, st->waiting[i].next, 1);
 		sbuf_addc(b, '}');
 	}
-	sbuf_adds(b, "],\"held\":");
+	sbuf_addc(b, ']');
+	st_outage_json(st, b);
+	sbuf_adds(b, ",\"held\":");
 	if (st->held >= 0)
 		sbuf_printf(b, "%ld", st->held);
 	else
@@ -174,6 +200,12 @@ static void st_human(const struct status *st, const struct mode_state *m, const 
 		st_time(b, st->log_fail, 0);
 		sbuf_printf(b, ": %s (nothing is sent until it can be written)", st->log_error);
 	}
+	if (st->outage_since != 0) {
+		sbuf_printf(b, "\noutage: %s unreachable since ", st->outage_server);
+		st_time(b, st->outage_since, 0);
+	}
+	if (st->permits_ending[0])
+		sbuf_printf(b, "\npermits ending within 30 days: %s", st->permits_ending);
 	sbuf_printf(b, "\noutbox waiting: %zu\n", st->nwaiting);
 	for (i = 0; i < st->nwaiting; i++) {
 		sbuf_printf(b, "  uid %u next retry ", st->waiting[i].uid);
@@ -203,14 +235,20 @@ int ctl_status(struct ctl_ctx *ctx, int argc, char **argv)
 		json = 1;
 	else if (argc != 1)
 		return ctl_usage_error("usage: mailgatectl status [--json]");
-	if ((sl = ctl_open_log(ctx->cfg, 0, 0)) == NULL)
-		return 2;
-	if (mode_get(sl, &m) < 0) {
-		fprintf(stderr, "status: error: %s: the mode cannot be read\n", ctx->cfg->state_dir);
+	memset(&m, 0, sizeof(m));
+	m.mode = MODE_NORMAL;
+	/* a fresh state_dir: no send log yet, so the mode is normal */
+	if (!ctl_log_absent(ctx->cfg)) {
+		if ((sl = ctl_open_log(ctx->cfg, 0, 0)) == NULL)
+			return 2;
+		if (mode_get(sl, &m) < 0) {
+			fprintf(stderr, "status: error: %s: the mode cannot be read\n",
+			    ctx->cfg->state_dir);
+			sendlog_close(sl);
+			return 2;
+		}
 		sendlog_close(sl);
-		return 2;
 	}
-	sendlog_close(sl);
 	if (status_read(ctx->cfg->state_dir, &st, err, sizeof(err)) < 0) {
 		fprintf(stderr, "status: error: %s\n", err);
 		return 2;

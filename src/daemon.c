@@ -34,11 +34,15 @@
 #include "imap.h"
 #include "journey.h"
 #include "mime.h"
+#include "clerical.h"
 #include "mode.h"
+#include "outage.h"
 #include "outbound.h"
+#include "permits.h"
 #include "policy.h"
 #include "sendlog.h"
 #include "smtp.h"
+#include "state.h"
 #include "status.h"
 #include "util.h"
 #include "worker.h"
@@ -79,6 +83,8 @@ struct dmn {
 	struct smtp_session *smtp;
 	struct status st;
 	time_t purged;		/* last daily purge of the send log */
+	struct outage og, og_saved;	/* the outage clock, and what the state holds */
+	time_t permits_checked;	/* last daily check of permits ending */
 	int log_wait;		/* seconds to the next try while the log refuses writes */
 	time_t log_retry_at;
 	time_t published;	/* last readers' copy of the send log */
@@ -253,14 +259,179 @@ static void dmn_reload(struct dmn *g)
 	dmn_say(5, "reloaded %s", g->config_path);
 }
 
-static int dmn_mode_normal(void *ctx)
+static int dmn_mode(void *ctx)
 {
 	struct dmn *g = ctx;
 	struct mode_state m;
 
 	if (mode_get(g->log, &m) < 0)
 		return -1;
-	return m.mode == MODE_NORMAL;
+	return (int)m.mode;
+}
+
+/* ---- outages (outage.h decides; these only carry out) ------------------ */
+
+static const char *dmn_host(const struct dmn *g, enum og_server s)
+{
+	return s == OG_IMAP ? g->cfg.imap_host : g->cfg.smtp_host;
+}
+
+/* The clock from the state: a restart during an outage keeps its first failure. */
+static void dmn_outage_load(struct dmn *g)
+{
+	char *v = NULL;
+	int rc = state_get(g->log, "outage", &v);
+
+	if (rc < 0 || outage_decode(rc == 1 ? v : NULL, &g->og) < 0)
+		dmn_say(3, "internal error: the outage state %s; the outage clock starts again",
+		    rc < 0 ? "cannot be read" : "is malformed");
+	free(v);
+	g->og_saved = g->og;
+}
+
+/* Stores the clock when it changed, with row (start, end) in the same transaction. */
+static void dmn_outage_save(struct dmn *g, const char *what, time_t since, enum og_server s)
+{
+	struct sendlog_row r;
+	char err[512], *value, *detail = NULL, ts[21];
+
+	if (what == NULL && !outage_changed(&g->og, &g->og_saved))
+		return;
+	memset(&r, 0, sizeof(r));
+	if (what != NULL) {
+		sendlog_time(since, ts);
+		detail = xasprintf("%s: %s %s unreachable since %s", what, outage_server_name(s),
+		    dmn_host(g, s), ts);
+		r.time = dmn_now();
+		r.kind = "outage";
+		r.outcome = what;
+		r.records = -1;
+		r.submitted_by = "mailgated";
+		r.detail = detail;
+	}
+	value = outage_encode(&g->og);
+	if (state_set(g->log, what ? &r : NULL, "outage", value, err, sizeof(err)) < 0)
+		dmn_say(3, "send log write failed: outage state: %s", err);
+	else
+		g->og_saved = g->og;
+	free(value);
+	free(detail);
+}
+
+/* The mode follows the outage: normal -> outage -> normal; clerical stays until resume. */
+static void dmn_outage_mode(struct dmn *g, enum og_event ev, time_t since, enum og_server s)
+{
+	struct mode_state m;
+	char err[512], ts[21], *why;
+
+	if (mode_get(g->log, &m) < 0)
+		return;
+	sendlog_time(since, ts);
+	if (ev == OG_START && m.mode == MODE_NORMAL) {
+		why = xasprintf("%s %s unreachable since %s", outage_server_name(s), dmn_host(g, s),
+		    ts);
+		if (mode_set_since(g->log, MODE_OUTAGE, why, "mailgated", dmn_now(), since, err,
+		    sizeof(err)) < 0)
+			dmn_say(3, "send log write failed: mode: %s", err);
+		free(why);
+	} else if (ev == OG_END && m.mode == MODE_OUTAGE) {
+		why = xasprintf("the outage since %s ended: %s %s reachable again", ts,
+		    outage_server_name(s), dmn_host(g, s));
+		if (mode_set(g->log, MODE_NORMAL, why, "mailgated", dmn_now(), err, sizeof(err)) < 0)
+			dmn_say(3, "send log write failed: mode: %s", err);
+		free(why);
+	}
+}
+
+/* clerical-after-hours of outage: clerical mode by itself (seed ¶59). */
+static void dmn_outage_clerical(struct dmn *g)
+{
+	struct mode_state m;
+	char err[512], ts[21], *why;
+
+	if (mode_get(g->log, &m) < 0 || (m.mode != MODE_NORMAL && m.mode != MODE_OUTAGE))
+		return;
+	sendlog_time(g->og.started, ts);
+	why = xasprintf("automatic: the outage since %s (%s %s unreachable) has lasted %d hours; "
+	    "tell the department (mailgatectl clerical list prints the notice)", ts,
+	    outage_server_name(g->og.server), dmn_host(g, g->og.server),
+	    g->pol->clerical_after_hours);
+	if (mode_set(g->log, MODE_CLERICAL, why, "mailgated", dmn_now(), err, sizeof(err)) < 0)
+		dmn_say(3, "send log write failed: mode: %s", err);
+	else
+		dmn_say(3, "mode clerical: %s", why);
+	free(why);
+}
+
+/* IMAP works, SMTP does not: staff are told in INBOX, once per outage. */
+static void dmn_outage_notice(struct dmn *g)
+{
+	struct ob_mail mail;
+	struct sbuf b;
+
+	if (g->imap == NULL || !outage_notice_due(&g->og))
+		return;
+	imap_ops(g->imap, &mail);
+	sbuf_init(&b);
+	outage_notice_build(&g->og, g->pol->designated_address, dmn_now(), &b);
+	if (mail.append(mail.ctx, g->cfg.inbox_folder, b.data, b.len) < 0) {
+		g->og.notified = 0;	/* tried again at the next pass */
+		dmn_say(4, "outage notice not put into %s", g->cfg.inbox_folder);
+	}
+	sbuf_free(&b);
+}
+
+/* After every contact: the outage's events, then the clock stored. */
+static void dmn_outage_tick(struct dmn *g)
+{
+	time_t now = dmn_now(), since = g->og.started;
+	enum og_server s = g->og.server;
+	enum og_event ev = outage_check(&g->og, now, g->cfg.outage_after_seconds);
+	char ts[21];
+
+	if (ev == OG_START || ev == OG_REMIND) {
+		since = g->og.started;
+		s = g->og.server;
+		sendlog_time(since, ts);
+		dmn_say(3, "outage: %s %s unreachable since %s (%ld hours); nothing can be sent",
+		    outage_server_name(s), dmn_host(g, s), ts, (long)((now - since) / 3600));
+	} else if (ev == OG_END) {
+		sendlog_time(since, ts);
+		dmn_say(5, "outage since %s ended: %s %s reachable again", ts,
+		    outage_server_name(s), dmn_host(g, s));
+	}
+	if (ev == OG_START || ev == OG_END)
+		dmn_outage_mode(g, ev, since, s);
+	if (outage_clerical_due(&g->og, now, g->pol->clerical_after_hours))
+		dmn_outage_clerical(g);
+	dmn_outage_notice(g);
+	dmn_outage_save(g, ev == OG_START ? "start" : ev == OG_END ? "end" : NULL, since, s);
+	g->st.outage_since = g->og.started;
+	status_set_text(g->st.outage_server, sizeof(g->st.outage_server),
+	    g->og.started ? outage_server_name(g->og.server) : "");
+}
+
+static void dmn_contact(struct dmn *g, enum og_server s, int ok)
+{
+	outage_contact(&g->og, s, ok, dmn_now());
+	dmn_outage_tick(g);
+}
+
+/* Daily: permits ending within 30 days, in the journal and the status. */
+static void dmn_permits(struct dmn *g)
+{
+	struct sbuf b;
+	time_t now = dmn_now();
+
+	if (now - g->permits_checked < 86400)
+		return;
+	g->permits_checked = now;
+	sbuf_init(&b);
+	sbuf_adds(&b, "");
+	if (permits_ending(g->pol, mgday_today_london(now), PERMITS_WARN_DAYS, &b) > 0)
+		dmn_say(4, "permits ending within %d days: %s", PERMITS_WARN_DAYS, b.data);
+	status_set_text(g->st.permits_ending, sizeof(g->st.permits_ending), b.data);
+	sbuf_free(&b);
 }
 
 /* The send log keeps log_retention_months: purged once a day. */
@@ -278,6 +449,9 @@ static void dmn_purge(struct dmn *g)
 		dmn_say(3, "send log purge failed: %s", err);
 	else if (journey_purge(g->jr, sendlog_cutoff(now, g->cfg.log_retention_months)) < 0)
 		dmn_say(3, "journey purge failed");
+	else if (clerical_purge(g->cfg.state_dir, sendlog_cutoff(now, g->cfg.log_retention_months),
+	    err, sizeof(err)) < 0)
+		dmn_say(3, "clerical copies purge failed: %s", err);
 	else if (removed > 0)
 		dmn_say(6, "send log purge: %zu rows older than %d months removed", removed,
 		    g->cfg.log_retention_months);
@@ -364,10 +538,12 @@ static int dmn_imap_connect(struct dmn *g)
 		if (g->reconnect_wait > DMN_RECONNECT_MAX)
 			g->reconnect_wait = DMN_RECONNECT_MAX;
 		g->reconnect_at = dmn_now() + g->reconnect_wait;
+		dmn_contact(g, OG_IMAP, 0);
 		return -1;
 	}
 	g->reconnect_wait = 0;
 	g->st.imap_ok = dmn_now();
+	dmn_contact(g, OG_IMAP, 1);
 	return 1;
 }
 
@@ -420,7 +596,7 @@ static void dmn_env(struct dmn *g, struct ob_env *e, struct ob_mail *mail, struc
 	e->backoff = &g->backoff;
 	e->mail = mail;
 	e->smtp = smtp;
-	e->mode_normal = dmn_mode_normal;
+	e->mode = dmn_mode;
 	e->mode_ctx = g;
 	e->now = dmn_now;
 	e->logline = dmn_line;
@@ -465,6 +641,9 @@ static void dmn_smtp_take(struct dmn *g, struct dmn_pass *ps)
 	char err[512];
 	int t = smtp_take(g->smtp, err, sizeof(err));
 
+	/* during an SMTP outage nothing may be tried (clerical mode): a no-send probe ends it */
+	if (t < 0 && g->og.first_fail[OG_SMTP] != 0)
+		t = smtp_check(g->smtp, err, sizeof(err)) < 0 ? 1 : 0;
 	if (t == 1) {
 		dmn_say(3, "smtp %s: %s", g->cfg.smtp_host, err);
 		ps->unreachable = 1;
@@ -474,6 +653,8 @@ static void dmn_smtp_take(struct dmn *g, struct dmn_pass *ps)
 		g->st.smtp_ok = dmn_now();
 	}
 	smtp_disconnect(g->smtp);
+	if (t >= 0)
+		dmn_contact(g, OG_SMTP, t == 0);
 }
 
 /* One pass over the Outbox; 0, or -1 when the mailbox failed. */
@@ -555,6 +736,8 @@ static int dmn_run(struct dmn *g)
 	struct dmn_pass ps;
 	int rc, wait;
 
+	dmn_outage_load(g);
+
 	for (;;) {
 		if (dmn_term)
 			return EX_OK_;
@@ -564,6 +747,7 @@ static int dmn_run(struct dmn *g)
 		}
 		memset(&ps, 0, sizeof(ps));
 		dmn_purge(g);
+		dmn_permits(g);
 		rc = dmn_imap_connect(g);
 		if (rc < 0 && g->once)
 			return EX_UNAVAILABLE_;

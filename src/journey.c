@@ -42,7 +42,8 @@ static const char *const jr_stage_names[JR_NSTAGES] = {
 };
 
 static const char *const jr_fate_names[JF_NFATES] = {
-	"pending", "sent", "rejected", "held", "uncertain", "smtp-permanent", "forwarded", "review"
+	"pending", "sent", "rejected", "held", "uncertain", "smtp-permanent", "forwarded", "review",
+	"clerical"
 };
 
 /*
@@ -55,10 +56,11 @@ static const struct {
 	unsigned fates;
 } jr_table[] = {
 	{ JR_NONE, JR_INTENT, F(JF_PENDING) },
-	{ JR_NONE, JR_LOGGED, F(JF_REJECTED) | F(JF_HELD) | F(JF_REVIEW) },
+	{ JR_NONE, JR_LOGGED, F(JF_REJECTED) | F(JF_HELD) | F(JF_REVIEW) | F(JF_CLERICAL) },
 	{ JR_INTENT, JR_DATA, F(JF_PENDING) },
 	/* smtp-permanent at MAIL or RCPT; judged again and refused, or held */
-	{ JR_INTENT, JR_LOGGED, F(JF_SMTP_PERMANENT) | F(JF_REJECTED) | F(JF_HELD) },
+	{ JR_INTENT, JR_LOGGED, F(JF_SMTP_PERMANENT) | F(JF_REJECTED) | F(JF_HELD) |
+	    F(JF_CLERICAL) },
 	{ JR_INTENT, JR_DONE, F(JF_PENDING) },		/* the message left the folder unsent */
 	{ JR_DATA, JR_ACCEPTED, F(JF_SENT) | F(JF_FORWARDED) },
 	{ JR_DATA, JR_LOGGED, F(JF_SMTP_PERMANENT) | F(JF_UNCERTAIN) },

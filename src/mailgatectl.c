@@ -23,7 +23,7 @@ static const struct ctl_cmd {
 	const char *usage;
 } ctl_cmds[] = {
 	{ "check-message", ctl_check_message, "check-message FILE.eml [--at YYYY-MM-DD] [--json]" },
-	{ "policy", ctl_policy, "policy check [FILE]" },
+	{ "policy", ctl_policy, "policy check [FILE] | policy show [--at YYYY-MM-DD] [--process ID]" },
 	{ "template", ctl_template, "template show ID" },
 	{ "log", ctl_log, "log query [--since D] [--until D] [--process ID] [--recipient ADDR] "
 	    "[--org ID] [--class C] [--direction out|forward] [--message-id ID] [--nino NINO] "
@@ -37,6 +37,8 @@ static const struct ctl_cmd {
 	    "--department-informed TEXT]" },
 	{ "status", ctl_status, "status [--json]" },
 	{ "check-servers", ctl_check_servers, "check-servers" },
+	{ "clerical", ctl_clerical, "clerical list [--format table|csv|json] | clerical show ID | "
+	    "clerical done ID --note TEXT" },
 };
 
 int

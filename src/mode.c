@@ -66,6 +66,13 @@ int
 mode_set(struct sendlog *sl, enum mg_mode m, const char *reason, const char *who, time_t now,
     char *err, size_t errlen)
 {
+	return mode_set_since(sl, m, reason, who, now, now, err, errlen);
+}
+
+int
+mode_set_since(struct sendlog *sl, enum mg_mode m, const char *reason, const char *who,
+    time_t now, time_t since, char *err, size_t errlen)
+{
 	struct sendlog_row r;
 	char *rs = mode_clean(reason), *ws = mode_clean(who), *value, *detail;
 	int rc;
@@ -77,7 +84,7 @@ mode_set(struct sendlog *sl, enum mg_mode m, const char *reason, const char *who
 		free(ws);
 		return -1;
 	}
-	value = xasprintf("%s\t%lld\t%s\t%s", mode_name(m), (long long)now, ws, rs);
+	value = xasprintf("%s\t%lld\t%s\t%s", mode_name(m), (long long)since, ws, rs);
 	detail = xasprintf("%s: %s", mode_name(m), rs);
 	memset(&r, 0, sizeof(r));
 	r.time = now;

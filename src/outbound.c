@@ -17,7 +17,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clerical.h"
 #include "mgdate.h"
+#include "mode.h"
 #include "notice.h"
 #include "outbound.h"
 #include "rewrite.h"
@@ -50,6 +52,7 @@ static const struct {
 	[JF_SMTP_PERMANENT] = { "rejected", NOTICE_REJECTED, 2 },
 	[JF_HELD] = { "held", NOTICE_HELD, 3 },
 	[JF_UNCERTAIN] = { "uncertain", NOTICE_HELD, 3 },
+	[JF_CLERICAL] = { "clerical", NOTICE_HELD, 3 },
 };
 
 static void ob_msg_init(struct ob_msg *m, const struct ob_item *it)
@@ -249,7 +252,31 @@ static int ob_step(struct ob_env *e, struct ob_msg *m, enum jr_stage to, enum jr
 
 /* ---- notices and filing ------------------------------------------------ */
 
-/* Appends the notice to folder unless one for this Message-ID is already there. */
+/*
+ * Keeps of uids (the folder's notices for this Message-ID) those that give
+ * code: a message held again for another reason (already-clerical after
+ * clerical) gets its own notice. 0, -1 mailbox failed.
+ */
+static int ob_notice_same(struct ob_env *e, const char *folder, const char *code,
+    uint32_t **uids, size_t *nu)
+{
+	uint32_t *with = NULL;
+	size_t nw = 0, i, j, k = 0;
+
+	if (e->mail->search(e->mail->ctx, folder, "X-Mailgate-Reasons", code, &with, &nw) < 0)
+		return -1;
+	for (i = 0; i < *nu; i++)
+		for (j = 0; j < nw; j++)
+			if ((*uids)[i] == with[j]) {
+				(*uids)[k++] = (*uids)[i];
+				break;
+			}
+	*nu = k;
+	free(with);
+	return 0;
+}
+
+/* Appends the notice to folder unless one for this Message-ID and reason is already there. */
 static int ob_notice(struct ob_env *e, const struct ob_msg *m, enum notice_kind kind,
     const char *folder, const struct notice_reason *r, size_t nr)
 {
@@ -263,6 +290,8 @@ static int ob_notice(struct ob_env *e, const struct ob_msg *m, enum notice_kind 
 	want = xasprintf("<%s>", m->msgid);
 	rc = e->mail->search(e->mail->ctx, folder, "X-Mailgate-Message-ID", want, &uids, &nu);
 	free(want);
+	if (rc == 0 && nu > 0 && nr > 0)
+		rc = ob_notice_same(e, folder, r[0].code, &uids, &nu);
 	free(uids);
 	if (rc < 0)
 		return -1;
@@ -361,7 +390,7 @@ static enum ob_outcome ob_finish(struct ob_env *e, struct ob_msg *m)
 		}
 	}
 	return m->j.fate == JF_SENT ? OB_SENT : m->j.fate == JF_HELD ||
-	    m->j.fate == JF_UNCERTAIN ? OB_HELD : OB_REJECTED;
+	    m->j.fate == JF_UNCERTAIN || m->j.fate == JF_CLERICAL ? OB_HELD : OB_REJECTED;
 }
 
 /* Logs fate (with code and detail for the notice) and files the message. */
@@ -638,6 +667,54 @@ static int ob_judge_again(struct ob_env *e, struct ob_msg *m)
 	return 0;
 }
 
+/*
+ * The clerical route (seed ¶59-62): in clerical or suspended mode the form
+ * becomes a clerical copy and the message is held; a message whose
+ * Message-ID already has a copy (waiting, or done) is held as
+ * already-clerical, so nothing handled clerically goes twice. 1 when it
+ * decided (*res), 0 when the message goes on.
+ */
+static int ob_clerical_route(struct ob_env *e, struct ob_msg *m, enum mg_mode mode,
+    enum ob_outcome *res)
+{
+	int clerical = mode == MODE_CLERICAL || mode == MODE_SUSPENDED;
+	struct clerical_form f;
+	char id[CLERICAL_ID_LEN + 1], err[512], *detail;
+	int cs = clerical_state(e->log, m->msgid);
+
+	if (cs < 0) {
+		ob_say(e, 3, "send log unreadable (clerical copies); message-id=<%s> stays", m->msgid);
+		*res = OB_LOG_FAILED;
+		return 1;
+	}
+	clerical_id(m->msgid, id);
+	if (cs == CLERICAL_DONE || (cs == CLERICAL_WAITING && !clerical)) {
+		detail = xasprintf("clerical copy %s (%s)", id, cs == CLERICAL_DONE ? "done" :
+		    "waiting");
+		*res = ob_conclude(e, m, JF_HELD, VC_ALREADY_CLERICAL, detail);
+		free(detail);
+		return 1;
+	}
+	if (!clerical)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.message_id = m->msgid;
+	f.process = m->v.process ? m->v.process->id : NULL;
+	f.tpl = m->v.form ? m->v.form->tpl : NULL;
+	f.mr = &m->mr;
+	if (clerical_make(e->log, e->cfg->state_dir, &f, e->now(), id, err, sizeof(err)) < 0) {
+		ob_say(e, 3, "clerical copy not written: %s; message-id=<%s> stays", err, m->msgid);
+		*res = OB_LEFT;
+		return 1;
+	}
+	detail = xasprintf("mailgate is in %s mode: the clerical route is in use. The form is "
+	    "waiting as clerical copy %s for staff to send by the clerical route.",
+	    mode_name(mode), id);
+	*res = ob_conclude(e, m, JF_CLERICAL, VC_NOT_NORMAL_MODE, detail);
+	free(detail);
+	return 1;
+}
+
 /* From the start (stage NONE), or again after an attempt that sent nothing (INTENT). */
 static enum ob_outcome ob_attempt(struct ob_env *e, struct ob_msg *m)
 {
@@ -647,12 +724,15 @@ static enum ob_outcome ob_attempt(struct ob_env *e, struct ob_msg *m)
 
 	if (!m->v.accept)
 		return ob_conclude(e, m, JF_REJECTED, VC_COUNT, NULL);
-	rc = e->mode_normal ? e->mode_normal(e->mode_ctx) : 1;
+	rc = e->mode ? e->mode(e->mode_ctx) : MODE_NORMAL;
 	if (rc < 0) {
 		ob_say(e, 3, "mode unreadable; uid=%u message-id=<%s> stays", m->it.uid, m->msgid);
 		return OB_LOG_FAILED;
 	}
-	if (rc == 0)
+	if (ob_clerical_route(e, m, (enum mg_mode)rc, &res))
+		return res;
+	/* outage: the servers fail, trying is how it ends; a message that fails stays */
+	if (rc != MODE_NORMAL && rc != MODE_OUTAGE)
 		return ob_conclude(e, m, JF_HELD, VC_NOT_NORMAL_MODE, NULL);
 	rc = sendlog_was_sent(e->log, m->msgid);
 	if (rc < 0) {

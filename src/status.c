@@ -64,6 +64,8 @@ static void status_format(const struct status *st, struct sbuf *b)
 	sbuf_printf(b, "log_fail\t%lld\nlog_error\t%s\n", (long long)st->log_fail,
 	    st->log_error);
 	sbuf_printf(b, "held\t%ld\nbusy\t%d\n", st->held, st->busy);
+	sbuf_printf(b, "outage_since\t%lld\noutage_server\t%s\npermits_ending\t%s\n",
+	    (long long)st->outage_since, st->outage_server, st->permits_ending);
 	for (i = 0; i < st->nwaiting; i++)
 		sbuf_printf(b, "waiting\t%u\t%lld\t%s\n", st->waiting[i].uid,
 		    (long long)st->waiting[i].next, st->waiting[i].reply);
@@ -141,6 +143,20 @@ static long long status_num(const char *s)
 	return (*end == '\0' && end != s) ? v : 0;
 }
 
+/* The outage and permit lines (issue 8); 1 when line was one of them. */
+static int status_read_outage(struct status *st, const char *line, const char *v)
+{
+	if (strcmp(line, "outage_since") == 0)
+		st->outage_since = (time_t)status_num(v);
+	else if (strcmp(line, "outage_server") == 0)
+		status_set_text(st->outage_server, sizeof(st->outage_server), v);
+	else if (strcmp(line, "permits_ending") == 0)
+		status_set_text(st->permits_ending, sizeof(st->permits_ending), v);
+	else
+		return 0;
+	return 1;
+}
+
 int status_read(const char *state_dir, struct status *st, char *err, size_t errlen)
 {
 	char *path = xasprintf("%s/%s", state_dir, STATUS_FILE), *buf, *line, *save = NULL;
@@ -163,6 +179,8 @@ int status_read(const char *state_dir, struct status *st, char *err, size_t errl
 		if (v == NULL)
 			continue;
 		*v++ = '\0';
+		if (status_read_outage(st, line, v))
+			continue;
 		if (strcmp(line, "updated") == 0)
 			st->updated = (time_t)status_num(v);
 		else if (strcmp(line, "pid") == 0)

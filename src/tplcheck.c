@@ -543,3 +543,25 @@ tpl_result_free(struct tpl_result *r)
 	memset(r, 0, sizeof(*r));
 	r->notice = MGDAY_NONE;
 }
+
+char **
+template_values(const struct template *t, const struct tpl_text *body,
+    const struct tpl_text *docs, size_t ndocs)
+{
+	struct tc_values vals;
+	const struct tpl_text *src = NULL;
+	size_t i, nwith = 0;
+
+	vals.v = xcalloc(t->nfields ? t->nfields : 1, sizeof(*vals.v));
+	vals.conflict = xcalloc(t->nfields ? t->nfields : 1, sizeof(*vals.conflict));
+	if (body && body->text && tc_count_field_lines(t, body->text, body->len) > 0)
+		src = body;
+	else
+		for (i = 0; i < ndocs; i++)
+			if (tc_count_field_lines(t, docs[i].text, docs[i].len) > 0 && nwith++ == 0)
+				src = &docs[i];
+	if (src && nwith <= 1)
+		tc_read(t, src->text, src->len, &vals);
+	free(vals.conflict);
+	return vals.v;
+}

@@ -81,6 +81,10 @@ static const struct vcode_info vcode_table[VC_COUNT] = {
 	    "is not known whether it arrived.",
 	    "Ask the recipient whether it arrived before sending it again; an administrator "
 	    "decides what happens to the held copy.", 0 },
+	[VC_ALREADY_CLERICAL] = { "already-clerical",
+	    "This form was already handled by the clerical route while email was stopped.",
+	    "Do not send it by email as well. If it is a new form, write a new message; "
+	    "an administrator can see the clerical copy with mailgatectl clerical list.", 0 },
 };
 
 const struct vcode_info *

@@ -453,7 +453,7 @@ test_code_table(void **state)
 		"unknown-process", "no-recipient", "recipient-not-approved", "offshore-recipient",
 		"personal-data-in-subject", "too-many-records", "no-record", "template-incomplete",
 		"uninspectable-attachment", "late-notice", "not-normal-mode", "already-sent",
-		"smtp-permanent", "uncertain" };
+		"smtp-permanent", "uncertain", "already-clerical" };
 	struct verdict v;
 	struct sbuf b;
 	size_t i;
