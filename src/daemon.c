@@ -3,7 +3,7 @@
  * inbox, sends what the policy lets go through the submission server, and
  * files every message where a caseworker sees what happened.
  *
- *	mailgated [-c FILE] [--once]
+ *	mailgated [-c FILE] [--once | --check] | --version
  *
  * Runs in the foreground (systemd Type=notify), logs one line per message
  * outcome to stderr with sd-daemon priority prefixes ("<3>" err ...).
@@ -11,7 +11,10 @@
  * the new fail to load; state_dir and log_key_file cannot change); SIGTERM
  * and SIGINT finish the current message and exit. --once makes one pass and
  * exits 0 (all filed), 75 (some left for a retry), 69 (a server could not
- * be reached, or TLS or login failed) or 78 (configuration error).
+ * be reached, or TLS or login failed) or 78 (configuration error). --check
+ * loads the configuration, the policy and its templates, reports every
+ * problem and exits 0 or 78, reading no secret and touching no network.
+ * Start, reload and stop are logged at notice; load errors at err.
  *
  * The two signal flags below are the only global state of mailgate.
  */
@@ -103,6 +106,24 @@ static void dmn_say(int prio, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Configuration and policy problems reach journald with their priority. */
+static void dmn_say_diag(const struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diag_item *it = &d->items[i];
+		const char *sev = it->sev == DIAG_ERROR ? "error" : "warning";
+
+		if (it->file != NULL && it->line > 0)
+			dmn_say(it->sev == DIAG_ERROR ? 3 : 4, "%s:%ld: %s: %s", it->file, it->line,
+			    sev, it->text);
+		else
+			dmn_say(it->sev == DIAG_ERROR ? 3 : 4, "%s%s%s: %s", it->file ? it->file : "",
+			    it->file ? ": " : "", sev, it->text);
+	}
+}
+
 /* outbound's lines; while the log refuses writes, its complaint is said once, not per try */
 static void dmn_line(void *ctx, int prio, const char *line)
 {
@@ -155,13 +176,14 @@ static int dmn_load(const char *path, struct config *cfg, struct policy **pol, c
 	*pol = NULL;
 	*imap_pw = *smtp_pw = NULL;
 	if (config_load(path, cfg, &d) < 0 || config_require_servers(cfg, &d) < 0) {
-		diag_print(&d, stderr);
+		dmn_say_diag(&d);
 		goto out;
 	}
 	if (policy_load(cfg->policy_file, cfg->template_dir, pol, &d) < 0 || *pol == NULL) {
-		diag_print(&d, stderr);
+		dmn_say_diag(&d);
 		goto out;
 	}
+	dmn_say_diag(&d);
 	*imap_pw = dmn_secret(cfg->imap_password_file, 1, "imap_password_file", NULL);
 	*smtp_pw = cfg->smtp_user ? dmn_secret(cfg->smtp_password_file, 1, "smtp_password_file",
 	    NULL) : xstrdup("");
@@ -573,7 +595,31 @@ static int dmn_run(struct dmn *g)
 
 static void dmn_usage(FILE *fp)
 {
-	fprintf(fp, "usage: mailgated [-c FILE] [--once]\n");
+	fprintf(fp, "usage: mailgated [-c FILE] [--once | --check]\n"
+	    "       mailgated --version\n");
+}
+
+/* --check: configuration, policy and templates, as a start would load them; 0 or 78. */
+static int dmn_check(const char *path)
+{
+	struct config cfg;
+	struct policy *pol = NULL;
+	struct diag d;
+	int rc = EX_CONFIG_;
+
+	diag_init(&d);
+	memset(&cfg, 0, sizeof(cfg));
+	if (config_load(path, &cfg, &d) == 0 && config_require_servers(&cfg, &d) == 0 &&
+	    policy_load(cfg.policy_file, cfg.template_dir, &pol, &d) == 0 && pol != NULL)
+		rc = EX_OK_;
+	diag_print(&d, stderr);
+	if (rc == EX_OK_)
+		printf("%s: ok: policy %s version %s, %zu templates\n", path, pol->path,
+		    pol->version, pol->ntemplates);
+	diag_free(&d);
+	policy_free(pol);
+	config_free(&cfg);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -581,6 +627,8 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -590,7 +638,7 @@ int main(int argc, char **argv)
 	unsigned char *key;
 	size_t keylen = 0;
 	char err[512];
-	int c, rc, flags = SENDLOG_WRITE;
+	int c, rc, check = 0, flags = SENDLOG_WRITE;
 
 	memset(&g, 0, sizeof(g));
 	g.config_path = CONFIG_DEFAULT_PATH;
@@ -602,6 +650,12 @@ int main(int argc, char **argv)
 		case 'o':
 			g.once = 1;
 			break;
+		case 'k':
+			check = 1;
+			break;
+		case 'V':
+			printf("mailgated %s\n", PACKAGE_VERSION);
+			return 0;
 		case 'h':
 			dmn_usage(stdout);
 			return 0;
@@ -610,10 +664,12 @@ int main(int argc, char **argv)
 			return EX_CONFIG_;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (check && g.once)) {
 		dmn_usage(stderr);
 		return EX_CONFIG_;
 	}
+	if (check)
+		return dmn_check(g.config_path);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (dmn_load(g.config_path, &g.cfg, &g.pol, &g.imap_pw, &g.smtp_pw) < 0) {
 		config_free(&g.cfg);
@@ -655,9 +711,12 @@ int main(int argc, char **argv)
 	g.st.interval = g.cfg.poll_interval;
 	g.smtp = smtp_new(&g.cfg, g.smtp_pw, &dmn_term);
 	dmn_log_policy(&g);
+	dmn_say(5, "started %s %s, config %s%s", PACKAGE_NAME, PACKAGE_VERSION, g.config_path,
+	    g.once ? ", one pass" : "");
 	sd_notify(0, "READY=1\nSTATUS=started");
 	rc = dmn_run(&g);
 	sd_notify(0, "STOPPING=1");
+	dmn_say(5, "stopping (%s), exit %d", dmn_term ? "signal" : "pass done", rc);
 	if (g.imap)
 		imap_close(g.imap);
 	smtp_free(g.smtp);
