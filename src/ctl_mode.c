@@ -32,39 +32,53 @@ mode_show(struct sendlog *sl)
 int
 ctl_mode(struct ctl_ctx *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "department-informed", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct sendlog *sl;
 	enum mg_mode to;
-	const char *want;
+	const char *want, *text = NULL;
 	char who[64], err[512];
-	int rc;
+	int rc, c, given = 0;
 
-	if (argc == 1) {
+	while ((c = ctl_getopt(argc, argv, opts)) != -1) {
+		if (c != 'r' && c != 'd')
+			return 2;
+		given = c;
+		text = optarg;
+	}
+	if (optind == argc && given == 0) {
 		if ((sl = ctl_open_log(ctx->cfg, 0, 0)) == NULL)
 			return 2;
 		rc = mode_show(sl);
 		sendlog_close(sl);
 		return rc;
 	}
-	if (strcmp(argv[1], "clerical") == 0) {
+	if (optind + 1 != argc)
+		return ctl_usage_error("usage: mailgatectl mode [clerical --reason=TEXT | suspend "
+		    "--reason=TEXT | resume --department-informed=TEXT]");
+	if (strcmp(argv[optind], "clerical") == 0) {
 		to = MODE_CLERICAL;
 		want = "--reason";
-	} else if (strcmp(argv[1], "suspend") == 0) {
+	} else if (strcmp(argv[optind], "suspend") == 0) {
 		to = MODE_SUSPENDED;
 		want = "--reason";
-	} else if (strcmp(argv[1], "resume") == 0) {
+	} else if (strcmp(argv[optind], "resume") == 0) {
 		to = MODE_NORMAL;
 		want = "--department-informed";
 	} else {
-		return ctl_usage_error("usage: mailgatectl mode [clerical --reason TEXT | suspend "
-		    "--reason TEXT | resume --department-informed TEXT]");
+		return ctl_usage_error("mode: unknown mode '%s' (clerical, suspend or resume)",
+		    argv[optind]);
 	}
-	if (argc != 4 || strcmp(argv[2], want) != 0 || argv[3][0] == '\0')
-		return ctl_usage_error("mode %s needs %s TEXT", argv[1], want);
+	if (given != (to == MODE_NORMAL ? 'd' : 'r') || text[0] == '\0')
+		return ctl_usage_error("mode %s needs %s TEXT", argv[optind], want);
 	if (!ctl_may_write(ctx->cfg) || (sl = ctl_open_log(ctx->cfg, 1, 0)) == NULL)
 		return 2;
-	rc = mode_set(sl, to, argv[3], ctl_who(who, sizeof(who)), time(NULL), err, sizeof(err));
+	rc = mode_set(sl, to, text, ctl_who(who, sizeof(who)), time(NULL), err, sizeof(err));
 	if (rc < 0)
-		fprintf(stderr, "mode: error: %s\n", err);
+		fprintf(stderr, "mailgatectl: mode: %s\n", err);
 	else
 		mode_show(sl);
 	sendlog_close(sl);
