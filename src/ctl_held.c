@@ -64,6 +64,21 @@ struct held_box {
 
 static const char *held_words[] = { "list", "release", "discard" };
 
+static char *
+held_strip_id(char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		return NULL;
+	if (s[0] == '<')
+		memmove(s, s + 1, strlen(s));
+	n = strlen(s);
+	if (n > 0 && s[n - 1] == '>')
+		s[n - 1] = '\0';
+	return s;
+}
+
 static int
 held_parse(int argc, char **argv, struct held_opts *o)
 {
@@ -99,29 +114,12 @@ held_parse(int argc, char **argv, struct held_opts *o)
 		return optind + 1 == argc ? 0 : ctl_usage_error("held list takes no operand");
 	if (optind + 2 != argc)
 		return ctl_usage_error("held %s needs one MESSAGE-ID", held_words[i]);
-	o->msgid = argv[optind + 1];
-	if (o->msgid[0] == '<')
-		o->msgid++;
+	o->msgid = held_strip_id(argv[optind + 1]);
 	if (o->reason == NULL || o->reason[0] == '\0')
 		return ctl_usage_error("held %s needs --reason=TEXT (it is logged)", held_words[i]);
 	if (o->resend && o->action != HELD_RELEASE)
 		return ctl_usage_error("held: --resend goes with release only");
 	return 0;
-}
-
-static char *
-held_strip_id(char *s)
-{
-	size_t n;
-
-	if (s == NULL)
-		return NULL;
-	if (s[0] == '<')
-		memmove(s, s + 1, strlen(s));
-	n = strlen(s);
-	if (n > 0 && s[n - 1] == '>')
-		s[n - 1] = '\0';
-	return s;
 }
 
 static void
