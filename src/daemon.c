@@ -309,7 +309,7 @@ static void dmn_status_write(struct dmn *g)
 		status_add_waiting(&g->st, (unsigned)strtoul(g->backoff.v[i].key, NULL, 10),
 		    g->backoff.v[i].next, g->backoff.v[i].last_reply);
 	if (g->imap) {
-		long h = imap_count(g->imap, g->cfg.held_folder);
+		long h = imap_count_messages(g->imap, g->cfg.held_folder);
 
 		if (h >= 0)
 			g->st.held = h;

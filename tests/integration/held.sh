@@ -25,6 +25,7 @@ ctl mode suspend --reason "held test" > /dev/null
 msg hold1 whp@acme.example > "$W/hold1.eml"
 mail append Outbox "$W/hold1.eml"
 once; check "suspended pass exits 0" 0 $rc
+check "status counts the message, not its notice" 1 "$(ctl status | grep -c '^held: 1$')"
 ctl held list > "$W/list.out"; check "held list exits 0" 0 $?
 check "one held message counted" "held: 1 message" "$(tail -n 1 "$W/list.out")"
 check "listed with reasons and form" 1 \
