@@ -15,6 +15,9 @@ BUILD_DIR="$top/build" "$top/scripts/setup.sh"
 build="$top/build"
 ctl="$build/mailgatectl"
 conf="$top/tests/messages.conf"
+# the build tree's schemas (an installed mailgate uses /usr/share/mailgate/schema)
+MAILGATE_SCHEMA_DIR="$top/policies"
+export MAILGATE_SCHEMA_DIR
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
