@@ -133,19 +133,46 @@ static int notice_word_char(char c)
 	return isalnum((unsigned char)c) || c == '-' || c == '_';
 }
 
-/*
- * Copies detail into b with every YYYY-MM-DD written out and the process id
- * said as the form's name; the first letter capitalised, a full stop at the end.
- */
-static void notice_plain(struct sbuf *b, const char *detail, const struct policy_process *p)
+/* A number standing alone in prose ("has 2 words"), not part of a code, address or reply. */
+static int notice_small_number(const char *start, const char *s, long *n, size_t *len)
 {
-	size_t start = b->len, idl = p ? strlen(p->id) : 0;
+	size_t k = 0;
+
+	if (s > start && (notice_word_char(s[-1]) || strchr(".@:<", s[-1]) != NULL))
+		return 0;
+	while (isdigit((unsigned char)s[k]) && k < 3)
+		k++;
+	if (k == 0 || notice_word_char(s[k]) || (s[k] != '\0' && strchr(".@:>", s[k]) &&
+	    isalnum((unsigned char)s[k + 1])))
+		return 0;
+	*n = strtol(s, NULL, 10);
+	*len = k;
+	return *n <= 12;
+}
+
+/*
+ * Copies detail into b with every YYYY-MM-DD written out, the process id
+ * said as the form's name and (unless numbers are the point, as in a
+ * server's reply) small numbers in words; the first letter capitalised, a
+ * full stop at the end.
+ */
+static void notice_plain(struct sbuf *b, const char *detail, const struct policy_process *p,
+    int numbers_in_words)
+{
+	size_t start = b->len, idl = p ? strlen(p->id) : 0, nl;
 	const char *s = detail;
 	char iso[11], words[64];
 	mgday day;
+	long n;
 
 	while (*s) {
 		int edge = s == detail || !notice_word_char(s[-1]);
+
+		if (numbers_in_words && notice_small_number(detail, s, &n, &nl)) {
+			notice_count(b, n);
+			s += nl;
+			continue;
+		}
 
 		if (edge && strlen(s) >= 10 && !notice_word_char(s[10])) {
 			memcpy(iso, s, 10);
@@ -228,7 +255,7 @@ static void notice_detail(struct sbuf *b, const struct notice *n, const struct n
 	    notice_late(b, r->detail, p, n->now))
 		return;
 	if (r->detail != NULL)
-		notice_plain(b, r->detail, p);
+		notice_plain(b, r->detail, p, strcmp(r->code, vcode_info(VC_SMTP_PERMANENT)->code) != 0);
 }
 
 /* Appends text wrapped on spaces at NOTICE_WRAP columns, each line ended with CRLF. */

@@ -137,7 +137,7 @@ static const struct {
 	{ VC_NO_RECORD, "no National Insurance number was found",
 	    "No National Insurance number was found." },
 	{ VC_TEMPLATE_INCOMPLETE, "'Reason' has 2 words; at least 5 are needed",
-	    "'Reason' has 2 words; at least 5 are needed." },
+	    "'Reason' has two words; at least five are needed." },
 	{ VC_UNINSPECTABLE_ATTACHMENT, "scan.pdf (application/pdf)",
 	    "scan.pdf (application/pdf)." },
 	{ VC_LATE_NOTICE, "2026-11-19 is -5 day(s) from today; 5 are required",
@@ -148,8 +148,8 @@ static const struct {
 	{ VC_ALREADY_SENT, "sent on 2026-11-23", "Sent on Monday 23 November 2026." },
 	{ VC_SMTP_PERMANENT, "550 5.1.1 <x@dept.example>: user unknown",
 	    "550 5.1.1 <x@dept.example>: user unknown." },
-	{ VC_UNCERTAIN, "the connection broke after DATA began",
-	    "The connection broke after DATA began." },
+	{ VC_UNCERTAIN, "the connection broke after DATA began (421 4.4.2 timeout)",
+	    "The connection broke after DATA began (421 4.4.2 timeout)." },
 };
 
 static void test_every_code(void **state)
