@@ -622,7 +622,8 @@ static int dmn_check(const char *path)
 	return rc;
 }
 
-int main(int argc, char **argv)
+/* The command line; -1 to go on, else the exit code (--help, --version, a usage error). */
+static int dmn_options(int argc, char **argv, struct dmn *g, int *check)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -632,26 +633,18 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct dmn g;
-	struct sigaction sa;
-	struct mime_limits lim;
-	unsigned char *key;
-	size_t keylen = 0;
-	char err[512];
-	int c, rc, check = 0, flags = SENDLOG_WRITE;
+	int c;
 
-	memset(&g, 0, sizeof(g));
-	g.config_path = CONFIG_DEFAULT_PATH;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			g.config_path = optarg;
+			g->config_path = optarg;
 			break;
 		case 'o':
-			g.once = 1;
+			g->once = 1;
 			break;
 		case 'k':
-			check = 1;
+			*check = 1;
 			break;
 		case 'V':
 			printf("mailgated %s\n", PACKAGE_VERSION);
@@ -664,10 +657,27 @@ int main(int argc, char **argv)
 			return EX_CONFIG_;
 		}
 	}
-	if (optind != argc || (check && g.once)) {
+	if (optind != argc || (*check && g->once)) {
 		dmn_usage(stderr);
 		return EX_CONFIG_;
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct dmn g;
+	struct sigaction sa;
+	struct mime_limits lim;
+	unsigned char *key;
+	size_t keylen = 0;
+	char err[512];
+	int rc, check = 0, flags = SENDLOG_WRITE;
+
+	memset(&g, 0, sizeof(g));
+	g.config_path = CONFIG_DEFAULT_PATH;
+	if ((rc = dmn_options(argc, argv, &g, &check)) >= 0)
+		return rc;
 	if (check)
 		return dmn_check(g.config_path);
 	setvbuf(stderr, NULL, _IOLBF, 0);
