@@ -79,9 +79,10 @@ setup_ids(struct setup_opts *o)
 	struct group *gr = getgrnam(o->group), *lg;
 
 	if (pw == NULL || gr == NULL) {
-		fprintf(stderr, "mailgatectl: setup: no %s '%s': run systemd-sysusers first (it "
-		    "reads %s)\n", pw == NULL ? "user" : "group", pw == NULL ? o->user : o->group,
-		    "/usr/lib/sysusers.d/mailgate.conf");
+		fprintf(stderr, "mailgatectl: setup: no %s '%s': run systemd-sysusers first "
+		    "(mailgate's sysusers.d file makes it), or name another with --%s\n",
+		    pw == NULL ? "user" : "group", pw == NULL ? o->user : o->group,
+		    pw == NULL ? "user" : "group");
 		return 2;
 	}
 	o->uid = pw->pw_uid;
