@@ -243,15 +243,15 @@ ctl_setup(struct ctl_ctx *ctx, int argc, char **argv)
 
 	if ((rc = setup_parse(argc, argv, &o)) != 0 || (rc = setup_ids(&o)) != 0)
 		return rc;
+	if (access(ctx->config_path, R_OK) < 0) {
+		fprintf(stderr, "%s: error: cannot read the configuration: %s (copy the example "
+		    "first)\n", ctx->config_path, strerror(errno));
+		return 2;
+	}
 	diag_init(&d);
 	/* errors about the very files setup creates are expected here; setup_after reports */
 	config_load(ctx->config_path, &c, &d);
 	diag_free(&d);
-	if (c.path == NULL) {
-		fprintf(stderr, "%s: error: cannot read the configuration\n", ctx->config_path);
-		config_free(&c);
-		return 2;
-	}
 	rc = setup_secret("log_key_file", c.log_key_file, 1, &o) < 0 ||
 	    setup_secret("imap_password_file", c.imap_password_file, 0, &o) < 0 ||
 	    setup_secret("smtp_password_file", c.smtp_user ? c.smtp_password_file : NULL, 0, &o) < 0 ||

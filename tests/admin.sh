@@ -115,6 +115,8 @@ check setup-dry 0 "$ctl" -c "$T/setup.conf" setup --dry-run --user="$(id -un)" -
 grep_out setup-dry-key "^would create $T/new.key: a new log key"
 grep_out setup-dry-state "^would create $T/newstate"
 [ ! -e "$T/new.key" ] && [ ! -e "$T/newstate" ]; check setup-dry-nothing 0 test $?
+check setup-no-config 2 "$ctl" -c "$T/none.conf" setup --user="$(id -un)" --group="$(id -gn)"
+grep_out setup-no-config-words "none.conf: error: cannot read the configuration"
 check setup-no-user 2 "$ctl" -c "$T/setup.conf" setup --user=no-such-user-mg
 grep_out setup-no-user-words "^mailgatectl: setup: no user 'no-such-user-mg': run systemd-sysusers"
 
