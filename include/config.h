@@ -42,6 +42,7 @@ struct config {
 	char *template_dir;
 	char *state_dir;
 	char *log_key_file;
+	char *log_verify_key;		/* NULL, "sha256:HEX" or a PEM file: the log's pinned key */
 	int log_retention_months;
 	int poll_interval;
 	int command_timeout;		/* seconds one IMAP or SMTP command may take in all */

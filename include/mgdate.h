@@ -24,7 +24,7 @@ int mgday_parse_iso(const char *s, mgday *out);
 int mgday_parse_form(const char *s, mgday *out);
 /* Writes YYYY-MM-DD into out[11]. */
 void mgday_format(mgday day, char out[11]);
-/* Today in Europe/London (falls back to UTC when the zone is unknown). */
+/* Today in Europe/London, by the UK summer-time rule computed here (no zoneinfo needed). */
 mgday mgday_today_london(time_t now);
 /* The UTC day of a time. */
 mgday mgday_from_time(time_t t);

@@ -30,7 +30,7 @@ static const struct cfg_show {
 	S(outbox_folder, CFG_STR), S(sent_folder, CFG_STR), S(rejected_folder, CFG_STR),
 	S(held_folder, CFG_STR), S(inbox_folder, CFG_STR), S(review_folder, CFG_STR),
 	S(outbox_settle_seconds, CFG_INT), S(policy_file, CFG_PATH), S(template_dir, CFG_PATH),
-	S(state_dir, CFG_PATH), S(log_key_file, CFG_PATH),
+	S(state_dir, CFG_PATH), S(log_key_file, CFG_PATH), S(log_verify_key, CFG_PATH),
 	S(log_retention_months, CFG_INT), S(poll_interval, CFG_INT),
 	S(command_timeout, CFG_INT), S(outage_after_seconds, CFG_INT),
 #undef S

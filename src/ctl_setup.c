@@ -7,7 +7,9 @@
  *
  *	log_key_file	64 hex digits (32 bytes) from getrandom(2), 0640 root:GROUP
  *	*_password_file	empty, 0640 root:GROUP, for the admin to fill
- *	state_dir	0750 USER:mailgate-log (GROUP when there is no mailgate-log)
+ *	state_dir	2750 USER:mailgate-log (GROUP when there is no mailgate-log), as
+ *			tmpfiles.d makes it: set-group-ID, so what the daemon publishes
+ *			there belongs to the log's readers
  *
  * It never changes a file that exists, never reads a secret, and finally
  * validates the configuration again and lists what is left to do (empty
@@ -200,15 +202,15 @@ setup_state_dir(const char *dir, struct setup_opts *o)
 		return 0;
 	}
 	if (o->dry_run) {
-		printf("would create %s: mode 0750 %s\n", dir, o->user);
+		printf("would create %s: mode 2750 %s\n", dir, o->user);
 		return 0;
 	}
-	if (mkdir(dir, 0750) < 0 || chown(dir, o->uid, o->log_gid) < 0 || chmod(dir, 0750) < 0) {
+	if (mkdir(dir, 0750) < 0 || chown(dir, o->uid, o->log_gid) < 0 || chmod(dir, 02750) < 0) {
 		fprintf(stderr, "%s: error: cannot create the state folder: %s\n", dir,
 		    strerror(errno));
 		return -1;
 	}
-	printf("created %s: mode 0750 %s\n", dir, o->user);
+	printf("created %s: mode 2750 %s\n", dir, o->user);
 	return 0;
 }
 

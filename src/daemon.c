@@ -84,6 +84,9 @@ struct dmn {
 	time_t purged;		/* last daily purge of the send log */
 	int log_wait;		/* seconds to the next try while the log refuses writes */
 	time_t log_retry_at;
+	time_t published;	/* last readers' copy of the send log */
+	time_t head_said;	/* last signed head written to the journal */
+	char head_line[512];
 	int reconnect_wait;
 	time_t reconnect_at;
 };
@@ -261,6 +264,13 @@ static void dmn_reload(struct dmn *g)
 	g->smtp_pw = spw;
 	g->smtp = smtp_new(&g->cfg, g->smtp_pw, &dmn_term);
 	g->st.interval = g->cfg.poll_interval;
+	{
+		/* the size limit and the worker's limits follow the new policy */
+		struct mime_limits lim;
+
+		mime_limits_default(&lim, (size_t)g->pol->max_message_bytes);
+		worker_pool_set_limits(g->worker, &lim);
+	}
 	dmn_log_policy(g);
 	dmn_say(5, "reloaded %s", g->config_path);
 }
@@ -293,6 +303,30 @@ static void dmn_purge(struct dmn *g)
 	else if (removed > 0)
 		dmn_say(6, "send log purge: %zu rows older than %d months removed", removed,
 		    g->cfg.log_retention_months);
+}
+
+/*
+ * The readers' copy of the send log after each pass and at least every
+ * minute; the signed head (of that copy) to the journal when it moved, and
+ * at least hourly, for log verify --journal.
+ */
+static void dmn_proofs(struct dmn *g, int after_pass)
+{
+	char line[sizeof(g->head_line)], err[512];
+	time_t now = dmn_now();
+
+	if (!after_pass && now - g->published < 60)
+		return;
+	g->published = now;
+	if (sendlog_publish(g->log, line, sizeof(line), err, sizeof(err)) < 0) {
+		dmn_say(3, "send log: the readers' copy was not published: %s", err);
+		return;
+	}
+	if (strcmp(line, g->head_line) == 0 && now - g->head_said < 3600)
+		return;
+	dmn_say(6, "%s", line);
+	memcpy(g->head_line, line, sizeof(line));
+	g->head_said = now;
 }
 
 static void dmn_status_write(struct dmn *g)
@@ -555,6 +589,7 @@ static int dmn_run(struct dmn *g)
 		if (rc <= 0) {
 			sd_notifyf(0, "STATUS=waiting to reconnect to %s", g->cfg.imap_host);
 			dmn_status_write(g);
+			dmn_proofs(g, 0);
 			dmn_sleep((int)(g->reconnect_at - dmn_now()));
 			continue;
 		}
@@ -562,6 +597,7 @@ static int dmn_run(struct dmn *g)
 			dmn_imap_drop(g, g->imap ? imap_error(g->imap) : "connection failed");
 		g->st.busy = 0;
 		dmn_status_write(g);
+		dmn_proofs(g, 1);
 		if (g->once) {
 			if (ps.unreachable || g->imap == NULL)
 				return EX_UNAVAILABLE_;
@@ -582,6 +618,7 @@ static int dmn_run(struct dmn *g)
 			int w = imap_wait(g->imap, g->cfg.outbox_folder, slice, &dmn_term);
 
 			sd_notify(0, "WATCHDOG=1");
+			dmn_proofs(g, 0);
 			if (w < 0) {
 				dmn_imap_drop(g, imap_error(g->imap));
 				break;
@@ -591,6 +628,24 @@ static int dmn_run(struct dmn *g)
 			wait -= slice;
 		}
 	}
+}
+
+/*
+ * The parser's pool starts before any secret is read (its programs are
+ * spawned, not forked, so they never hold one anyway); the policy's limits
+ * come later with worker_pool_set_limits().
+ */
+static struct worker_pool *dmn_worker_start(void)
+{
+	struct mime_limits lim;
+	struct worker_pool *wp;
+
+	mime_limits_default(&lim, 0);
+	wp = worker_pool_new(&lim);
+	if (wp == NULL)
+		dmn_say(3, "cannot start the analysis worker %s: %s", worker_pool_default_prog(),
+		    strerror(errno));
+	return wp;
 }
 
 static void dmn_usage(FILE *fp)
@@ -681,6 +736,9 @@ int main(int argc, char **argv)
 	if (check)
 		return dmn_check(g.config_path);
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	g.worker = dmn_worker_start();
+	if (g.worker == NULL)
+		return EX_UNAVAILABLE_;
 	if (dmn_load(g.config_path, &g.cfg, &g.pol, &g.imap_pw, &g.smtp_pw) < 0) {
 		config_free(&g.cfg);
 		return EX_CONFIG_;
@@ -704,11 +762,7 @@ int main(int argc, char **argv)
 		return EX_CONFIG_;
 	}
 	mime_limits_default(&lim, (size_t)g.pol->max_message_bytes);
-	g.worker = worker_pool_new(&lim);
-	if (g.worker == NULL) {
-		dmn_say(3, "cannot start the analysis worker");
-		return EX_UNAVAILABLE_;
-	}
+	worker_pool_set_limits(g.worker, &lim);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = dmn_signal;
 	sigemptyset(&sa.sa_mask);

@@ -38,7 +38,8 @@ static const struct ctl_cmd {
 	    "    [--recipient ADDR] [--org ID] [--class C] [--direction out|forward]\n"
 	    "    [--message-id ID] [--nino NINO] [--outcome O] [--format table|csv|json]\n"
 	    "  log report --month YYYY-MM [--format F]\n"
-	    "  log verify [--head HEX] | log head | log purge" },
+	    "  log verify [--head HEX | --heads FILE | --journal]\n"
+	    "  log head [--signed] | log key | log purge" },
 	{ "incident", ctl_incident, CTL_VALID_CONFIG,
 	    "incident misdirected --message-id ID\n"
 	    "    --recipient ADDR --action alerted|deletion-requested|deletion-confirmed|note\n"

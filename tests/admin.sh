@@ -88,6 +88,10 @@ no_out config-show-no-password '= pw$'
 grep_out config-show-default '^poll_interval = 60$'
 grep_out config-show-abs "^policy_file = /"
 printf '%s\n' "$out" > "$T/shown.conf"
+# every key the sample configuration names (set or commented out) is shown
+for k in $(sed -n 's/^#\{0,1\}\([a-z_]*\) = .*/\1/p' "$srcdir/etc/mailgate.conf"); do
+	grep -q "^$k = \|^# $k is not set$" "$T/shown.conf" || { fail=$((fail + 1)); echo "FAIL config show lacks $k"; }
+done
 check config-show-reloads 0 "$ctl" -c "$T/shown.conf" config show
 
 # " #" in a value is an error naming the line

@@ -56,7 +56,7 @@ setup="$ctl setup --user=$(id -un) --group=$(id -gn)"
 $setup > "$T/setup.out" 2>&1; check "setup exits 0" 0 $?
 cd "$R$sysconfdir/mailgate" || exit 1
 check "log.key 64 hex digits and a newline" "1 65" "$(grep -cE '^[0-9a-f]{64}$' log.key) $(wc -c < log.key)"
-check "modes" "640 640 640 750" "$(stat -c %a log.key imap.password smtp.password "$R/var/lib/mailgate" | tr '\n' ' ' | sed 's/ $//')"
+check "modes" "640 640 640 2750" "$(stat -c %a log.key imap.password smtp.password "$R/var/lib/mailgate" | tr '\n' ' ' | sed 's/ $//')"
 check "password files empty" "0 0" "$(wc -c < imap.password) $(wc -c < smtp.password)"
 check "setup says what is left" 1 "$(grep -c "write the password into $R$sysconfdir/mailgate/imap.password" "$T/setup.out")"
 cp log.key "$T/key.before"
