@@ -1,7 +1,8 @@
 /*
  * config - reads mailgate.conf: "key = value" lines, '#' comments at the
  * start of a line, the value the rest of the line trimmed (spaces allowed,
- * no quoting). Unknown keys, repeated keys and bad values are errors naming
+ * no quoting; a value holding " #" is an error, not a comment). Unknown
+ * keys, repeated keys and bad values are errors naming
  * the line. Relative paths are taken from the config file's folder.
  *
  * Secrets never stand in the file: *_password_file and log_key_file name a

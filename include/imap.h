@@ -32,6 +32,8 @@ void imap_ops(struct imap_session *im, struct ob_mail *ops);
 const char *imap_error(const struct imap_session *im);
 /* Messages in folder (not \Deleted); -1 on failure. */
 long imap_count(struct imap_session *im, const char *folder);
+/* The same without mailgate's notices (X-Mailgate-Notice): the messages a person decides on. */
+long imap_count_messages(struct imap_session *im, const char *folder);
 /*
  * Waits up to seconds for a change in folder: IDLE where the server offers
  * it, else sleeps. Returns early (0) when *stop becomes non-zero. 1 something

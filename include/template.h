@@ -56,8 +56,8 @@ int template_load(const char *template_dir, const char *id, struct template **ou
 /* The same from bytes already read (name is used in diagnostics). */
 int template_load_mem(const char *buf, size_t len, const char *name, const char *id,
     struct template **out, struct diag *d);
-/* Where the RelaxNG schemas are: $MAILGATE_SCHEMA_DIR, the installed copy,
- * or the source tree's policies/ when running uninstalled. */
+/* Where the RelaxNG schemas are: $MAILGATE_SCHEMA_DIR (the build tree, tests),
+ * else the installed copy, PKGDATADIR/schema; never the build folder. */
 const char *template_schema_dir(void);
 void template_free(struct template *t);
 

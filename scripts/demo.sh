@@ -17,6 +17,9 @@ ctl="$build/mailgatectl"
 MAILGATE_ANALYSE="$build/mailgate-analyse"	# the parser program as built
 export MAILGATE_ANALYSE
 conf="$top/tests/messages.conf"
+# the build tree's schemas (an installed mailgate uses /usr/share/mailgate/schema)
+MAILGATE_SCHEMA_DIR="$top/policies"
+export MAILGATE_SCHEMA_DIR
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 

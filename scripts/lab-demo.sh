@@ -9,6 +9,9 @@
 set -u
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=$(cd "${1:-$top_srcdir/build}" && pwd)
+# the build tree's programs read the source tree's schemas
+MAILGATE_SCHEMA_DIR=${MAILGATE_SCHEMA_DIR:-$top_srcdir/policies}
+export MAILGATE_SCHEMA_DIR
 . "$top_srcdir/tests/integration/common.sh"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

@@ -419,6 +419,12 @@ config_load(const char *path, struct config *c, struct diag *d)
 			diag_add(d, DIAG_ERROR, path, lineno, "unknown key '%s'", key);
 			continue;
 		}
+		/* "key = v   # note" would quietly take the note into the value */
+		if (strstr(val, " #") != NULL || strstr(val, "\t#") != NULL) {
+			diag_add(d, DIAG_ERROR, path, lineno, "the value of '%s' holds ' #': a comment "
+			    "may only stand on a line of its own, starting with '#'", key);
+			continue;
+		}
 		if (seen[k - config_keys]++) {
 			diag_add(d, DIAG_ERROR, path, lineno, "'%s' is given twice", key);
 			continue;

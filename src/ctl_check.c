@@ -31,30 +31,33 @@ struct check_opts {
 static int
 check_parse(int argc, char **argv, struct check_opts *o)
 {
-	int i;
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "at", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
 
 	memset(o, 0, sizeof(*o));
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0) {
+	while ((c = ctl_getopt(argc, argv, opts)) != -1) {
+		switch (c) {
+		case 'j':
 			o->json = 1;
-		} else if (strcmp(argv[i], "--at") == 0 || strncmp(argv[i], "--at=", 5) == 0) {
-			const char *val = argv[i][4] == '=' ? argv[i] + 5 : (i + 1 < argc ? argv[++i] : NULL);
-
-			if (val == NULL)
-				return ctl_usage_error("--at needs a date (YYYY-MM-DD)");
-			if (!mgday_parse_iso(val, &o->at))
-				return ctl_usage_error("--at: '%s' is not a date (YYYY-MM-DD)", val);
+			break;
+		case 'a':
+			if (!mgday_parse_iso(optarg, &o->at))
+				return ctl_usage_error("check-message: --at: '%s' is not a date "
+				    "(YYYY-MM-DD)", optarg);
 			o->have_at = 1;
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return ctl_usage_error("check-message: unknown option '%s'", argv[i]);
-		} else if (o->file == NULL) {
-			o->file = argv[i];
-		} else {
-			return ctl_usage_error("check-message: one message at a time");
+			break;
+		default:
+			return 2;
 		}
 	}
-	if (o->file == NULL)
-		return ctl_usage_error("usage: mailgatectl check-message FILE.eml [--at YYYY-MM-DD] [--json]");
+	if (optind + 1 != argc)
+		return ctl_usage_error(optind == argc ? "usage: mailgatectl check-message FILE.eml "
+		    "[--at=YYYY-MM-DD] [--json]" : "check-message: one message at a time");
+	o->file = argv[optind];
 	return 0;
 }
 

@@ -106,7 +106,7 @@ static int mode_change(struct ctl_ctx *ctx, enum mg_mode to, const char *text)
 	}
 	rc = mode_set(sl, to, text, ctl_who(who, sizeof(who)), time(NULL), err, sizeof(err));
 	if (rc < 0) {
-		fprintf(stderr, "mode: error: %s\n", err);
+		fprintf(stderr, "mailgatectl: mode: %s\n", err);
 	} else {
 		mode_show(sl);
 		if (mode_get(sl, &after) == 0 && to == MODE_CLERICAL)
@@ -120,12 +120,23 @@ static int mode_change(struct ctl_ctx *ctx, enum mg_mode to, const char *text)
 
 int ctl_mode(struct ctl_ctx *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ "department-informed", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct sendlog *sl;
 	enum mg_mode to;
-	const char *want;
-	int rc;
+	const char *want, *text = NULL;
+	int rc, c, given = 0;
 
-	if (argc == 1) {
+	while ((c = ctl_getopt(argc, argv, opts)) != -1) {
+		if (c != 'r' && c != 'd')
+			return 2;
+		given = c;
+		text = optarg;
+	}
+	if (optind == argc && given == 0) {
 		if (ctl_log_absent(ctx->cfg)) {
 			printf("normal (no send log yet: the daemon has not run)\n");
 			return 0;
@@ -136,20 +147,23 @@ int ctl_mode(struct ctl_ctx *ctx, int argc, char **argv)
 		sendlog_close(sl);
 		return rc;
 	}
-	if (strcmp(argv[1], "clerical") == 0) {
+	if (optind + 1 != argc)
+		return ctl_usage_error("usage: mailgatectl mode [clerical --reason=TEXT | suspend "
+		    "--reason=TEXT | resume --department-informed=TEXT]");
+	if (strcmp(argv[optind], "clerical") == 0) {
 		to = MODE_CLERICAL;
 		want = "--reason";
-	} else if (strcmp(argv[1], "suspend") == 0) {
+	} else if (strcmp(argv[optind], "suspend") == 0) {
 		to = MODE_SUSPENDED;
 		want = "--reason";
-	} else if (strcmp(argv[1], "resume") == 0) {
+	} else if (strcmp(argv[optind], "resume") == 0) {
 		to = MODE_NORMAL;
 		want = "--department-informed";
 	} else {
-		return ctl_usage_error("usage: mailgatectl mode [clerical --reason TEXT | suspend "
-		    "--reason TEXT | resume --department-informed TEXT]");
+		return ctl_usage_error("mode: unknown mode '%s' (clerical, suspend or resume)",
+		    argv[optind]);
 	}
-	if (argc != 4 || strcmp(argv[2], want) != 0 || argv[3][0] == '\0')
-		return ctl_usage_error("mode %s needs %s TEXT", argv[1], want);
-	return mode_change(ctx, to, argv[3]);
+	if (given != (to == MODE_NORMAL ? 'd' : 'r') || text[0] == '\0')
+		return ctl_usage_error("mode %s needs %s TEXT", argv[optind], want);
+	return mode_change(ctx, to, text);
 }

@@ -5,7 +5,8 @@
  * policy check validates the policy (default: the configured policy_file)
  * and every template it names, printing every error and warning with file
  * and line: exit 0 valid (warnings allowed), 1 invalid, 2 usage. template
- * show prints a blank form for staff to copy; exit 2 for an unknown id.
+ * show prints the standard subject staff must use (from the policy, when
+ * it loads) and the blank form to copy; exit 2 for an unknown id.
  * Neither reads a secret, opens state_dir, touches the network or writes.
  */
 #include <stdio.h>
@@ -20,32 +21,44 @@
 #include "policy.h"
 #include "template.h"
 
-#define POLICY_USAGE "usage: mailgatectl policy check [FILE] | policy show [--at YYYY-MM-DD] " \
-	"[--process ID]"
+#define POLICY_USAGE "usage: mailgatectl policy check [FILE] | policy show [--at=YYYY-MM-DD] " \
+	"[--process=ID]"
+
+/* Only operands: an option is a usage error, "--help" is main's. */
+static int
+pol_operands(int argc, char **argv)
+{
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+
+	return ctl_getopt(argc, argv, none) == -1 ? 0 : 2;
+}
 
 /* policy show: for a day (default today, Europe/London), the processes, forms, inboxes, permits. */
 static int
 ctl_policy_show(struct ctl_ctx *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "at", required_argument, NULL, 'a' },
+		{ "process", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *process = NULL;
 	struct policy *p = NULL;
 	mgday day = mgday_today_london(time(NULL));
 	struct diag d;
-	int i, rc;
+	int c, rc;
 
-	for (i = 2; i < argc; i += 2) {
-		if (i + 1 >= argc)
-			return ctl_usage_error(POLICY_USAGE);
-		if (strcmp(argv[i], "--at") == 0) {
-			if (!mgday_parse_iso(argv[i + 1], &day))
-				return ctl_usage_error("policy show: --at '%s' is not a date (YYYY-MM-DD)",
-				    argv[i + 1]);
-		} else if (strcmp(argv[i], "--process") == 0) {
-			process = argv[i + 1];
-		} else {
-			return ctl_usage_error(POLICY_USAGE);
-		}
+	while ((c = ctl_getopt(argc, argv, opts)) != -1) {
+		if (c == 'a' && !mgday_parse_iso(optarg, &day))
+			return ctl_usage_error("policy show: --at '%s' is not a date (YYYY-MM-DD)",
+			    optarg);
+		else if (c == 'p')
+			process = optarg;
+		else if (c != 'a')
+			return 2;
 	}
+	if (optind != argc - 1)
+		return ctl_usage_error(POLICY_USAGE);
 	diag_init(&d);
 	if (policy_load(ctx->cfg->policy_file, ctx->cfg->template_dir, &p, &d) < 0 || p == NULL) {
 		diag_print(&d, stderr);
@@ -66,16 +79,17 @@ ctl_policy(struct ctl_ctx *ctx, int argc, char **argv)
 	const char *file = ctx->cfg->policy_file;
 	struct policy *p = NULL;
 	struct diag d;
-	int rc;
+	int rc, n;
 
 	if (argc >= 2 && strcmp(argv[1], "show") == 0)
 		return ctl_policy_show(ctx, argc, argv);
-	if (argc < 2 || strcmp(argv[1], "check") != 0)
+	if (pol_operands(argc, argv) != 0)
+		return 2;
+	n = argc - optind;
+	if (n < 1 || n > 2 || strcmp(argv[optind], "check") != 0)
 		return ctl_usage_error(POLICY_USAGE);
-	if (argc > 3 || (argc == 3 && argv[2][0] == '-'))
-		return ctl_usage_error("usage: mailgatectl policy check [FILE]");
-	if (argc == 3)
-		file = argv[2];
+	if (n == 2)
+		file = argv[optind + 1];
 	diag_init(&d);
 	rc = policy_load(file, ctx->cfg->template_dir, &p, &d) < 0 ? 1 : 0;
 	deptnotice_check(ctx->cfg->template_dir, &d);
@@ -95,21 +109,54 @@ ctl_policy(struct ctl_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
+/* The standard subjects of the forms that use template id, one line each. */
+static void
+tpl_subjects(const struct config *cfg, const char *id, FILE *fp)
+{
+	struct policy *p = NULL;
+	struct diag d;
+	size_t i, j, n = 0;
+
+	diag_init(&d);
+	if (policy_load(cfg->policy_file, cfg->template_dir, &p, &d) < 0 || p == NULL) {
+		fprintf(fp, "Subject: (the policy does not load: see mailgatectl policy check)\n");
+		diag_free(&d);
+		policy_free(p);
+		return;
+	}
+	diag_free(&d);
+	for (i = 0; i < p->nprocesses; i++)
+		for (j = 0; j < p->processes[i].nforms; j++)
+			if (p->processes[i].forms[j].template_id != NULL &&
+			    strcmp(p->processes[i].forms[j].template_id, id) == 0) {
+				fprintf(fp, "Subject: %s\n", p->processes[i].forms[j].subject);
+				n++;
+			}
+	if (n == 0)
+		fprintf(fp, "Subject: (no form of the policy uses this template)\n");
+	else
+		fputs("Use this subject exactly; never add a name or a National Insurance number.\n\n", fp);
+	policy_free(p);
+}
+
 int
 ctl_template(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct template *t;
 	struct diag d;
 
-	if (argc != 3 || strcmp(argv[1], "show") != 0)
+	if (pol_operands(argc, argv) != 0)
+		return 2;
+	if (argc - optind != 2 || strcmp(argv[optind], "show") != 0)
 		return ctl_usage_error("usage: mailgatectl template show ID");
 	diag_init(&d);
-	if (template_load(ctx->cfg->template_dir, argv[2], &t, &d) < 0) {
+	if (template_load(ctx->cfg->template_dir, argv[optind + 1], &t, &d) < 0) {
 		diag_print(&d, stderr);
 		diag_free(&d);
 		return 2;
 	}
 	diag_free(&d);
+	tpl_subjects(ctx->cfg, argv[optind + 1], stdout);
 	template_show(t, stdout);
 	template_free(t);
 	return fflush(stdout) == 0 ? 0 : 2;

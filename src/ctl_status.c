@@ -1,14 +1,18 @@
 /*
- * ctl_status - "mailgatectl status [--json]": the mode, the policy version
+ * ctl_status - "mailgatectl status [--json | --format=text|json|prometheus]": the mode, the policy version
  * in use and when it was loaded, the last good contact with each server,
  * the messages waiting in Outbox with the last server reply and next retry,
  * and the count in Held, from the daemon's status file (status.h) and the
  * send log's mode. A monitoring check: exit 0 all well, 1 degraded (mode not
  * normal, a server failing, messages waiting for a retry, the daemon silent
- * for three intervals), 2 error (no status, log unreadable). Also
+ * for three intervals), 2 error (no status, log unreadable). The prometheus
+ * format is the node exporter's textfile collector's (write it to a .prom
+ * file from a timer): messages in the log by outcome, Outbox depth, Held,
+ * mode, seconds since the last good contact per server. Also
  * "mailgatectl check-servers", the no-send connection test.
  */
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,45 +226,147 @@ static void st_human(const struct status *st, const struct mode_state *m, const 
 	sbuf_printf(b, " (pid %ld)\n", (long)st->pid);
 }
 
+enum st_format { ST_TEXT, ST_JSON, ST_PROMETHEUS };
+
+/* Messages of the retained log by outcome (a message counted once per outcome). */
+static void st_prom_outcomes(struct sendlog *sl, struct sbuf *b)
+{
+	static const char *const outcomes[] = { "sent", "rejected", "held", "uncertain",
+	    "failed", "clerical" };
+	sqlite3_stmt *q = NULL;
+	size_t i;
+
+	sbuf_adds(b, "# HELP mailgate_messages Outbound messages in the send log, by outcome.\n"
+	    "# TYPE mailgate_messages gauge\n");
+	if (sl == NULL)		/* no send log yet: no outcome to count */
+		return;
+	if (sqlite3_prepare_v2(sendlog_db(sl), "SELECT count(DISTINCT message_id) FROM log "
+	    "WHERE kind = 'message' AND direction = 'out' AND outcome = ?", -1, &q, NULL) != SQLITE_OK)
+		return;
+	for (i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++) {
+		sqlite3_reset(q);
+		sqlite3_bind_text(q, 1, outcomes[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			sbuf_printf(b, "mailgate_messages{outcome=\"%s\"} %lld\n", outcomes[i],
+			    (long long)sqlite3_column_int64(q, 0));
+	}
+	sqlite3_finalize(q);
+}
+
+static void st_prom_server(struct sbuf *b, const char *name, time_t ok, time_t fail, time_t now)
+{
+	if (ok != 0)
+		sbuf_printf(b, "mailgate_server_seconds_since_ok{server=\"%s\"} %lld\n", name,
+		    (long long)(now - ok));
+	sbuf_printf(b, "mailgate_server_failing{server=\"%s\"} %d\n", name, fail > ok);
+}
+
+static void st_prometheus(const struct status *st, const struct mode_state *m, int degraded,
+    time_t now, struct sendlog *sl, struct sbuf *b)
+{
+	static const enum mg_mode modes[] = { MODE_NORMAL, MODE_OUTAGE, MODE_CLERICAL,
+	    MODE_SUSPENDED };
+	size_t i;
+
+	st_prom_outcomes(sl, b);
+	sbuf_printf(b, "# HELP mailgate_outbox_waiting Messages left in Outbox for a retry.\n"
+	    "# TYPE mailgate_outbox_waiting gauge\nmailgate_outbox_waiting %zu\n", st->nwaiting);
+	if (st->held >= 0)
+		sbuf_printf(b, "# HELP mailgate_held Messages in Held.\n# TYPE mailgate_held gauge\n"
+		    "mailgate_held %ld\n", st->held);
+	sbuf_adds(b, "# HELP mailgate_mode 1 for the mode mailgate is in.\n"
+	    "# TYPE mailgate_mode gauge\n");
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		sbuf_printf(b, "mailgate_mode{mode=\"%s\"} %d\n", mode_name(modes[i]),
+		    m->mode == modes[i]);
+	sbuf_adds(b, "# HELP mailgate_server_seconds_since_ok Seconds since the last good contact."
+	    "\n# TYPE mailgate_server_seconds_since_ok gauge\n"
+	    "# HELP mailgate_server_failing 1 while the last contact failed.\n"
+	    "# TYPE mailgate_server_failing gauge\n");
+	st_prom_server(b, "imap", st->imap_ok, st->imap_fail, now);
+	st_prom_server(b, "smtp", st->smtp_ok, st->smtp_fail, now);
+	sbuf_printf(b, "# HELP mailgate_send_log_failing 1 while the send log refuses writes.\n"
+	    "# TYPE mailgate_send_log_failing gauge\nmailgate_send_log_failing %d\n",
+	    st->log_fail != 0);
+	sbuf_printf(b, "# HELP mailgate_status_age_seconds Seconds since the daemon last reported.\n"
+	    "# TYPE mailgate_status_age_seconds gauge\nmailgate_status_age_seconds %lld\n"
+	    "# HELP mailgate_degraded 1 when status would exit 1 or 2.\n"
+	    "# TYPE mailgate_degraded gauge\nmailgate_degraded %d\n",
+	    (long long)(now - st->updated), degraded);
+}
+
+static int st_parse(int argc, char **argv, enum st_format *f)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*f = ST_TEXT;
+	while ((c = ctl_getopt(argc, argv, opts)) != -1) {
+		if (c == 'j')
+			*f = ST_JSON;
+		else if (c == 'f' && strcmp(optarg, "text") == 0)
+			*f = ST_TEXT;
+		else if (c == 'f' && strcmp(optarg, "json") == 0)
+			*f = ST_JSON;
+		else if (c == 'f' && strcmp(optarg, "prometheus") == 0)
+			*f = ST_PROMETHEUS;
+		else if (c == 'f')
+			return ctl_usage_error("status: --format: '%s' is not text, json or prometheus",
+			    optarg);
+		else
+			return 2;
+	}
+	if (optind != argc)
+		return ctl_usage_error("usage: mailgatectl status [--json | "
+		    "--format=text|json|prometheus]");
+	return 0;
+}
+
 int ctl_status(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct status st;
 	struct mode_state m;
 	struct sendlog *sl;
 	struct sbuf why, out;
+	enum st_format fmt;
 	char err[512];
-	int json = 0, degraded;
+	int degraded;
 
-	if (argc == 2 && strcmp(argv[1], "--json") == 0)
-		json = 1;
-	else if (argc != 1)
-		return ctl_usage_error("usage: mailgatectl status [--json]");
+	if (st_parse(argc, argv, &fmt) != 0)
+		return 2;
 	memset(&m, 0, sizeof(m));
 	m.mode = MODE_NORMAL;
+	sl = NULL;
 	/* a fresh state_dir: no send log yet, so the mode is normal */
 	if (!ctl_log_absent(ctx->cfg)) {
 		if ((sl = ctl_open_log(ctx->cfg, 0, 0)) == NULL)
 			return 2;
 		if (mode_get(sl, &m) < 0) {
-			fprintf(stderr, "status: error: %s: the mode cannot be read\n",
-			    ctx->cfg->state_dir);
+			fprintf(stderr, "%s: error: the mode cannot be read\n", ctx->cfg->state_dir);
 			sendlog_close(sl);
 			return 2;
 		}
-		sendlog_close(sl);
 	}
 	if (status_read(ctx->cfg->state_dir, &st, err, sizeof(err)) < 0) {
-		fprintf(stderr, "status: error: %s\n", err);
+		fprintf(stderr, "mailgatectl: status: %s\n", err);
+		sendlog_close(sl);
 		return 2;
 	}
 	sbuf_init(&why);
 	sbuf_adds(&why, "");
 	degraded = st_degraded(&st, &m, time(NULL), &why);
 	sbuf_init(&out);
-	if (json)
+	if (fmt == ST_JSON)
 		st_json(&st, &m, why.data, &out);
+	else if (fmt == ST_PROMETHEUS)
+		st_prometheus(&st, &m, st.log_fail != 0 || degraded, time(NULL), sl, &out);
 	else
 		st_human(&st, &m, why.data, &out);
+	sendlog_close(sl);
 	fwrite(out.data, 1, out.len, stdout);
 	sbuf_free(&out);
 	sbuf_free(&why);
@@ -284,7 +390,11 @@ int ctl_check_servers(struct ctl_ctx *ctx, int argc, char **argv)
 	size_t n;
 	int bad = 0;
 
-	if (argc != 1)
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+
+	if (ctl_getopt(argc, argv, none) != -1)
+		return 2;
+	if (optind != argc)
 		return ctl_usage_error("usage: mailgatectl check-servers");
 	diag_init(&d);
 	if (config_require_servers(ctx->cfg, &d) < 0) {

@@ -3,7 +3,7 @@
  * inbox, sends what the policy lets go through the submission server, and
  * files every message where a caseworker sees what happened.
  *
- *	mailgated [-c FILE] [--once]
+ *	mailgated [-c FILE] [--once | --check] | --version
  *
  * Runs in the foreground (systemd Type=notify), logs one line per message
  * outcome to stderr with sd-daemon priority prefixes ("<3>" err ...).
@@ -11,7 +11,10 @@
  * the new fail to load; state_dir and log_key_file cannot change); SIGTERM
  * and SIGINT finish the current message and exit. --once makes one pass and
  * exits 0 (all filed), 75 (some left for a retry), 69 (a server could not
- * be reached, or TLS or login failed) or 78 (configuration error).
+ * be reached, or TLS or login failed) or 78 (configuration error). --check
+ * loads the configuration, the policy and its templates, reports every
+ * problem and exits 0 or 78, reading no secret and touching no network.
+ * Start, reload and stop are logged at notice; load errors at err.
  *
  * The two signal flags below are the only global state of mailgate.
  */
@@ -112,6 +115,24 @@ static void dmn_say(int prio, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Configuration and policy problems reach journald with their priority. */
+static void dmn_say_diag(const struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diag_item *it = &d->items[i];
+		const char *sev = it->sev == DIAG_ERROR ? "error" : "warning";
+
+		if (it->file != NULL && it->line > 0)
+			dmn_say(it->sev == DIAG_ERROR ? 3 : 4, "%s:%ld: %s: %s", it->file, it->line,
+			    sev, it->text);
+		else
+			dmn_say(it->sev == DIAG_ERROR ? 3 : 4, "%s%s%s: %s", it->file ? it->file : "",
+			    it->file ? ": " : "", sev, it->text);
+	}
+}
+
 /* outbound's lines; while the log refuses writes, its complaint is said once, not per try */
 static void dmn_line(void *ctx, int prio, const char *line)
 {
@@ -164,13 +185,14 @@ static int dmn_load(const char *path, struct config *cfg, struct policy **pol, c
 	*pol = NULL;
 	*imap_pw = *smtp_pw = NULL;
 	if (config_load(path, cfg, &d) < 0 || config_require_servers(cfg, &d) < 0) {
-		diag_print(&d, stderr);
+		dmn_say_diag(&d);
 		goto out;
 	}
 	if (policy_load(cfg->policy_file, cfg->template_dir, pol, &d) < 0 || *pol == NULL) {
-		diag_print(&d, stderr);
+		dmn_say_diag(&d);
 		goto out;
 	}
+	dmn_say_diag(&d);
 	*imap_pw = dmn_secret(cfg->imap_password_file, 1, "imap_password_file", NULL);
 	*smtp_pw = cfg->smtp_user ? dmn_secret(cfg->smtp_password_file, 1, "smtp_password_file",
 	    NULL) : xstrdup("");
@@ -495,7 +517,7 @@ static void dmn_status_write(struct dmn *g)
 		status_add_waiting(&g->st, (unsigned)strtoul(g->backoff.v[i].key, NULL, 10),
 		    g->backoff.v[i].next, g->backoff.v[i].last_reply);
 	if (g->imap) {
-		long h = imap_count(g->imap, g->cfg.held_folder);
+		long h = imap_count_messages(g->imap, g->cfg.held_folder);
 
 		if (h >= 0)
 			g->st.held = h;
@@ -815,35 +837,60 @@ static struct worker_pool *dmn_worker_start(void)
 
 static void dmn_usage(FILE *fp)
 {
-	fprintf(fp, "usage: mailgated [-c FILE] [--once]\n");
+	fprintf(fp, "usage: mailgated [-c FILE] [--once | --check]\n"
+	    "       mailgated --version\n");
 }
 
-int main(int argc, char **argv)
+/* --check: configuration, policy and templates, as a start would load them; 0 or 78. */
+static int dmn_check(const char *path)
+{
+	struct config cfg;
+	struct policy *pol = NULL;
+	struct diag d;
+	int rc = EX_CONFIG_;
+
+	diag_init(&d);
+	memset(&cfg, 0, sizeof(cfg));
+	if (config_load(path, &cfg, &d) == 0 && config_require_servers(&cfg, &d) == 0 &&
+	    policy_load(cfg.policy_file, cfg.template_dir, &pol, &d) == 0 && pol != NULL)
+		rc = EX_OK_;
+	diag_print(&d, stderr);
+	if (rc == EX_OK_)
+		printf("%s: ok: policy %s version %s, %zu templates\n", path, pol->path,
+		    pol->version, pol->ntemplates);
+	diag_free(&d);
+	policy_free(pol);
+	config_free(&cfg);
+	return rc;
+}
+
+/* The command line; -1 to go on, else the exit code (--help, --version, a usage error). */
+static int dmn_options(int argc, char **argv, struct dmn *g, int *check)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct dmn g;
-	struct sigaction sa;
-	struct mime_limits lim;
-	unsigned char *key;
-	size_t keylen = 0;
-	char err[512];
-	int c, rc, flags = SENDLOG_WRITE;
+	int c;
 
-	memset(&g, 0, sizeof(g));
-	g.config_path = CONFIG_DEFAULT_PATH;
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			g.config_path = optarg;
+			g->config_path = optarg;
 			break;
 		case 'o':
-			g.once = 1;
+			g->once = 1;
 			break;
+		case 'k':
+			*check = 1;
+			break;
+		case 'V':
+			printf("mailgated %s\n", PACKAGE_VERSION);
+			return 0;
 		case 'h':
 			dmn_usage(stdout);
 			return 0;
@@ -852,10 +899,29 @@ int main(int argc, char **argv)
 			return EX_CONFIG_;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (*check && g->once)) {
 		dmn_usage(stderr);
 		return EX_CONFIG_;
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct dmn g;
+	struct sigaction sa;
+	struct mime_limits lim;
+	unsigned char *key;
+	size_t keylen = 0;
+	char err[512];
+	int rc, check = 0, flags = SENDLOG_WRITE;
+
+	memset(&g, 0, sizeof(g));
+	g.config_path = CONFIG_DEFAULT_PATH;
+	if ((rc = dmn_options(argc, argv, &g, &check)) >= 0)
+		return rc;
+	if (check)
+		return dmn_check(g.config_path);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	g.worker = dmn_worker_start();
 	if (g.worker == NULL)
@@ -896,9 +962,12 @@ int main(int argc, char **argv)
 	g.st.interval = g.cfg.poll_interval;
 	g.smtp = smtp_new(&g.cfg, g.smtp_pw, &dmn_term);
 	dmn_log_policy(&g);
+	dmn_say(5, "started %s %s, config %s%s", PACKAGE_NAME, PACKAGE_VERSION, g.config_path,
+	    g.once ? ", one pass" : "");
 	sd_notify(0, "READY=1\nSTATUS=started");
 	rc = dmn_run(&g);
 	sd_notify(0, "STOPPING=1");
+	dmn_say(5, "stopping (%s), exit %d", dmn_term ? "signal" : "pass done", rc);
 	if (g.imap)
 		imap_close(g.imap);
 	smtp_free(g.smtp);

@@ -525,6 +525,18 @@ long imap_count(struct imap_session *im, const char *folder)
 	return (long)n;
 }
 
+long imap_count_messages(struct imap_session *im, const char *folder)
+{
+	uint32_t *uids = NULL;
+	size_t notices = 0;
+	long all = imap_count(im, folder);
+
+	if (all < 0 || imap_search(im, folder, "X-Mailgate-Notice", "", &uids, &notices) < 0)
+		return -1;
+	free(uids);
+	return all >= (long)notices ? all - (long)notices : 0;
+}
+
 int imap_wait(struct imap_session *im, const char *folder, int seconds,
     volatile sig_atomic_t *stop)
 {

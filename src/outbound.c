@@ -300,7 +300,7 @@ static int ob_notice(struct ob_env *e, const struct ob_msg *m, enum notice_kind 
 	memset(&n, 0, sizeof(n));
 	n.kind = kind;
 	n.address = e->pol->designated_address;
-	n.subject = m->mr.subject;
+	n.verdict = &m->v;
 	n.message_id = m->msgid;
 	n.reasons = r;
 	n.nreasons = nr;

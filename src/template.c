@@ -25,10 +25,7 @@
 #ifndef PKGDATADIR
 #define PKGDATADIR "/usr/share/mailgate"
 #endif
-#ifndef MG_SRCDIR
-#define MG_SRCDIR "."
-#endif
-
+/* The installed schemas; the build tree and the tests name theirs in MAILGATE_SCHEMA_DIR. */
 const char *
 template_schema_dir(void)
 {
@@ -36,9 +33,7 @@ template_schema_dir(void)
 
 	if (env && *env)
 		return env;
-	if (access(PKGDATADIR "/schema/policy.rng", R_OK) == 0)
-		return PKGDATADIR "/schema";
-	return MG_SRCDIR "/policies";
+	return PKGDATADIR "/schema";
 }
 
 static int

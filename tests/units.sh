@@ -8,7 +8,7 @@
 set -u
 srcdir=$(cd "${top_srcdir:-.}" && pwd)
 builddir=$(cd "${top_builddir:-.}" && pwd)
-unit="$srcdir/systemd/mailgated.service"
+unit="$builddir/systemd/mailgated.service"	# made from mailgated.service.in
 tmpfiles="$srcdir/systemd/mailgate.tmpfiles"
 fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }

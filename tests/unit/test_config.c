@@ -254,6 +254,33 @@ test_loopback(void **state)
 	assert_false(config_host_is_loopback("::2"));
 }
 
+/* "imap_user = whp   # note" is refused naming the line, not taken as the login. */
+static void
+test_hash_in_value(void **state)
+{
+	char dir[] = "/tmp/mgcfgXXXXXX", *conf;
+	struct config c;
+	struct diag d;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	conf = xasprintf("%s/m.conf", dir);
+	fp = fopen(conf, "w");
+	fputs("# a comment line\npolicy_file = /dev/null\nimap_user = whp   # note\n"
+	    "sent_folder = Sent#1\n", fp);
+	fclose(fp);
+	diag_init(&d);
+	assert_int_equal(config_load(conf, &c, &d), -1);
+	assert_true(has(&d, 3, "the value of 'imap_user' holds ' #'"));
+	assert_int_equal(d.nerrors, 1);
+	config_free(&c);
+	diag_free(&d);
+	unlink(conf);
+	rmdir(dir);
+	free(conf);
+}
+
 int
 main(void)
 {
@@ -265,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_secret_not_followed),
 		cmocka_unit_test(test_credential),
 		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_hash_in_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
