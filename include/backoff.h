@@ -21,6 +21,7 @@ struct backoff_entry {
 	unsigned failures;
 	time_t next;		/* not before this time */
 	char *last_reply;	/* the server's last words; NULL */
+	char *label;		/* what it is, for status: "<Message-ID> form"; NULL */
 };
 
 struct backoff_tab {
@@ -38,6 +39,8 @@ int backoff_due(const struct backoff_tab *t, const char *key, time_t now);
 /* Records a failure at now; returns the time of the next try. */
 time_t backoff_fail(struct backoff_tab *t, const char *key, time_t now, const char *reply);
 void backoff_clear(struct backoff_tab *t, const char *key);
+/* Names the waiting message for people (status); a key without an entry is ignored. */
+void backoff_label(struct backoff_tab *t, const char *key, const char *label);
 /* The entry for key; NULL. */
 const struct backoff_entry *backoff_get(const struct backoff_tab *t, const char *key);
 

@@ -4,7 +4,7 @@
  * the daemon after each pass and every few seconds of a long one, and read
  * by mailgatectl. The file is padded to a whole 4 KiB so that, when the disk
  * is full, it can be rewritten in place and still tell the truth. One "key<TAB>value"
- * line per item; "waiting<TAB>UID<TAB>NEXT<TAB>REPLY" once per message
+ * line per item; "waiting<TAB>UID<TAB>NEXT<TAB>LABEL<TAB>REPLY" once per message
  * left in Outbox. Times are seconds since the epoch; values never hold a
  * tab or a line break (status_set_text replaces them).
  *
@@ -23,6 +23,7 @@
 struct status_wait {
 	unsigned uid;
 	time_t next;		/* next try; 0 unknown */
+	char label[320];	/* "<Message-ID> standard subject"; "" */
 	char reply[256];	/* last server reply; "" */
 };
 
@@ -50,7 +51,8 @@ void status_init(struct status *st);
 void status_free(struct status *st);
 /* Copies s into dst (size n), tabs and line breaks made spaces. */
 void status_set_text(char *dst, size_t n, const char *s);
-void status_add_waiting(struct status *st, unsigned uid, time_t next, const char *reply);
+void status_add_waiting(struct status *st, unsigned uid, time_t next, const char *label,
+    const char *reply);
 /* 0 ok, -1 with err. */
 int status_write(const char *state_dir, const struct status *st, char *err, size_t errlen);
 /* 0 ok, -1 with err ("no status: the daemon has not run"). */

@@ -32,6 +32,7 @@ void backoff_free(struct backoff_tab *t)
 	for (i = 0; i < t->n; i++) {
 		free(t->v[i].key);
 		free(t->v[i].last_reply);
+		free(t->v[i].label);
 	}
 	free(t->v);
 	backoff_init(t);
@@ -88,5 +89,16 @@ void backoff_clear(struct backoff_tab *t, const char *key)
 		return;
 	free(e->key);
 	free(e->last_reply);
+	free(e->label);
 	*e = t->v[--t->n];
+}
+
+void backoff_label(struct backoff_tab *t, const char *key, const char *label)
+{
+	struct backoff_entry *e = backoff_find(t, key);
+
+	if (e == NULL)
+		return;
+	free(e->label);
+	e->label = label ? xstrdup(label) : NULL;
 }

@@ -167,8 +167,7 @@ ctl_open_log(const struct config *cfg, int write, int need_key)
 	}
 	if (!write && ctl_log_absent(cfg))
 		/* a fresh state_dir: say so, not SQLite's "unable to open database file" */
-		fprintf(stderr, "%s: no send log yet (the daemon has not run)
-", cfg->state_dir);
+		fprintf(stderr, "%s: no send log yet (the daemon has not run)\n", cfg->state_dir);
 	else if (sendlog_open(cfg->state_dir, key, keylen, flags, &sl, err, sizeof(err)) < 0)
 		fprintf(stderr, "%s\n", err);
 	else if (flags & SENDLOG_COPY)

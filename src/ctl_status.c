@@ -158,7 +158,12 @@ static void st_json(const struct status *st, const struct mode_state *m, const c
 	for (i = 0; i < st->nwaiting; i++) {
 		if (i)
 			sbuf_addc(b, ',');
-		sbuf_printf(b, "{\"uid\":%u,\"last_reply\":", st->waiting[i].uid);
+		sbuf_printf(b, "{\"uid\":%u,\"message\":", st->waiting[i].uid);
+		if (st->waiting[i].label[0])
+			json_add_string(b, st->waiting[i].label);
+		else
+			sbuf_adds(b, "null");
+		sbuf_adds(b, ",\"last_reply\":");
 		if (st->waiting[i].reply[0])
 			json_add_string(b, st->waiting[i].reply);
 		else
@@ -212,7 +217,8 @@ static void st_human(const struct status *st, const struct mode_state *m, const 
 		sbuf_printf(b, "\npermits ending within 30 days: %s", st->permits_ending);
 	sbuf_printf(b, "\noutbox waiting: %zu\n", st->nwaiting);
 	for (i = 0; i < st->nwaiting; i++) {
-		sbuf_printf(b, "  uid %u next retry ", st->waiting[i].uid);
+		sbuf_printf(b, "  %s (uid %u) next retry ", st->waiting[i].label[0] ?
+		    st->waiting[i].label : "-", st->waiting[i].uid);
 		st_time(b, st->waiting[i].next, 0);
 		sbuf_printf(b, " last reply: %s\n", st->waiting[i].reply[0] ?
 		    st->waiting[i].reply : "-");

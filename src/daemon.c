@@ -515,7 +515,7 @@ static void dmn_status_write(struct dmn *g)
 	g->st.nwaiting = 0;
 	for (i = 0; i < g->backoff.n; i++)
 		status_add_waiting(&g->st, (unsigned)strtoul(g->backoff.v[i].key, NULL, 10),
-		    g->backoff.v[i].next, g->backoff.v[i].last_reply);
+		    g->backoff.v[i].next, g->backoff.v[i].label, g->backoff.v[i].last_reply);
 	if (g->imap) {
 		long h = imap_count_messages(g->imap, g->cfg.held_folder);
 

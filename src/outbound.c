@@ -462,6 +462,13 @@ static enum ob_outcome ob_deferred(struct ob_env *e, struct ob_msg *m, const cha
 		return OB_LOG_FAILED;
 	ob_backoff_key(m, key);
 	next = backoff_fail(e->backoff, key, e->now(), reply);
+	{
+		char *label = xasprintf("<%s> %s", m->msgid, m->v.form && m->v.form->subject ?
+		    m->v.form->subject : ob_process(m));
+
+		backoff_label(e->backoff, key, label);
+		free(label);
+	}
 	ob_say(e, 4, "deferred uid=%u message-id=<%s> retry-in=%lds reply=\"%s\"", m->it.uid,
 	    m->msgid, (long)(next - e->now()), reply[0] ? reply : "-");
 	return OB_LEFT;

@@ -36,7 +36,8 @@ void status_set_text(char *dst, size_t n, const char *s)
 	dst[i] = '\0';
 }
 
-void status_add_waiting(struct status *st, unsigned uid, time_t next, const char *reply)
+void status_add_waiting(struct status *st, unsigned uid, time_t next, const char *label,
+    const char *reply)
 {
 	struct status_wait *w;
 
@@ -44,6 +45,7 @@ void status_add_waiting(struct status *st, unsigned uid, time_t next, const char
 	w = &st->waiting[st->nwaiting++];
 	w->uid = uid;
 	w->next = next;
+	status_set_text(w->label, sizeof(w->label), label ? label : "");
 	status_set_text(w->reply, sizeof(w->reply), reply ? reply : "");
 }
 
@@ -67,8 +69,8 @@ static void status_format(const struct status *st, struct sbuf *b)
 	sbuf_printf(b, "outage_since\t%lld\noutage_server\t%s\npermits_ending\t%s\n",
 	    (long long)st->outage_since, st->outage_server, st->permits_ending);
 	for (i = 0; i < st->nwaiting; i++)
-		sbuf_printf(b, "waiting\t%u\t%lld\t%s\n", st->waiting[i].uid,
-		    (long long)st->waiting[i].next, st->waiting[i].reply);
+		sbuf_printf(b, "waiting\t%u\t%lld\t%s\t%s\n", st->waiting[i].uid,
+		    (long long)st->waiting[i].next, st->waiting[i].label, st->waiting[i].reply);
 	/* a line without a tab is ignored by the reader: padding */
 	while (b->len % STATUS_PAD != STATUS_PAD - 1)
 		sbuf_addc(b, ' ');
@@ -133,6 +135,23 @@ int status_write(const char *state_dir, const struct status *st, char *err, size
 	free(tmp);
 	free(path);
 	return rc;
+}
+
+static long long status_num(const char *s);
+
+/* "UID<TAB>NEXT<TAB>LABEL<TAB>REPLY", the last fields possibly absent. */
+static void status_read_waiting(struct status *st, char *v)
+{
+	char *f[4] = { v, NULL, NULL, NULL };
+	int i;
+
+	for (i = 1; i < 4 && f[i - 1] != NULL; i++) {
+		f[i] = strchr(f[i - 1], '\t');
+		if (f[i] != NULL)
+			*f[i]++ = '\0';
+	}
+	status_add_waiting(st, (unsigned)status_num(f[0]), f[1] ? (time_t)status_num(f[1]) : 0,
+	    f[2] ? f[2] : "", f[3] ? f[3] : "");
 }
 
 static long long status_num(const char *s)
@@ -211,18 +230,8 @@ int status_read(const char *state_dir, struct status *st, char *err, size_t errl
 			st->log_fail = (time_t)status_num(v);
 		else if (strcmp(line, "log_error") == 0)
 			status_set_text(st->log_error, sizeof(st->log_error), v);
-		else if (strcmp(line, "waiting") == 0) {
-			char *n = strchr(v, '\t'), *r = NULL;
-
-			if (n != NULL) {
-				*n++ = '\0';
-				r = strchr(n, '\t');
-				if (r != NULL)
-					*r++ = '\0';
-			}
-			status_add_waiting(st, (unsigned)status_num(v), n ? (time_t)status_num(n) : 0,
-			    r ? r : "");
-		}
+		else if (strcmp(line, "waiting") == 0)
+			status_read_waiting(st, v);
 	}
 	free(buf);
 	return 0;
