@@ -553,7 +553,7 @@ q_table(const struct q_out *q)
 		"records", "message_id", "reasons" };
 	static const char *const rcpt[] = { "time (London)", "process", "recipient", "class",
 		"org", "outcome", "message_id", "reasons" };
-	static const size_t msg_lim[] = { 0, 18, 0, 0, 14, 0, 16, 13 };
+	static const size_t msg_lim[] = { 0, 18, 0, 0, 14, 0, 16, 12 };
 	static const size_t rcpt_lim[] = { 0, 12, 18, 0, 8, 0, 12, 9 };
 	struct tabout *t = tabout_new(q->per_recipient ? rcpt : msg, 8);
 	size_t c;

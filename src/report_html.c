@@ -44,7 +44,7 @@ static const char rh_css[] =
     "margin:4px 8px 4px 0}.box b{font-size:15pt;display:block}"
     ".ok{color:#060}.bad{color:#a00;font-weight:bold}footer{margin-top:2em;font-size:8.5pt;"
     "border-top:1px solid #888;padding-top:.5em;word-break:break-all}"
-    "svg text{font-family:'DejaVu Sans',Arial,sans-serif;font-size:8px}"
+    "svg text{font-family:'DejaVu Sans',Arial,sans-serif;font-size:10px}"
     "@page{size:A4;margin:1cm}@media print{body{margin:0}h2{break-after:avoid}"
     "table,svg{break-inside:avoid}}";
 
@@ -91,7 +91,7 @@ rh_breakdown(FILE *fp, const char *title, const char *k1, const char *k2,
 static void
 rh_chart(const struct report *r, FILE *fp)
 {
-	const int left = 150, dw = 16, bh = 40, gap = 22;
+	const int left = 175, dw = 16, bh = 26, gap = 16;
 	int w = left + r->ndays * dw + 10, h = (int)r->process.n * (2 * bh + gap) + 30, d;
 	long max = 1;
 	size_t p;
