@@ -180,6 +180,13 @@ rp_line_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->key2 ? x->key2 : "", y->key2 ? y->key2 : "");
 }
 
+static void
+rp_sort(struct report_breakdown *bd)
+{
+	if (bd->n > 1)
+		qsort(bd->v, bd->n, sizeof(*bd->v), rp_line_cmp);
+}
+
 /* The outages the mode changes of the period show (one going on at its start too). */
 static void
 rp_outages(struct report *r, const struct lq_mode *before, int have_before)
@@ -223,10 +230,10 @@ rp_messages(struct sendlog *sl, struct report *r, char *err, size_t errlen)
 	free(acc.orgs);
 	free(acc.reasons);
 	lq_filter_free(&f);
-	qsort(r->process.v, r->process.n, sizeof(*r->process.v), rp_line_cmp);
-	qsort(r->org.v, r->org.n, sizeof(*r->org.v), rp_line_cmp);
-	qsort(r->outcome.v, r->outcome.n, sizeof(*r->outcome.v), rp_line_cmp);
-	qsort(r->reason.v, r->reason.n, sizeof(*r->reason.v), rp_line_cmp);
+	rp_sort(&r->process);
+	rp_sort(&r->org);
+	rp_sort(&r->outcome);
+	rp_sort(&r->reason);
 	return rc;
 }
 
