@@ -112,7 +112,7 @@ int sendlog_purge(struct sendlog *sl, time_t now, int months, const char *who, s
 /* HMAC of a stem under the log's person key, hex. */
 void sendlog_person(struct sendlog *sl, const char stem[NINO_STEM_LEN], char out[65]);
 
-/* The SQLite handle, for the query and report commands (read-only use). */
+/* The SQLite handle, for logquery (read-only use; no command touches it). */
 struct sqlite3 *sendlog_db(struct sendlog *sl);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" */

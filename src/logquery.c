@@ -280,6 +280,17 @@ logquery_incidents_free(struct lq_incident *v, size_t n)
 	free(v);
 }
 
+/* On failure nothing is left for the caller to free. */
+static int
+lq_modes_fail(struct sendlog *sl, struct lq_mode *before, int *have_before, char *err,
+    size_t errlen)
+{
+	if (*have_before)
+		logquery_mode_clear(before);
+	*have_before = 0;
+	return lq_fail(sl, err, errlen);
+}
+
 static void
 lq_mode_read(sqlite3_stmt *st, struct lq_mode *m)
 {
@@ -314,12 +325,12 @@ logquery_modes(struct sendlog *sl, time_t since, time_t until, struct lq_mode **
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return lq_fail(sl, err, errlen);
+		return lq_modes_fail(sl, before, have_before, err, errlen);
 	sql = xasprintf("%s time >= ?1 AND time <= ?2 ORDER BY seq", cols);
 	rc = sqlite3_prepare_v2(sendlog_db(sl), sql, -1, &st, NULL);
 	free(sql);
 	if (rc != SQLITE_OK)
-		return lq_fail(sl, err, errlen);
+		return lq_modes_fail(sl, before, have_before, err, errlen);
 	sqlite3_bind_int64(st, 1, (long long)since);
 	sqlite3_bind_int64(st, 2, (long long)until);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -327,8 +338,12 @@ logquery_modes(struct sendlog *sl, time_t since, time_t until, struct lq_mode **
 		lq_mode_read(st, &(*out)[(*n)++]);
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return lq_fail(sl, err, errlen);
+	if (rc != SQLITE_DONE) {
+		logquery_modes_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return lq_modes_fail(sl, before, have_before, err, errlen);
+	}
 	return 0;
 }
 

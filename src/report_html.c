@@ -82,6 +82,9 @@ rh_breakdown(FILE *fp, const char *title, const char *k1, const char *k2,
 	if (tm >= 0)
 		fprintf(fp, "<tr class=total><td%s>total</td><td class=n>%ld</td>"
 		    "<td class=n>%ld</td></tr>\n", k2 ? " colspan=2" : "", tm, trc);
+	else if (trc >= 0)	/* only the recipients add up here */
+		fprintf(fp, "<tr class=total><td%s>total recipients</td><td></td>"
+		    "<td class=n>%ld</td></tr>\n", k2 ? " colspan=2" : "", trc);
 	fputs("</table>\n", fp);
 	if (note)
 		fprintf(fp, "<p class=sub>%s</p>\n", note);
@@ -248,7 +251,8 @@ report_write_html(const struct report *r, FILE *fp)
 	rh_chart(r, fp);
 	rh_breakdown(fp, "By outcome", "outcome", NULL, &r->outcome, r->messages, r->recipients,
 	    NULL);
-	rh_breakdown(fp, "By organisation and class", "organisation", "class", &r->org, -1, -1,
+	rh_breakdown(fp, "By organisation and class", "organisation", "class", &r->org, -1,
+	    r->recipients,
 	    "A message to several organisations counts once under each; the recipients add up to"
 	    " the total.");
 	rh_breakdown(fp, "By reason code", "reason", NULL, &r->reason, -1, -1,

@@ -40,9 +40,10 @@ ro_breakdown(FILE *fp, const char *title, const char *k1, const char *k2,
 			row[1] = row[2], row[2] = row[3];
 		tabout_add(t, row);
 	}
-	if (tm >= 0) {
-		const char *row[4] = { "total", k2 ? "" : ro_num(a, tm), k2 ? ro_num(a, tm) :
-			ro_num(b, trc), ro_num(b, trc) };
+	if (trc >= 0) {
+		/* tm < 0: the messages do not add up here, only the recipients */
+		const char *m = tm >= 0 ? ro_num(a, tm) : "";
+		const char *row[4] = { "total", k2 ? "" : m, k2 ? m : ro_num(b, trc), ro_num(b, trc) };
 
 		tabout_add(t, row);
 	}
@@ -124,7 +125,7 @@ report_write_table(const struct report *r, FILE *fp)
 	free(title);
 	ro_breakdown(fp, "Messages by process", "process", NULL, &r->process, r->messages,
 	    r->recipients, NULL);
-	ro_breakdown(fp, "By organisation and class", "org", "class", &r->org, -1, -1,
+	ro_breakdown(fp, "By organisation and class", "org", "class", &r->org, -1, r->recipients,
 	    "a message to several organisations counts once under each; recipients add up to the total");
 	ro_breakdown(fp, "By outcome", "outcome", NULL, &r->outcome, r->messages, r->recipients,
 	    NULL);
