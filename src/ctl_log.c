@@ -660,6 +660,9 @@ log_period(const struct q_opts *o, time_t *since, time_t *until, char **title)
 	*until = time(NULL);
 	if (o->until && log_moment("--until", o->until, 1, until))
 		return 2;
+	if (*until < *since || *until - *since > 400 * 86400L)
+		return ctl_usage_error("log report: --until must not be before --since, nor more than"
+		    " 400 days after it");
 	mgday_format(mgday_today_london(*since), a);
 	mgday_format(mgday_today_london(*until), b);
 	*title = xasprintf("%s to %s", a, b);

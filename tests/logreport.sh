@@ -69,6 +69,8 @@ has bad-month "--month: '2026-13' is not a month"
 lines bad-month 1
 expect_rc bad-month-2 2 mg log report --month 2026-1
 expect_rc month-and-since 2 mg log report --month 2026-12 --since 2026-12-01
+expect_rc backwards 2 mg log report --since 2026-12-07 --until 2026-12-01
+has backwards "must not be before"
 # a process of the policy that the log has no row for is no typo: 0 rows, exit 0
 expect_rc known-empty 0 mg log query --process esf-1420
 has known-empty "(0 messages, 0 rows"
