@@ -30,7 +30,9 @@ char *safeout_term_dup(const char *s);
 /*
  * Appends one CSV cell (RFC 4180): a cell starting with = + - @ or a tab
  * or CR gets a leading ' so that no spreadsheet reads it as a formula;
- * quoted when it holds a comma, a quote or a line break. NULL is empty.
+ * controls other than CR and LF (an export may be shown on a terminal) and
+ * bytes that are not UTF-8 become \xNN; quoted when it holds a comma, a
+ * quote or a line break. NULL is empty.
  */
 void safeout_csv(struct sbuf *b, const char *s);
 /* 1 when safeout_csv() would neutralise s (it starts like a formula). */

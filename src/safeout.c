@@ -84,28 +84,45 @@ safeout_csv_is_formula(const char *s)
 	return s != NULL && *s != '\0' && strchr("=+-@\t\r", *s) != NULL;
 }
 
+/* Appends s with its controls (but CR and LF, which the quoting keeps) as \xNN. */
+static void
+safeout_csv_text(struct sbuf *b, const char *str, int quoted)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (*s) {
+		size_t n = safeout_utf8_len(s);
+
+		if (n == 0 || (n == 1 && ((*s < 0x20 && *s != '\r' && *s != '\n') || *s == 0x7f))) {
+			safeout_hex(b, *s++);
+		} else if (n == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
+			safeout_hex(b, s[0]);
+			safeout_hex(b, s[1]);
+			s += 2;
+		} else {
+			if (quoted && *s == '"')
+				sbuf_addc(b, '"');
+			sbuf_add(b, s, n);
+			s += n;
+		}
+	}
+}
+
 void
 safeout_csv(struct sbuf *b, const char *s)
 {
-	int formula = safeout_csv_is_formula(s);
+	int formula = safeout_csv_is_formula(s), quoted;
 
 	if (s == NULL)
 		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		if (formula)
-			sbuf_addc(b, '\'');
-		sbuf_adds(b, s);
-		return;
-	}
-	sbuf_addc(b, '"');
+	quoted = strpbrk(s, ",\"\r\n") != NULL;
+	if (quoted)
+		sbuf_addc(b, '"');
 	if (formula)
 		sbuf_addc(b, '\'');
-	for (; *s; s++) {
-		if (*s == '"')
-			sbuf_addc(b, '"');
-		sbuf_addc(b, *s);
-	}
-	sbuf_addc(b, '"');
+	safeout_csv_text(b, s, quoted);
+	if (quoted)
+		sbuf_addc(b, '"');
 }
 
 size_t

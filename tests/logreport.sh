@@ -143,6 +143,8 @@ has term 'HYPERLINK("http://evil.example")\\x1b\]0;owned\\x07@p'
 expect_rc csv 0 mg log query --format csv --outcome rejected
 hasnt csv "^[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,\"=HYP"
 has csv "\"'=HYPERLINK("
+hasnt csv "$esc"
+has csv 'evil.example"")\\x1b\]0;owned\\x07@p'
 has csv "^time_utc,direction,process,recipient,recipient_class,org,outcome,records,message_id,reasons,local_time,submitted_by,policy_version"
 has csv "^2026-12-10 16:00:00,out,compliance-doubt,lmdm.whp@dwp.example,department,DWP,rejected,0,d06@provider.example,too-many-records;unknown-recipient,2026-12-10 16:00:00,caseworker@provider.example,1ec8f437698e6128"
 expect_rc json 0 mg log query --format json --outcome rejected

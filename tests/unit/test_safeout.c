@@ -62,7 +62,10 @@ test_csv(void **state)
 	csv_is("+1", "'+1");
 	csv_is("-2+3", "'-2+3");
 	csv_is("@SUM(A1)", "'@SUM(A1)");
-	csv_is("\tx", "'\tx");
+	csv_is("\tx", "'\\x09x");
+	csv_is("=x\x1b]0;t\x07", "'=x\\x1b]0;t\\x07");
+	csv_is("a\nb", "\"a\nb\"");
+	csv_is("bad\xff", "bad\\xff");
 	csv_is("a,b", "\"a,b\"");
 	csv_is("a=b", "a=b");
 	csv_is(NULL, "");
