@@ -879,7 +879,7 @@ incident_add(struct ctl_ctx *ctx, int argc, char **argv)
 
 /* One line per action; the incident's own columns on its first line only. */
 static void
-incident_table(const struct lq_incident *v, size_t n)
+incident_table(const struct lq_incident *v, size_t n, int wide)
 {
 	static const char *const h[] = { "message_id", "recipient", "state", "time (London)",
 		"action", "by", "note" };
@@ -887,10 +887,11 @@ incident_table(const struct lq_incident *v, size_t n)
 	char ts[26];
 	size_t i, j;
 
-	tabout_limit(t, 0, 24);
-	tabout_limit(t, 1, 22);
-	tabout_limit(t, 5, 10);
-	tabout_limit(t, 6, 24);
+	/* about 120 columns when every limit is reached; --wide for the whole notes */
+	tabout_limit(t, 0, 22);
+	tabout_limit(t, 1, 20);
+	tabout_limit(t, 5, 6);
+	tabout_limit(t, 6, 12);
 	for (i = 0; i < n; i++)
 		for (j = 0; j < v[i].nactions; j++) {
 			mgdate_london_format(v[i].actions[j].time, ts);
@@ -898,7 +899,7 @@ incident_table(const struct lq_incident *v, size_t n)
 			    j ? "" : v[i].recipient, j ? "" : v[i].closed ? "closed" : "open", ts,
 			    v[i].actions[j].action, v[i].actions[j].who, v[i].actions[j].note });
 		}
-	tabout_print(t, stdout, TABOUT_TERMINAL);
+	tabout_print(t, stdout, wide ? 0 : TABOUT_TERMINAL);
 	printf("(%zu incident%s)\n", n, n == 1 ? "" : "s");
 	tabout_free(t);
 }
@@ -974,12 +975,17 @@ incident_list(struct ctl_ctx *ctx, int argc, char **argv)
 	enum fmt f = FMT_TABLE;
 	char err[512];
 	size_t n;
+	int i, wide = 0;
 
-	if (argc == 4 && strcmp(argv[2], "--format") == 0) {
-		if (log_fmt(argv[3], &f, 0))
-			return 2;
-	} else if (argc != 2) {
-		return ctl_usage_error("usage: mailgatectl incident list [--format table|csv|json]");
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--wide") == 0)
+			wide = 1;
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+			if (log_fmt(argv[++i], &f, 0))
+				return 2;
+		} else
+			return ctl_usage_error("usage: mailgatectl incident list [--wide] "
+			    "[--format table|csv|json]");
 	}
 	if ((sl = ctl_open_log(ctx->cfg, 0, 0)) == NULL)
 		return 2;
@@ -993,7 +999,7 @@ incident_list(struct ctl_ctx *ctx, int argc, char **argv)
 	else if (f == FMT_JSON)
 		incident_json(v, n);
 	else
-		incident_table(v, n);
+		incident_table(v, n, wide);
 	logquery_incidents_free(v, n);
 	sendlog_close(sl);
 	return 0;

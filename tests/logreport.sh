@@ -205,8 +205,10 @@ has report-days '"totals": {"messages": 5, "recipients": 6}'
 # --- incidents with their notes, in every format ---
 expect_rc incidents 0 mg incident list
 has incidents "d02@provider.example  *whp@acme.example  *closed"
-has incidents "deletion-requested  *alice  *asked by phone"
+has incidents "deletion-requested  *alice  *asked by ph…"
 has incidents "(3 incidents)"
+expect_rc incidents-wide 0 mg incident list --wide
+has incidents-wide "note  *alice  *DWP says it was forwarded internally"
 expect_rc incidents-csv 0 mg incident list --format csv
 has incidents-csv "^message_id,recipient,state,time_utc,local_time,action,by,note"
 has incidents-csv "^n01@provider.example,jcp.whp@dwp.example,open,2026-12-05 12:00:00,2026-12-05 12:00:00,note,alice,DWP says it was forwarded internally"
