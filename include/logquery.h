@@ -14,7 +14,8 @@
  *
  * Matching: process, class, direction and outcome exactly; recipient and
  * organisation case-insensitively; a Message-ID case-insensitively and
- * with or without its angle brackets. Rows come in log order (seq).
+ * with or without its angle brackets. Rows come in time order, rows of the
+ * same second in log order (seq).
  */
 #ifndef MG_LOGQUERY_H
 #define MG_LOGQUERY_H

@@ -131,7 +131,8 @@ logquery_messages(struct sendlog *sl, const struct lq_filter *f, lq_row_fn *fn, 
 	sbuf_adds(&sql, "SELECT seq, time, direction, process, recipient, rclass, org, outcome,"
 	    " records, message_id, reasons, submitted_by, policy_version FROM log");
 	lq_where(f, &sql);
-	sbuf_adds(&sql, " ORDER BY seq");
+	/* the order of log_time (time, then seq): no sort of the rows */
+	sbuf_adds(&sql, " ORDER BY time, seq");
 	rc = sqlite3_prepare_v2(sendlog_db(sl), sql.data, -1, &st, NULL);
 	sbuf_free(&sql);
 	if (rc != SQLITE_OK)

@@ -1,8 +1,10 @@
 /*
  * report - the figures of a period, computed in one pass over its message
  * rows; see include/report.h. The rows of one message's outcome are
- * consecutive in the log (written together), so a message is a run of rows
- * with the same Message-ID and outcome.
+ * written together, so they are consecutive in time order too (a clock
+ * stepped back in the middle of a message would count it twice, never
+ * lose it): a message is a run of rows with the same Message-ID and
+ * outcome.
  */
 #include <stdlib.h>
 #include <string.h>
