@@ -64,8 +64,9 @@ ro_incidents_table(const struct report *r, FILE *fp)
 	char opened[26], n[24];
 	size_t i;
 
-	tabout_limit(t, 1, 36);
-	tabout_limit(t, 4, 30);
+	tabout_limit(t, 1, 28);
+	tabout_limit(t, 2, 28);
+	tabout_limit(t, 4, 18);
 	for (i = 0; i < r->nincidents; i++) {
 		const struct lq_incident *in = &r->incidents[i];
 		const struct lq_action *last = &in->actions[in->nactions - 1];
@@ -93,6 +94,7 @@ ro_modes_table(const struct report *r, FILE *fp)
 	char ts[26], te[26];
 	size_t i;
 
+	tabout_limit(t, 2, 16);
 	tabout_limit(t, 3, 60);
 	for (i = 0; i < r->nmodes; i++) {
 		mgdate_london_format(r->modes[i].time, ts);

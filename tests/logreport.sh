@@ -191,6 +191,8 @@ has report-table "unknown-recipient  *2  *3"
 has report-table "Incidents: 2 opened, 5 actions taken, 2 still open"
 has report-table "Outages: 1"
 has report-table "Chain: verified intact at"
+wmax=$(printf '%s\n' "$out" | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')
+[ "$wmax" -le 120 ] && ok || bad "report table is $wmax columns wide"
 hasnt report-table "$esc"
 expect_rc report-csv 0 mg log report --month 2026-12 --format csv
 has report-csv "^section,item,detail,messages,recipients,count"
