@@ -61,8 +61,14 @@ has typo-repeated "did you mean held?"
 expect_rc typo-nino 2 mg log query --nino QQ123456C
 expect_rc bad-since 2 mg log query --since 2026-13-01
 has bad-since "--since: '2026-13-01'"
+expect_rc bad-until 2 mg log query --until 2026-02-30
+has bad-until "--until: '2026-02-30'"
 expect_rc twice-since 2 mg log query --since 2026-12-01 --since 2026-12-02
 has twice-since "given twice"
+expect_rc twice-month 2 mg log report --month 2026-12 --month 2026-11
+has twice-month "given twice"
+expect_rc unknown-opt 2 mg log query --proces exit-report
+has unknown-opt "unknown option '--proces'"
 expect_rc bad-format 2 mg log query --format xml
 expect_rc bad-month 2 mg log report --month 2026-13
 has bad-month "--month: '2026-13' is not a month"
