@@ -1,7 +1,7 @@
 /*
  * backoff - when to try a message again after a temporary failure: 1, 2,
  * 4 ... minutes after the 1st, 2nd, 3rd ... failure, at most 15 minutes.
- * Kept per message (by key: the Message-ID, else the UID) in a small table
+ * Kept per message (by key: its UID in the Outbox, as text) in a small table
  * the caller owns; pure, the caller passes the time.
  *
  *	struct backoff_tab t; backoff_init(&t);

@@ -41,8 +41,11 @@ struct config {
 	char *template_dir;
 	char *state_dir;
 	char *log_key_file;
+	char *log_verify_key;		/* NULL, "sha256:HEX" or a PEM file: the log's pinned key */
 	int log_retention_months;
 	int poll_interval;
+	int command_timeout;		/* seconds one IMAP or SMTP command may take in all */
+	int outage_after_seconds;	/* failing this long makes an outage */
 };
 
 /* 0 ok, -1 with errors in d. Always leaves c safe to config_free(). */

@@ -29,6 +29,10 @@ ctl_fn ctl_policy;		/* ctl_policy.c: policy check [FILE] */
 ctl_fn ctl_template;		/* ctl_policy.c: template show ID */
 ctl_fn ctl_log;			/* ctl_log.c: log query|report|verify|head|purge */
 ctl_fn ctl_incident;		/* ctl_log.c: incident misdirected|list */
+ctl_fn ctl_log_verify;		/* ctl_verify.c: log verify (argv[0] "log") */
+ctl_fn ctl_log_head;		/* ctl_verify.c: log head */
+ctl_fn ctl_log_key;		/* ctl_verify.c: log key */
+ctl_fn ctl_log_purge;		/* ctl_verify.c: log purge */
 ctl_fn ctl_mode;		/* ctl_mode.c */
 ctl_fn ctl_status;		/* ctl_status.c */
 ctl_fn ctl_check_servers;	/* ctl_status.c */

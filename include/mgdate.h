@@ -26,8 +26,8 @@ int mgday_parse_form(const char *s, mgday *out);
 void mgday_format(mgday day, char out[11]);
 /*
  * Europe/London from the UK summer-time rule (BST from 01:00 UTC on the
- * last Sunday of March to 01:00 UTC on the last Sunday of October), not
- * from TZ or the tz database, which a sandbox may lack.
+ * last Sunday of March to 01:00 UTC on the last Sunday of October),
+ * computed here: no TZ and no zoneinfo needed, which a sandbox may lack.
  */
 /* The London day of a moment ("today" for the policy's rules). */
 mgday mgday_today_london(time_t now);

@@ -1,22 +1,27 @@
 /*
  * outbound - the workflow for one message of the Outbox (interface
- * "Folders and sending"): analyse in the worker, judge, read the mode,
- * check the log for an earlier send, judge again, rewrite the headers, log
- * the "sending" intent durably, send to exactly the judged recipients, then
- * file the message in Sent, Rejected or Held (or leave it for a retry), put
- * the notice beside it and log the outcome. outbound_recover() finishes
- * the intents a crash left open.
+ * "Folders and sending"), over the message's journey (journey.h): size
+ * first, analyse in the worker, judge, read the mode, check the log for an
+ * earlier send, judge again, rewrite the headers, make the intent durable,
+ * send to exactly the judged recipients, then file the message in Sent,
+ * Rejected or Held (or leave it for a retry), put the notice beside it and
+ * log the outcome with the journey's step, all of a message's rows in one
+ * transaction. Every attempt on a Message-ID resumes where its journey
+ * stopped, so a failure at any step, with or without a restart, never
+ * sends twice and never loses a message; outbound_recover() settles the
+ * journeys whose message left the Outbox.
  *
  * The mailbox and the submission server are reached through the two
- * operation tables below, which the daemon fills from the IMAP and SMTP
- * sessions of net; outbound itself does no network I/O and holds no global
- * state. Every function fails closed: when the policy cannot be evaluated,
- * the log cannot be written or the mailbox cannot be changed, nothing is
- * sent and the message stays in the Outbox.
+ * operation tables below, which the daemon fills from its imap and smtp
+ * sessions (and the unit tests from fakes that fail on demand); outbound
+ * itself does no network I/O and holds no global state. Every function
+ * fails closed: when the policy cannot be evaluated, the log cannot be
+ * written or the mailbox cannot be changed, nothing is sent and the message
+ * stays in the Outbox.
  *
- *	struct ob_env e = { cfg, policy, worker, log, &backoff, &mail, &smtp, ... };
+ *	struct ob_env e = { cfg, policy, worker, log, journeys, &backoff, &mail, &smtp, ... };
  *	outbound_recover(&e);
- *	r = outbound_message(&e, uid);	per UID of outbound_list()
+ *	r = outbound_message(&e, &item);	per item of mail.list()
  */
 #ifndef MG_OUTBOUND_H
 #define MG_OUTBOUND_H
@@ -27,6 +32,7 @@
 
 #include "backoff.h"
 #include "config.h"
+#include "journey.h"
 #include "policy.h"
 #include "sendlog.h"
 #include "worker.h"
@@ -39,12 +45,23 @@ enum ob_send {
 	OB_SEND_UNCERTAIN	/* the connection broke after DATA began */
 };
 
+/* A message of a folder, as the list shows it. */
+struct ob_item {
+	uint32_t uid;
+	uint32_t size;		/* RFC822.SIZE: the server's count, CRLF line endings */
+};
+
 /* The mailbox of the designated inbox; every call 0 ok, -1 failed (connection). */
 struct ob_mail {
 	void *ctx;
-	/* UIDs of folder not flagged \Deleted whose INTERNALDATE <= before, ascending. */
-	int (*list)(void *ctx, const char *folder, time_t before, uint32_t **uids, size_t *n);
-	int (*fetch)(void *ctx, const char *folder, uint32_t uid, char **data, size_t *len);
+	/* Messages of folder not flagged \Deleted whose INTERNALDATE <= before, by UID. */
+	int (*list)(void *ctx, const char *folder, time_t before, struct ob_item **items,
+	    size_t *n);
+	/* The whole message (size: what the list said, a hint for the deadline). */
+	int (*fetch)(void *ctx, const char *folder, uint32_t uid, size_t size, char **data,
+	    size_t *len);
+	/* Only its header section (for a message too large to fetch). */
+	int (*fetch_header)(void *ctx, const char *folder, uint32_t uid, char **data, size_t *len);
 	int (*append)(void *ctx, const char *folder, const char *data, size_t len);
 	/* Moves uid of from to folder to (MOVE, or COPY + \Deleted + UID EXPUNGE). */
 	int (*move)(void *ctx, const char *from, uint32_t uid, const char *to);
@@ -73,6 +90,7 @@ struct ob_env {
 	const char *policy_version;	/* for the log; NULL */
 	struct worker_pool *worker;
 	struct sendlog *log;
+	struct journeys *jr;
 	struct backoff_tab *backoff;
 	struct ob_mail *mail;
 	struct ob_smtp *smtp;
@@ -81,7 +99,8 @@ struct ob_env {
 	void *mode_ctx;
 	time_t (*now)(void);
 	/* One line per outcome ("<6>..."), no personal data; NULL: stderr. */
-	void (*logline)(int prio, const char *line);
+	void (*logline)(void *ctx, int prio, const char *line);
+	void *log_ctx;
 };
 
 /* What happened to one message. */
@@ -89,19 +108,22 @@ enum ob_outcome {
 	OB_SENT, OB_REJECTED, OB_HELD,
 	OB_LEFT,		/* left in Outbox for a retry (4xx, backoff, fail closed) */
 	OB_SKIPPED,		/* waiting for its backoff */
-	OB_MAILBOX_FAILED	/* the mailbox failed: reconnect and try again */
+	OB_MAILBOX_FAILED,	/* the mailbox failed: reconnect and try again */
+	OB_LOG_FAILED		/* the send log refused a write: stop sending, retry later */
 };
 
-/* Treats one UID of the Outbox. */
-enum ob_outcome outbound_message(struct ob_env *e, uint32_t uid);
+/* Treats one message of the Outbox. */
+enum ob_outcome outbound_message(struct ob_env *e, const struct ob_item *it);
 
 /*
- * Finishes every intent a crash left open: a message already in Sent gets
- * its bookkeeping; one whose transaction never reached DATA is left for a
- * normal send; one whose fate is unknown goes to Held as uncertain.
- * 0, or -1 when the mailbox or the log failed (call again later).
+ * Settles the open journeys whose message is no longer in the Outbox
+ * (present: the pass resumes them message by message): one that never
+ * reached DATA is closed; one whose copy is in Sent gets its sent rows; one
+ * whose fate is unknown is logged uncertain. Also writes what the journey
+ * memory holds. Call at the start of every pass, with items the Outbox
+ * list. 0, or OB_MAILBOX_FAILED / OB_LOG_FAILED as above.
  */
-int outbound_recover(struct ob_env *e);
+int outbound_recover(struct ob_env *e, const struct ob_item *items, size_t n);
 
 /* 1 when an envelope address is safe to hand to SMTP (no CR, LF, NUL, <>, spaces; bounded). */
 int outbound_addr_ok(const char *addr);

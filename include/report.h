@@ -64,7 +64,8 @@ struct report {
 	int verify_rc;			/* sendlog_verify(): 0 intact, 1 tampered, -1 unreadable
 					   or not yet checked */
 	char verify_what[512];
-	char head[65];
+	char head[SENDLOG_HEAD_LEN + 1];	/* sendlog_head(): sequence number and chain value */
+	long long rows;			/* the chain's last row (sendlog_check.last) */
 };
 
 int report_build(struct sendlog *sl, time_t since, time_t until, const char *title, time_t now,

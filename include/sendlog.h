@@ -17,7 +17,23 @@
  *	sendlog_add(sl, &row);   ...   sendlog_close(sl);
  *
  * Writers are the daemon and the owner of state_dir (mailgatectl mode,
- * incident, purge); readers open with SENDLOG_READ.
+ * incident, purge). The live database, its WAL and SHM are theirs alone
+ * (0600): a reader able to open them could take SQLite's locks and stop the
+ * daemon. Readers open the published copy (SENDLOG_READ | SENDLOG_COPY):
+ * state_dir/sendlog-copy.db, made by sendlog_publish() with VACUUM INTO,
+ * fsync and an atomic rename, mode 0640 in state_dir's group, opened
+ * immutable (no locks, no -shm). A writer that added rows publishes the
+ * copy when it closes; the daemon also after each pass and every minute.
+ *
+ * Heads: the head is the row count's sequence number (16 hex digits) and
+ * that row's chain value (64), SENDLOG_HEAD_LEN hex digits in all. The
+ * daemon writes it signed to the journal ("log head: HEAD signature SIG",
+ * sendlog_head_line()); sendlog_verify() checks that a recorded head is
+ * still in the chain and counts the rows after it, so removing the newest
+ * rows, rolling the log back or replacing it is seen. The verifying key is
+ * pinned outside state_dir (sendlog_pin_key(): a PEM file or its
+ * "sha256:" fingerprint), so whoever owns state_dir cannot replace log and
+ * key together.
  */
 #ifndef MG_SENDLOG_H
 #define MG_SENDLOG_H
@@ -31,6 +47,11 @@
 #define SENDLOG_READ 0x0
 #define SENDLOG_WRITE 0x1	/* create and write; needs the signing key */
 #define SENDLOG_NOSYNC 0x2	/* benchmarks only: no fsync */
+#define SENDLOG_COPY 0x4	/* with SENDLOG_READ: the readers' published copy */
+
+#define SENDLOG_COPY_NAME "sendlog-copy.db"
+#define SENDLOG_HEAD_LEN 80	/* hex digits: 16 of the sequence number, 64 of the chain value */
+#define SENDLOG_FPR_LEN 71	/* "sha256:" and 64 hex digits */
 
 struct sendlog;
 
@@ -43,7 +64,7 @@ struct sendlog_row {
 	const char *recipient;
 	const char *rclass;		/* department | subcontractor | internal | unknown */
 	const char *org;
-	const char *outcome;		/* sent rejected held clerical failed uncertain */
+	const char *outcome;		/* sent rejected held uncertain (mailgated writes these) */
 	int records;
 	const char *message_id;
 	const char *reasons;		/* codes separated by spaces */
@@ -65,43 +86,68 @@ int sendlog_add_rows(struct sendlog *sl, const struct sendlog_row *rows, size_t 
     size_t errlen);
 
 /*
- * Appends a row and sets a state value (not purged, not chained: the
- * current mode, for instance) in one transaction, so the log and the state
- * never disagree. sendlog_state_get() returns a malloc'd value or NULL.
+ * One transaction around rows and the records other modules keep in the
+ * same database (journey, state): sendlog_add_rows() inside it joins it.
+ * sendlog_commit() rolls back when the commit fails. 0 or -1 with err.
  */
-int sendlog_add_state(struct sendlog *sl, const struct sendlog_row *row, const char *key,
-    const char *value, char *err, size_t errlen);
-char *sendlog_state_get(struct sendlog *sl, const char *key);
+int sendlog_begin(struct sendlog *sl, char *err, size_t errlen);
+int sendlog_commit(struct sendlog *sl, char *err, size_t errlen);
+void sendlog_rollback(struct sendlog *sl);
+/* The database's last error, "DIR/sendlog.db: words". */
+void sendlog_db_error(struct sendlog *sl, char *err, size_t errlen);
 
-/*
- * The durable intent to send, written before the SMTP transaction starts
- * (the daemon's guard against sending twice): sendlog_intent() returns its
- * id; sendlog_intent_progress() marks how far the transaction got
- * ("data" once DATA began); sendlog_intent_done() closes it. After a
- * crash, sendlog_intents_open() lists those never closed.
- */
-long long sendlog_intent(struct sendlog *sl, const char *message_id, char *err, size_t errlen);
-int sendlog_intent_progress(struct sendlog *sl, long long id, const char *stage);
-int sendlog_intent_done(struct sendlog *sl, long long id);
-struct sendlog_intent {
-	long long id;
-	char *message_id;
-	char *stage;
-	time_t time;
-};
-int sendlog_intents_open(struct sendlog *sl, struct sendlog_intent **out, size_t *n);
-void sendlog_intents_free(struct sendlog_intent *v, size_t n);
 /* 1 when the log has a sent row for this Message-ID, 0 when not, -1 on error. */
 int sendlog_was_sent(struct sendlog *sl, const char *message_id);
 
-/* The current chain head, hex (64 characters and NUL). */
-int sendlog_head(struct sendlog *sl, char out[65]);
+/* The current head (SENDLOG_HEAD_LEN hex digits and NUL). 0, or -1 when the log cannot be read. */
+int sendlog_head(struct sendlog *sl, char out[SENDLOG_HEAD_LEN + 1]);
 /*
- * Verifies the whole chain and every signature; with head, also that the
- * current head is head. 0 intact; 1 with the first bad row described in
- * what; -1 when the log cannot be read.
+ * A head as given: SENDLOG_HEAD_LEN hex digits, or 64 (a bare chain value
+ * recorded by older versions: *seq is then -1). 0, or -1 when malformed.
  */
-int sendlog_verify(struct sendlog *sl, const char *head, char *what, size_t whatlen);
+int sendlog_head_parse(const char *s, long long *seq, char chain[65]);
+/* The journal's line for head, signed (writers only): "log head: HEAD signature SIG". */
+int sendlog_head_line(struct sendlog *sl, const char *head, char *out, size_t outlen);
+/*
+ * Finds a head line in line (a journal or exported line) into head: 1 its
+ * signature is the log key's, 0 it is not (forged), -1 no head line here.
+ */
+int sendlog_head_from_line(struct sendlog *sl, const char *line, char head[SENDLOG_HEAD_LEN + 1]);
+
+/* The verifying key's fingerprint, "sha256:" and hex of SHA-256 over the raw public key. */
+int sendlog_key_fingerprint(struct sendlog *sl, char out[SENDLOG_FPR_LEN + 1]);
+/*
+ * Pins the verifying key: pin is "sha256:HEX" or a PEM public key file
+ * outside state_dir (its rows are then checked against that key). 0 the
+ * log's key is the pinned one; 1 it is not (what says so: the key was
+ * replaced); -1 the pin cannot be used (what says why).
+ */
+int sendlog_pin_key(struct sendlog *sl, const char *pin, char *what, size_t whatlen);
+
+#define SENDLOG_UNCHECKED 2	/* sendlog_verify(): the head given was purged */
+struct sendlog_check {
+	long long first;	/* the anchor's row (0: none), the chain starts after it */
+	long long last;		/* the last row */
+	long long after;	/* rows after the head given; -1 without one */
+};
+/*
+ * Verifies the whole chain, every signature, each value's type and the
+ * person index; values are hashed by their byte length. With head (see
+ * sendlog_head_parse), also that it is still in the chain. 0 intact (chk
+ * filled); 1 with the first bad row or the missing head described in what;
+ * SENDLOG_UNCHECKED the head is older than the purge anchor; -1 the log
+ * cannot be read or head is malformed (what says which).
+ */
+int sendlog_verify(struct sendlog *sl, const char *head, struct sendlog_check *chk, char *what,
+    size_t whatlen);
+
+/*
+ * Publishes the readers' copy (writers only); with line, also the signed
+ * line of a head the copy holds, for the journal. 0 or -1 with err.
+ */
+int sendlog_publish(struct sendlog *sl, char *line, size_t linelen, char *err, size_t errlen);
+/* SENDLOG_COPY: when the copy was published (its mtime); 0 otherwise. */
+time_t sendlog_copy_time(const struct sendlog *sl);
 
 /* The first moment that is kept: now in UTC minus months, day clamped. */
 time_t sendlog_cutoff(time_t now, int months);
@@ -112,7 +158,7 @@ int sendlog_purge(struct sendlog *sl, time_t now, int months, const char *who, s
 /* HMAC of a stem under the log's person key, hex. */
 void sendlog_person(struct sendlog *sl, const char stem[NINO_STEM_LEN], char out[65]);
 
-/* The SQLite handle, for logquery (read-only use; no command touches it). */
+/* The SQLite handle: for journey and state, whose tables share the file, and logquery (read-only). */
 struct sqlite3 *sendlog_db(struct sendlog *sl);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" */

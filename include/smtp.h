@@ -5,30 +5,38 @@
 #ifndef MG_SMTP_H
 #define MG_SMTP_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "config.h"
 #include "outbound.h"
 
-struct dnet_smtp;
+struct smtp_session;
 
-/* The SMTP side connects on first use and reconnects after a failure. */
-struct dnet_smtp *dnet_smtp_new(const struct config *cfg, const char *password);
-void dnet_smtp_free(struct dnet_smtp *s);
-void dnet_smtp_ops(struct dnet_smtp *s, struct ob_smtp *ops);
-/* Closes the session (between passes, so a long wait holds no connection). */
-void dnet_smtp_disconnect(struct dnet_smtp *s);
 /*
- * Connection-level state since the last call of dnet_smtp_take(): 1 a
+ * The SMTP side connects on first use. After a connection, TLS, login or
+ * time-out failure every further send of the pass is refused at once
+ * (OB_SEND_TEMP) until smtp_take() is called: one time-out, not one per
+ * message. Each command has command_timeout seconds in all; *stop
+ * (SIGTERM) ends a wait within a quarter second.
+ */
+struct smtp_session *smtp_new(const struct config *cfg, const char *password,
+    volatile sig_atomic_t *stop);
+void smtp_free(struct smtp_session *s);
+void smtp_ops(struct smtp_session *s, struct ob_smtp *ops);
+/* Closes the session (between passes, so a long wait holds no connection). */
+void smtp_disconnect(struct smtp_session *s);
+/*
+ * Connection-level state since the last call of smtp_take(): 1 a
  * connection, TLS or login failed (err filled), 0 a session worked, -1
  * nothing was tried. Resets it.
  */
-int dnet_smtp_take(struct dnet_smtp *s, char *err, size_t errlen);
+int smtp_take(struct smtp_session *s, char *err, size_t errlen);
 
 /*
  * Connects, verifies TLS, says EHLO and logs in, then quits: no message is
  * sent (mailgatectl check-servers). 0 ok, -1 with err.
  */
-int dnet_smtp_check(struct dnet_smtp *s, char *err, size_t errlen);
+int smtp_check(struct smtp_session *s, char *err, size_t errlen);
 
 #endif

@@ -1,7 +1,9 @@
 /*
  * status - the daemon's state for "mailgatectl status": a small text file,
  * state_dir/status, rewritten atomically (temporary file, fsync, rename) by
- * the daemon after each pass and read by mailgatectl. One "key<TAB>value"
+ * the daemon after each pass and every few seconds of a long one, and read
+ * by mailgatectl. The file is padded to a whole 4 KiB so that, when the disk
+ * is full, it can be rewritten in place and still tell the truth. One "key<TAB>value"
  * line per item; "waiting<TAB>UID<TAB>NEXT<TAB>REPLY" once per message
  * left in Outbox. Times are seconds since the epoch; values never hold a
  * tab or a line break (status_set_text replaces them).
@@ -33,6 +35,9 @@ struct status {
 	time_t imap_ok, smtp_ok;	/* last good contact; 0 never */
 	time_t imap_fail, smtp_fail;	/* last failure; 0 never */
 	char imap_error[256], smtp_error[256];
+	time_t log_fail;	/* since when the send log refuses writes; 0 it does not */
+	char log_error[256];
+	int busy;		/* 1 while a pass is under way (rewritten as it goes) */
 	long held;		/* messages in Held; -1 unknown */
 	struct status_wait *waiting;
 	size_t nwaiting;

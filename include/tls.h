@@ -8,6 +8,7 @@
 #ifndef MG_TLS_H
 #define MG_TLS_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include <libetpan/libetpan.h>
@@ -15,14 +16,34 @@
 
 #include "config.h"
 
-#define DN_TIMEOUT 60		/* seconds of silence before a session is dead */
+#define TLS_TIMEOUT 60		/* default seconds a whole command may take */
+#define TLS_CONNECT_TIMEOUT 10	/* seconds for the TCP connect, and for a greeting */
+#define TLS_SLICE_MS 250	/* a stop request is seen within this */
 
-/* A connected TCP socket, or -1 with err. */
-int tls_connect(const char *host, int port, char *err, size_t errlen);
+/*
+ * The deadline of the command under way and the stop flag (SIGTERM) of a
+ * session: every read and write of the stream waits at most until the
+ * deadline, whatever trickles in, and returns an error within
+ * TLS_SLICE_MS once *stop is set. The session arms it before each command.
+ */
+enum tls_clock_state { TLS_CLOCK_OK, TLS_CLOCK_EXPIRED, TLS_CLOCK_STOPPED };
+struct tls_clock {
+	long long deadline_ms;		/* CLOCK_MONOTONIC */
+	volatile sig_atomic_t *stop;	/* NULL: never stopped */
+	enum tls_clock_state fired;
+};
+void tls_clock_init(struct tls_clock *c, volatile sig_atomic_t *stop);
+void tls_clock_arm(struct tls_clock *c, int seconds);
+/* Why the last wait failed, in words; NULL when the clock did not fire. */
+const char *tls_clock_why(const struct tls_clock *c);
+
+/* A connected (non-blocking) TCP socket within TLS_CONNECT_TIMEOUT, or -1 with err. */
+int tls_connect(const char *host, int port, struct tls_clock *c, char *err, size_t errlen);
 /* The verified TLS session on fd, or NULL with err ("HOST: TLS certificate rejected: ..."). */
-SSL *tls_handshake(const struct config *cfg, const char *host, int fd, char *err, size_t errlen);
-/* A libetpan stream over fd, and over ssl when not NULL. */
-mailstream *tls_stream(int fd, SSL *ssl);
+SSL *tls_handshake(const struct config *cfg, const char *host, int fd, struct tls_clock *c,
+    char *err, size_t errlen);
+/* A libetpan stream over fd, and over ssl when not NULL; reads and writes obey c. */
+mailstream *tls_stream(int fd, SSL *ssl, struct tls_clock *c);
 /* After a STARTTLS reply: handshake on the same socket and swap the driver; -1 with err. */
 int tls_upgrade(const struct config *cfg, const char *host, mailstream *s, char *err,
     size_t errlen);

@@ -56,6 +56,7 @@ int vcode_from_name(const char *name);
 struct vreason {
 	enum vcode code;
 	char *detail;
+	long rcpt;		/* index into rcpts of the recipient it is about; -1 message-wide */
 };
 
 struct vrcpt {

@@ -1,55 +1,88 @@
 /*
- * worker - runs mime_analyse() on untrusted bytes in a separate process, so
- * that a parser crash, a time-out or a memory blow-up marks the message
- * malformed and everything else carries on.
+ * worker - runs mime_analyse() on untrusted bytes in a separate program
+ * (mailgate-analyse), so that a parser crash, a time-out or a memory
+ * blow-up marks the message malformed and everything else carries on, and
+ * so that code running in the parser never holds a secret.
  *
- * A worker is forked in advance and used for exactly one message; the next
- * one is forked by worker_pool_prepare(), off the message's path. The child sets RLIMIT_AS and
+ * The parent spawns each child with posix_spawn into the analyse program
+ * (found at the configured libexec path, or $MAILGATE_ANALYSE in a build
+ * tree): no copy of the parent's memory, an empty environment, only its
+ * socket as fd 0. A child is started in advance and used for exactly one
+ * message; the next one is started by worker_pool_prepare(), off the
+ * message's path. The child (worker_child_main) sets RLIMIT_AS and
  * RLIMIT_CPU, PR_SET_NO_NEW_PRIVS, opens the charset converters it needs and
- * then installs a seccomp allow-list (libseccomp) before it reads a byte.
+ * then installs a seccomp allow-list (libseccomp: read and write fd 0,
+ * memory, time, prlimit64 on itself only) before it reads a byte.
  *
- *	struct worker_pool *wp = worker_pool_new(&limits);
- *	worker_pool_analyse(wp, msg, len, &result);   any number of times,
- *	worker_pool_prepare(wp);                         each followed by this
+ *	struct worker_pool *wp = worker_pool_new(&limits);   before any secret is read
+ *	worker_pool_set_limits(wp, &limits);                 once the policy is known
+ *	worker_pool_analyse(wp, msg, len, &result);          any number of times,
+ *	worker_pool_prepare(wp);                             each followed by this
  *	worker_pool_free(wp);
+ *
+ * The protocol on the socket: the parent sends a u64 length (host order)
+ * and the message; the child answers a u64 length and
+ * mime_result_encode()'s bytes. The parent bounds the answer, decodes it
+ * strictly, re-checks the size against the raw bytes (a message over the
+ * limit never reaches a child), and kills the child as soon as it has
+ * answered or is late: it is never waited for.
  *
  * worker_pool_analyse() always fills result: a failure of the child is
  * MIME_MALFORMED with a detail naming what happened ("parser worker killed
  * by signal 11", "parser worker timed out"). It returns -1 only when no
- * worker could be started at all (fork failed): the caller must then not
- * judge the message (fail closed).
+ * worker could be started at all (spawn failed, errno set): the caller
+ * must then not judge the message (fail closed).
  */
 #ifndef MG_WORKER_H
 #define MG_WORKER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "mime.h"
 
 struct worker_pool;
 
-/* What the child runs on the message; mime_analyse() in production. */
+/* What the child runs on the message; mime_analyse() in mailgate-analyse. */
 typedef int worker_fn(const char *msg, size_t len, const struct mime_limits *lim,
     struct mime_result *out);
 
+/* The analyse program: $MAILGATE_ANALYSE if set, else the configured libexec path. */
+const char *worker_pool_default_prog(void);
+/* NULL (errno set) if the first child cannot be started. */
 struct worker_pool *worker_pool_new(const struct mime_limits *lim);
 /*
- * The same with another analysis function: the tests use it to prove that
- * a crash, a loop, a memory blow-up or a forbidden system call in the child
- * is contained. NULL if the first child cannot be forked.
+ * The same with another program (NULL: the default) and one extra
+ * argument after the limits (NULL: none): the tests run a helper built on
+ * worker_child_main() that crashes, loops, blows up its memory, makes a
+ * forbidden system call or lingers, to prove that each is contained.
  */
-struct worker_pool *worker_pool_new_fn(const struct mime_limits *lim, worker_fn *fn);
+struct worker_pool *worker_pool_new_prog(const struct mime_limits *lim, const char *prog,
+    const char *arg);
+/* New limits for the children started from now on (a ready child is replaced). */
+void worker_pool_set_limits(struct worker_pool *wp, const struct mime_limits *lim);
 /*
- * Forks the next message's child now, if none is ready, so that forking
+ * Starts the next message's child now, if none is ready, so that spawning
  * and sandboxing happen off the message's path (the daemon calls it when
- * idle; worker_pool_analyse() forks one itself if it finds none ready).
- * 0, or -1 if fork failed.
+ * idle; worker_pool_analyse() starts one itself if it finds none ready).
+ * 0, or -1 if the spawn failed.
  */
 int worker_pool_prepare(struct worker_pool *wp);
 /* Wall-clock limit for one message (default 10 s). */
 void worker_pool_set_timeout(struct worker_pool *wp, int ms);
 int worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len,
     struct mime_result *out);
+/* The ready child's pid, or -1 (tests look at its memory). */
+pid_t worker_pool_pid(const struct worker_pool *wp);
 void worker_pool_free(struct worker_pool *wp);
+
+/*
+ * The child's whole life, for the analyse program's main(): argv[1..7]
+ * are the limits the parent passes; the socket is fd 0. Returns only on a
+ * usage error (64); otherwise it exits.
+ */
+int worker_child_main(int argc, char **argv, worker_fn *fn);
+/* Writes all of buf to fd: 0 or -1 (the lingering test helper answers by hand). */
+int worker_write_all(int fd, const void *buf, size_t n);
 
 #endif

@@ -14,6 +14,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_DIR="$top/build" "$top/scripts/setup.sh"
 build="$top/build"
 ctl="$build/mailgatectl"
+MAILGATE_ANALYSE="$build/mailgate-analyse"	# the parser program as built
+export MAILGATE_ANALYSE
 conf="$top/tests/messages.conf"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

@@ -26,7 +26,8 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-enum ck_type { CK_STR, CK_PATH, CK_SECRET, CK_PORT, CK_TLS, CK_UINT, CK_RETENTION, CK_FOLDER };
+enum ck_type { CK_STR, CK_PATH, CK_SECRET, CK_PORT, CK_TLS, CK_UINT, CK_RETENTION, CK_FOLDER,
+	CK_PIN };
 
 struct config_key {
 	const char *name;
@@ -44,8 +45,9 @@ static const struct config_key config_keys[] = {
 	CK(outbox_folder, CK_FOLDER), CK(sent_folder, CK_FOLDER), CK(rejected_folder, CK_FOLDER),
 	CK(held_folder, CK_FOLDER), CK(inbox_folder, CK_FOLDER), CK(review_folder, CK_FOLDER),
 	CK(outbox_settle_seconds, CK_UINT), CK(policy_file, CK_PATH), CK(template_dir, CK_PATH),
-	CK(state_dir, CK_PATH), CK(log_key_file, CK_SECRET),
+	CK(state_dir, CK_PATH), CK(log_key_file, CK_SECRET), CK(log_verify_key, CK_PIN),
 	CK(log_retention_months, CK_RETENTION), CK(poll_interval, CK_UINT),
+	CK(command_timeout, CK_UINT), CK(outage_after_seconds, CK_UINT),
 };
 #define CONFIG_NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -65,6 +67,8 @@ config_defaults(struct config *c)
 	c->state_dir = xstrdup("/var/lib/mailgate");
 	c->log_retention_months = 3;
 	c->poll_interval = 60;
+	c->command_timeout = 60;
+	c->outage_after_seconds = 300;
 }
 
 void
@@ -77,7 +81,7 @@ config_free(struct config *c)
 		const struct config_key *k = &config_keys[i];
 
 		if (k->type == CK_STR || k->type == CK_PATH || k->type == CK_SECRET ||
-		    k->type == CK_FOLDER) {
+		    k->type == CK_FOLDER || k->type == CK_PIN) {
 			char **p = (char **)((char *)c + k->off);
 
 			free(*p);
@@ -117,29 +121,130 @@ config_uint(const char *v, long max, long *out)
 	return 1;
 }
 
-/* mode & 0027 == 0: no rights for others, no group write. */
+/*
+ * The one rule for a secret file, on what fstat (or lstat) said about it:
+ * a regular file with mode & 0027 == 0 (no rights for others, no group
+ * write). 0, or -1 with the reason in err.
+ */
+static int
+config_secret_mode_ok(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s is not a regular file", path);
+		return -1;
+	}
+	if (st->st_mode & 0027) {
+		snprintf(err, errlen, "%s has mode %04o; a secret must not be readable by others or "
+		    "writable by the group (use 0600 or 0640)", path, (unsigned)(st->st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Opens a secret without following a symbolic link (nor blocking on a
+ * FIFO) and checks the descriptor it got: what is read later is what was
+ * checked. The descriptor, or -1 with err; *eacces tells a file the caller
+ * may not read from one that is missing or wrong.
+ */
+static int
+config_secret_open(const char *path, int *eacces, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+
+	*eacces = fd < 0 && errno == EACCES;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, errno == ELOOP ?
+		    "is a symbolic link; name the file itself" : strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (config_secret_mode_ok(path, &st, err, errlen) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Checks a secret named in the file: the same open as the reader's; a
+ * file this user may not read (another program's secret) is judged by
+ * lstat, which follows no link either.
+ */
 static void
 config_check_secret(const char *file, long line, const char *key, const char *path,
     struct diag *d)
 {
 	struct stat st;
+	char err[PATH_MAX + 160];
+	int fd, eacces;
 
 	if (strncmp(path, "credential:", 11) == 0) {
 		if (path[11] == '\0' || strchr(path + 11, '/'))
 			diag_add(d, DIAG_ERROR, file, line, "%s: '%s' is not a credential name", key, path);
 		return;
 	}
-	if (stat(path, &st) < 0) {
-		diag_add(d, DIAG_ERROR, file, line, "%s: %s: %s", key, path, strerror(errno));
+	fd = config_secret_open(path, &eacces, err, sizeof(err));
+	if (fd >= 0) {
+		close(fd);
 		return;
 	}
-	if (!S_ISREG(st.st_mode))
-		diag_add(d, DIAG_ERROR, file, line, "%s: %s is not a regular file", key, path);
-	else if (st.st_mode & 0027)
+	if (eacces && lstat(path, &st) == 0 && config_secret_mode_ok(path, &st, err,
+	    sizeof(err)) == 0)
+		return;
+	diag_add(d, DIAG_ERROR, file, line, "%s: %s", key, err);
+}
+
+/*
+ * log_verify_key: "sha256:" and the 64 hex digits of the key's
+ * fingerprint, or a public key file (outside state_dir, checked where it
+ * is used, since state_dir may come later in the file).
+ */
+static void
+config_set_pin(char **dst, const char *file, long line, const char *val, struct diag *d)
+{
+	size_t i;
+
+	if (*val == '\0') {
+		diag_add(d, DIAG_ERROR, file, line, "log_verify_key: empty value");
+		return;
+	}
+	if (strncmp(val, "sha256:", 7) == 0) {
+		for (i = 7; val[i] && strchr("0123456789abcdefABCDEF", val[i]); i++)
+			;
+		if (i != 7 + 64 || val[i] != '\0') {
+			diag_add(d, DIAG_ERROR, file, line, "log_verify_key: '%s' is not sha256: and 64 "
+			    "hexadecimal digits", val);
+			return;
+		}
+		free(*dst);
+		*dst = xstrdup(val);
+		return;
+	}
+	free(*dst);
+	*dst = config_path(file, val);
+	if (access(*dst, R_OK) < 0)
+		diag_add(d, DIAG_ERROR, file, line, "log_verify_key: %s: %s", *dst, strerror(errno));
+}
+
+static void
+config_set_retention(int *dst, const char *file, long line, const char *val, struct diag *d)
+{
+	long n;
+
+	if (!config_uint(val, 1200, &n)) {
+		diag_add(d, DIAG_ERROR, file, line, "log_retention_months: '%s' is not a number of months",
+		    val);
+		return;
+	}
+	if (n < 3) {
 		diag_add(d, DIAG_ERROR, file, line,
-		    "%s: %s has mode %04o; a secret must not be readable by others or "
-		    "writable by the group (use 0600 or 0640)", key, path,
-		    (unsigned)(st.st_mode & 07777));
+		    "log_retention_months: %ld is below the three months the department requires", n);
+		return;
+	}
+	*dst = (int)n;
 }
 
 static void
@@ -174,9 +279,15 @@ config_set(struct config *c, const struct config_key *k, const char *file, long 
 		*(char **)dst = config_path(file, val);
 		if (k->type == CK_SECRET)
 			config_check_secret(file, line, k->name, *(char **)dst, d);
-		else if (strcmp(k->name, "state_dir") != 0 && access(*(char **)dst, R_OK) < 0)
+		/* the policy and the templates are checked by what reads them: status, mode and
+		 * the log must work while they are missing or broken */
+		else if (strcmp(k->name, "state_dir") != 0 && strcmp(k->name, "policy_file") != 0 &&
+		    strcmp(k->name, "template_dir") != 0 && access(*(char **)dst, R_OK) < 0)
 			diag_add(d, DIAG_ERROR, file, line, "%s: %s: %s", k->name, *(char **)dst,
 			    strerror(errno));
+		return;
+	case CK_PIN:
+		config_set_pin((char **)dst, file, line, val, d);
 		return;
 	case CK_PORT:
 		if (!config_uint(val, 65535, &n) || n < 1) {
@@ -201,24 +312,15 @@ config_set(struct config *c, const struct config_key *k, const char *file, long 
 			diag_add(d, DIAG_ERROR, file, line, "%s: '%s' is not a whole number", k->name, val);
 			return;
 		}
-		if (strcmp(k->name, "poll_interval") == 0 && n < 1) {
-			diag_add(d, DIAG_ERROR, file, line, "poll_interval: must be at least 1 second");
+		if ((strcmp(k->name, "poll_interval") == 0 || strcmp(k->name, "command_timeout") == 0 ||
+		    strcmp(k->name, "outage_after_seconds") == 0) && n < 1) {
+			diag_add(d, DIAG_ERROR, file, line, "%s: must be at least 1 second", k->name);
 			return;
 		}
 		*(int *)dst = (int)n;
 		return;
 	case CK_RETENTION:
-		if (!config_uint(val, 1200, &n)) {
-			diag_add(d, DIAG_ERROR, file, line, "%s: '%s' is not a number of months",
-			    k->name, val);
-			return;
-		}
-		if (n < 3) {
-			diag_add(d, DIAG_ERROR, file, line,
-			    "log_retention_months: %ld is below the three months the department requires", n);
-			return;
-		}
-		*(int *)dst = (int)n;
+		config_set_retention((int *)dst, file, line, val, d);
 		return;
 	}
 }
@@ -352,14 +454,36 @@ config_require_servers(const struct config *c, struct diag *d)
 	return d->nerrors > before ? -1 : 0;
 }
 
+/* Reads a whole secret from fd into one buffer that is never copied (realloc would leave copies). */
+static char *
+config_secret_slurp(int fd, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = xmalloc(cap + 1);
+	ssize_t r;
+
+	while (n < cap && (r = read(fd, buf + n, cap - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			explicit_bzero(buf, n);
+			free(buf);
+			return NULL;
+		}
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
 char *
 config_read_secret(const char *value, size_t min_len, size_t *len, char *err, size_t errlen)
 {
 	const char *dir;
-	char *path, *buf;
-	struct stat st;
+	char *path, *buf = NULL;
 	size_t n;
-	int fd;
+	int fd, eacces;
 
 	if (strncmp(value, "credential:", 11) == 0) {
 		dir = getenv("CREDENTIALS_DIRECTORY");
@@ -371,38 +495,27 @@ config_read_secret(const char *value, size_t min_len, size_t *len, char *err, si
 	} else {
 		path = xstrdup(value);
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 0027)) {
-		snprintf(err, errlen, "%s: a secret must be a regular file with mode 0600 or 0640 "
-		    "(it has %04o)", path, (unsigned)(st.st_mode & 07777));
-		goto fail;
-	}
+	fd = config_secret_open(path, &eacces, err, errlen);
+	if (fd < 0)
+		goto out;
+	buf = config_secret_slurp(fd, &n);
 	close(fd);
-	fd = -1;
-	buf = file_read(path, 1 << 16, &n);
 	if (buf == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
+		goto out;
 	}
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	if (n < min_len || n == 0) {
 		snprintf(err, errlen, "%s: the secret is too short (%zu bytes; at least %zu)", path,
 		    n, min_len ? min_len : 1);
-		explicit_bzero(buf, n);
+		explicit_bzero(buf, n + 1);
 		free(buf);
-		goto fail;
+		buf = NULL;
+		goto out;
 	}
-	free(path);
 	*len = n;
-	return buf;
-fail:
-	if (fd >= 0)
-		close(fd);
+out:
 	free(path);
-	return NULL;
+	return buf;
 }

@@ -1,10 +1,10 @@
 /*
- * ctl_log - "mailgatectl log query|report|verify|head|purge" and
- * "mailgatectl incident misdirected|list": the send log for compliance
- * staff, who query and verify it, and for its owner, who purges it and
- * records incidents. Readers need only read access to state_dir (and the
- * log key for --nino); writers must own state_dir. Every question goes
- * through logquery and report; no SQL here.
+ * ctl_log - "mailgatectl log query|report" (verify, head and purge are in
+ * ctl_verify.c) and "mailgatectl incident misdirected|list": the send log
+ * for compliance staff, who query it, and for its owner, who records
+ * incidents. Readers need only read access to state_dir (and the log key
+ * for --nino); writers must own state_dir. Every question goes through
+ * logquery and report; no SQL here.
  *
  * A filter value that cannot match anything (a process, organisation,
  * class, outcome or direction neither the policy nor the log knows) is a
@@ -706,78 +706,6 @@ log_report(struct ctl_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-static int
-log_verify(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	const char *head = NULL;
-	struct sendlog *sl;
-	char what[512];
-	int rc;
-
-	if (argc == 4 && strcmp(argv[2], "--head") == 0)
-		head = argv[3];
-	else if (argc != 2)
-		return ctl_usage_error("usage: mailgatectl log verify [--head HEX]");
-	if ((sl = ctl_open_log(ctx->cfg, 0, 0)) == NULL)
-		return 2;
-	rc = sendlog_verify(sl, head, what, sizeof(what));
-	sendlog_close(sl);
-	if (rc < 0) {
-		fprintf(stderr, "%s/sendlog.db: error: the log cannot be read\n", ctx->cfg->state_dir);
-		return 2;
-	}
-	if (rc > 0) {
-		printf("TAMPERED: %s\n", what);
-		return 1;
-	}
-	printf("intact\n");
-	return 0;
-}
-
-static int
-log_head(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	struct sendlog *sl;
-	char head[65];
-
-	(void)argv;
-	if (argc != 2)
-		return ctl_usage_error("usage: mailgatectl log head");
-	if ((sl = ctl_open_log(ctx->cfg, 0, 0)) == NULL)
-		return 2;
-	if (sendlog_head(sl, head) < 0) {
-		sendlog_close(sl);
-		return 2;
-	}
-	printf("%s\n", head);
-	sendlog_close(sl);
-	return 0;
-}
-
-static int
-log_purge(struct ctl_ctx *ctx, int argc, char **argv)
-{
-	struct sendlog *sl;
-	char who[64], err[512];
-	size_t removed;
-
-	(void)argv;
-	if (argc != 2)
-		return ctl_usage_error("usage: mailgatectl log purge");
-	if (!ctl_may_write(ctx->cfg) || (sl = ctl_open_log(ctx->cfg, 1, 1)) == NULL)
-		return 2;
-	if (sendlog_purge(sl, time(NULL), ctx->cfg->log_retention_months, ctl_who(who, sizeof(who)),
-	    &removed, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s\n", err);
-		sendlog_close(sl);
-		return 2;
-	}
-	printf("removed %zu rows older than %d months\n", removed, ctx->cfg->log_retention_months);
-	sendlog_close(sl);
-	return 0;
-}
-
-
 int
 ctl_log(struct ctl_ctx *ctx, int argc, char **argv)
 {
@@ -786,12 +714,14 @@ ctl_log(struct ctl_ctx *ctx, int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "report") == 0)
 		return log_report(ctx, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
-		return log_verify(ctx, argc, argv);
+		return ctl_log_verify(ctx, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "head") == 0)
-		return log_head(ctx, argc, argv);
+		return ctl_log_head(ctx, argc, argv);
+	if (argc >= 2 && strcmp(argv[1], "key") == 0)
+		return ctl_log_key(ctx, argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "purge") == 0)
-		return log_purge(ctx, argc, argv);
-	return ctl_usage_error("usage: mailgatectl log query|report|verify|head|purge ...");
+		return ctl_log_purge(ctx, argc, argv);
+	return ctl_usage_error("usage: mailgatectl log query|report|verify|head|key|purge ...");
 }
 
 /* --- incidents --- */

@@ -46,6 +46,8 @@ static int st_degraded(const struct status *st, const struct mode_state *m, time
 {
 	int stale = st->interval > 0 ? 3 * st->interval + 60 : 240;
 
+	if (st->log_fail != 0)
+		sbuf_adds(why, " send-log-failing");
 	if (m->mode != MODE_NORMAL)
 		sbuf_adds(why, " mode-not-normal");
 	if (st->imap_fail > st->imap_ok)
@@ -54,7 +56,7 @@ static int st_degraded(const struct status *st, const struct mode_state *m, time
 		sbuf_adds(why, " smtp-failing");
 	if (st->nwaiting > 0)
 		sbuf_adds(why, " messages-waiting");
-	if (now - st->updated > stale)
+	if (now - st->updated > stale && !(st->busy && now - st->updated < 600))
 		sbuf_adds(why, " daemon-silent");
 	return why->len > 0;
 }
@@ -117,6 +119,13 @@ static void st_json(const struct status *st, const struct mode_state *m, const c
 	st_server_json(b, "imap", st->imap_ok, st->imap_fail, st->imap_error);
 	sbuf_addc(b, ',');
 	st_server_json(b, "smtp", st->smtp_ok, st->smtp_fail, st->smtp_error);
+	sbuf_adds(b, "},\"send_log\":{\"failing_since\":");
+	st_time(b, st->log_fail, 1);
+	sbuf_adds(b, ",\"error\":");
+	if (st->log_fail != 0)
+		json_add_string(b, st->log_error);
+	else
+		sbuf_adds(b, "null");
 	sbuf_adds(b, "},\"outbox\":[");
 	for (i = 0; i < st->nwaiting; i++) {
 		if (i)
@@ -160,6 +169,11 @@ static void st_human(const struct status *st, const struct mode_state *m, const 
 	st_time(b, st->smtp_ok, 0);
 	if (st->smtp_fail > st->smtp_ok)
 		sbuf_printf(b, "; failing: %s", st->smtp_error);
+	if (st->log_fail != 0) {
+		sbuf_adds(b, "\nsend log: refusing writes since ");
+		st_time(b, st->log_fail, 0);
+		sbuf_printf(b, ": %s (nothing is sent until it can be written)", st->log_error);
+	}
 	sbuf_printf(b, "\noutbox waiting: %zu\n", st->nwaiting);
 	for (i = 0; i < st->nwaiting; i++) {
 		sbuf_printf(b, "  uid %u next retry ", st->waiting[i].uid);
@@ -212,8 +226,10 @@ int ctl_status(struct ctl_ctx *ctx, int argc, char **argv)
 	fwrite(out.data, 1, out.len, stdout);
 	sbuf_free(&out);
 	sbuf_free(&why);
+	/* a log that refuses writes stops all sending: an error, not a degradation */
+	degraded = st.log_fail != 0 ? 2 : degraded ? 1 : 0;
 	status_free(&st);
-	return degraded ? 1 : 0;
+	return degraded;
 }
 
 /*
@@ -224,8 +240,8 @@ int ctl_status(struct ctl_ctx *ctx, int argc, char **argv)
 int ctl_check_servers(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct diag d;
-	struct dnet_imap *im = NULL;
-	struct dnet_smtp *sm;
+	struct imap_session *im = NULL;
+	struct smtp_session *sm;
 	char *ipw, *spw, err[512];
 	size_t n;
 	int bad = 0;
@@ -253,23 +269,23 @@ int ctl_check_servers(struct ctl_ctx *ctx, int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (dnet_imap_open(ctx->cfg, ipw, &im, err, sizeof(err)) < 0) {
+	if (imap_open(ctx->cfg, ipw, NULL, &im, err, sizeof(err)) < 0) {
 		printf("imap %s:%d: FAILED: %s\n", ctx->cfg->imap_host, ctx->cfg->imap_port, err);
 		bad = 1;
 	} else {
 		printf("imap %s:%d: ok (TLS verified, login, folders)\n", ctx->cfg->imap_host,
 		    ctx->cfg->imap_port);
-		dnet_imap_close(im);
+		imap_close(im);
 	}
-	sm = dnet_smtp_new(ctx->cfg, spw);
-	if (dnet_smtp_check(sm, err, sizeof(err)) < 0) {
+	sm = smtp_new(ctx->cfg, spw, NULL);
+	if (smtp_check(sm, err, sizeof(err)) < 0) {
 		printf("smtp %s:%d: FAILED: %s\n", ctx->cfg->smtp_host, ctx->cfg->smtp_port, err);
 		bad = 1;
 	} else {
 		printf("smtp %s:%d: ok (TLS verified, EHLO%s)\n", ctx->cfg->smtp_host,
 		    ctx->cfg->smtp_port, ctx->cfg->smtp_user ? ", AUTH" : "");
 	}
-	dnet_smtp_free(sm);
+	smtp_free(sm);
 	explicit_bzero(ipw, strlen(ipw));
 	explicit_bzero(spw, strlen(spw));
 	free(ipw);

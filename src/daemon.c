@@ -25,18 +25,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
 #include <systemd/sd-daemon.h>
 
 #include "backoff.h"
 #include "config.h"
-#include "imap.h"
-#include "smtp.h"
 #include "diag.h"
+#include "imap.h"
+#include "journey.h"
 #include "mime.h"
 #include "mode.h"
 #include "outbound.h"
 #include "policy.h"
 #include "sendlog.h"
+#include "smtp.h"
 #include "status.h"
 #include "util.h"
 #include "worker.h"
@@ -48,6 +50,9 @@
 
 #define DMN_RECONNECT_MAX 300	/* seconds between IMAP reconnection attempts, at most */
 #define DMN_WAIT_SLICE 20	/* seconds: watchdog pings at least this often */
+#define DMN_LOG_RETRY_MAX 60	/* seconds between tries of a send log that refuses writes */
+#define DMN_BUSY_MS 2000	/* how long a write waits for a lock another process holds */
+#define DMN_STATUS_EVERY 2	/* seconds: the status file is rewritten this often in a pass */
 
 static volatile sig_atomic_t dmn_hup, dmn_term;
 
@@ -67,13 +72,18 @@ struct dmn {
 	struct policy *pol;
 	char *imap_pw, *smtp_pw;
 	struct sendlog *log;
+	struct journeys *jr;
 	struct worker_pool *worker;
 	struct backoff_tab backoff;
-	struct dnet_imap *imap;
-	struct dnet_smtp *smtp;
+	struct imap_session *imap;
+	struct smtp_session *smtp;
 	struct status st;
-	int recovered;
 	time_t purged;		/* last daily purge of the send log */
+	int log_wait;		/* seconds to the next try while the log refuses writes */
+	time_t log_retry_at;
+	time_t published;	/* last readers' copy of the send log */
+	time_t head_said;	/* last signed head written to the journal */
+	char head_line[512];
 	int reconnect_wait;
 	time_t reconnect_at;
 };
@@ -96,9 +106,24 @@ static void dmn_say(int prio, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static void dmn_line(int prio, const char *line)
+/* outbound's lines; while the log refuses writes, its complaint is said once, not per try */
+static void dmn_line(void *ctx, int prio, const char *line)
 {
+	const struct dmn *g = ctx;
+
+	if (g->st.log_fail != 0 && strncmp(line, "send log write failed", 21) == 0)
+		return;
 	dmn_say(prio, "%s", line);
+}
+
+/* A lock held by another process is waited for briefly, and never past SIGTERM. */
+static int dmn_busy(void *ctx, int n)
+{
+	(void)ctx;
+	if (dmn_term || n * 50 >= DMN_BUSY_MS)
+		return 0;
+	usleep(50 * 1000);
+	return 1;
 }
 
 static void dmn_wipe_free(char *s)
@@ -204,9 +229,9 @@ static void dmn_reload(struct dmn *g)
 		return;
 	}
 	if (g->imap)
-		dnet_imap_close(g->imap);
+		imap_close(g->imap);
 	g->imap = NULL;
-	dnet_smtp_free(g->smtp);
+	smtp_free(g->smtp);
 	config_free(&g->cfg);
 	g->cfg = c;
 	policy_free(g->pol);
@@ -215,8 +240,15 @@ static void dmn_reload(struct dmn *g)
 	dmn_wipe_free(g->smtp_pw);
 	g->imap_pw = ipw;
 	g->smtp_pw = spw;
-	g->smtp = dnet_smtp_new(&g->cfg, g->smtp_pw);
+	g->smtp = smtp_new(&g->cfg, g->smtp_pw, &dmn_term);
 	g->st.interval = g->cfg.poll_interval;
+	{
+		/* the size limit and the worker's limits follow the new policy */
+		struct mime_limits lim;
+
+		mime_limits_default(&lim, (size_t)g->pol->max_message_bytes);
+		worker_pool_set_limits(g->worker, &lim);
+	}
 	dmn_log_policy(g);
 	dmn_say(5, "reloaded %s", g->config_path);
 }
@@ -244,9 +276,35 @@ static void dmn_purge(struct dmn *g)
 	if (sendlog_purge(g->log, now, g->cfg.log_retention_months, "mailgated", &removed, err,
 	    sizeof(err)) < 0)
 		dmn_say(3, "send log purge failed: %s", err);
+	else if (journey_purge(g->jr, sendlog_cutoff(now, g->cfg.log_retention_months)) < 0)
+		dmn_say(3, "journey purge failed");
 	else if (removed > 0)
 		dmn_say(6, "send log purge: %zu rows older than %d months removed", removed,
 		    g->cfg.log_retention_months);
+}
+
+/*
+ * The readers' copy of the send log after each pass and at least every
+ * minute; the signed head (of that copy) to the journal when it moved, and
+ * at least hourly, for log verify --journal.
+ */
+static void dmn_proofs(struct dmn *g, int after_pass)
+{
+	char line[sizeof(g->head_line)], err[512];
+	time_t now = dmn_now();
+
+	if (!after_pass && now - g->published < 60)
+		return;
+	g->published = now;
+	if (sendlog_publish(g->log, line, sizeof(line), err, sizeof(err)) < 0) {
+		dmn_say(3, "send log: the readers' copy was not published: %s", err);
+		return;
+	}
+	if (strcmp(line, g->head_line) == 0 && now - g->head_said < 3600)
+		return;
+	dmn_say(6, "%s", line);
+	memcpy(g->head_line, line, sizeof(line));
+	g->head_said = now;
 }
 
 static void dmn_status_write(struct dmn *g)
@@ -263,7 +321,7 @@ static void dmn_status_write(struct dmn *g)
 		status_add_waiting(&g->st, (unsigned)strtoul(g->backoff.v[i].key, NULL, 10),
 		    g->backoff.v[i].next, g->backoff.v[i].last_reply);
 	if (g->imap) {
-		long h = dnet_imap_count(g->imap, g->cfg.held_folder);
+		long h = imap_count(g->imap, g->cfg.held_folder);
 
 		if (h >= 0)
 			g->st.held = h;
@@ -280,7 +338,7 @@ static void dmn_imap_drop(struct dmn *g, const char *why)
 	snprintf(copy, sizeof(copy), "%s", why ? why : "connection failed");
 	if (g->imap) {
 		dmn_say(4, "imap %s: connection lost: %s", g->cfg.imap_host, copy);
-		dnet_imap_close(g->imap);
+		imap_close(g->imap);
 	}
 	g->imap = NULL;
 	g->st.imap_fail = dmn_now();
@@ -297,7 +355,7 @@ static int dmn_imap_connect(struct dmn *g)
 	if (dmn_now() < g->reconnect_at)
 		return 0;
 	sd_notifyf(0, "STATUS=connecting to %s", g->cfg.imap_host);
-	if (dnet_imap_open(&g->cfg, g->imap_pw, &g->imap, err, sizeof(err)) < 0) {
+	if (imap_open(&g->cfg, g->imap_pw, &dmn_term, &g->imap, err, sizeof(err)) < 0) {
 		g->imap = NULL;
 		dmn_say(3, "%s", err);
 		g->st.imap_fail = dmn_now();
@@ -316,75 +374,97 @@ static int dmn_imap_connect(struct dmn *g)
 /* Tallies of one pass, for --once's exit code. */
 struct dmn_pass {
 	unsigned sent, rejected, held, left;
-	int unreachable;
+	int unreachable, log_failed;
 };
 
-/* One pass over the Outbox; 0, or -1 when the mailbox failed. */
-static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
+/* The send log refused a write: sending stops, and is tried again after a backoff. */
+static void dmn_log_failed(struct dmn *g)
 {
-	struct ob_mail mail;
-	struct ob_smtp smtp;
-	struct ob_env e;
-	uint32_t *uids = NULL;
-	size_t n = 0, i;
-	char err[512];
-	int rc = 0, t;
+	time_t now = dmn_now();
 
-	memset(&e, 0, sizeof(e));
-	dnet_imap_ops(g->imap, &mail);
-	dnet_smtp_ops(g->smtp, &smtp);
-	e.cfg = &g->cfg;
-	e.pol = g->pol;
-	e.policy_version = g->pol->version;
-	e.worker = g->worker;
-	e.log = g->log;
-	e.backoff = &g->backoff;
-	e.mail = &mail;
-	e.smtp = &smtp;
-	e.mode_normal = dmn_mode_normal;
-	e.mode_ctx = g;
-	e.now = dmn_now;
-	e.logline = dmn_line;
-	if (!g->recovered) {
-		if (outbound_recover(&e) < 0)
-			return -1;
-		g->recovered = 1;
+	if (g->st.log_fail == 0) {
+		g->st.log_fail = now;
+		status_set_text(g->st.log_error, sizeof(g->st.log_error),
+		    sqlite3_errmsg(sendlog_db(g->log)));
+		dmn_say(3, "send log refuses writes (%s): nothing is sent until it can be written; "
+		    "trying again with backoff", g->st.log_error);
 	}
-	if (mail.list(mail.ctx, g->cfg.outbox_folder, dmn_now() - g->cfg.outbox_settle_seconds,
-	    &uids, &n) < 0)
-		return -1;
-	g->st.imap_ok = dmn_now();
-	for (i = 0; i < n && !dmn_term; i++) {
-		sd_notifyf(0, "STATUS=working: message %zu of %zu", i + 1, n);
-		switch (outbound_message(&e, uids[i])) {
-		case OB_SENT:
-			ps->sent++;
-			break;
-		case OB_REJECTED:
-			ps->rejected++;
-			break;
-		case OB_HELD:
-			ps->held++;
-			break;
-		case OB_LEFT:
-		case OB_SKIPPED:
-			ps->left++;
-			break;
-		case OB_MAILBOX_FAILED:
-			ps->left++;
-			rc = -1;
-			break;
-		}
-		if (rc < 0)
-			break;
-		sd_notify(0, "WATCHDOG=1");
-		if (dmn_hup)
-			break;
+	g->log_wait = g->log_wait ? g->log_wait * 2 : 1;
+	if (g->log_wait > DMN_LOG_RETRY_MAX)
+		g->log_wait = DMN_LOG_RETRY_MAX;
+	g->log_retry_at = now + g->log_wait;
+}
+
+static void dmn_log_ok(struct dmn *g)
+{
+	if (g->st.log_fail != 0)
+		dmn_say(5, "send log writable again after %lds: sending resumes",
+		    (long)(dmn_now() - g->st.log_fail));
+	g->st.log_fail = 0;
+	g->st.log_error[0] = '\0';
+	g->log_wait = 0;
+	g->log_retry_at = 0;
+}
+
+static void dmn_env(struct dmn *g, struct ob_env *e, struct ob_mail *mail, struct ob_smtp *smtp)
+{
+	memset(e, 0, sizeof(*e));
+	imap_ops(g->imap, mail);
+	smtp_ops(g->smtp, smtp);
+	e->cfg = &g->cfg;
+	e->pol = g->pol;
+	e->policy_version = g->pol->version;
+	e->worker = g->worker;
+	e->log = g->log;
+	e->jr = g->jr;
+	e->backoff = &g->backoff;
+	e->mail = mail;
+	e->smtp = smtp;
+	e->mode_normal = dmn_mode_normal;
+	e->mode_ctx = g;
+	e->now = dmn_now;
+	e->logline = dmn_line;
+	e->log_ctx = g;
+}
+
+static void dmn_count(struct dmn_pass *ps, enum ob_outcome o)
+{
+	switch (o) {
+	case OB_SENT:
+		ps->sent++;
+		break;
+	case OB_REJECTED:
+		ps->rejected++;
+		break;
+	case OB_HELD:
+		ps->held++;
+		break;
+	case OB_LEFT:
+	case OB_SKIPPED:
+	case OB_MAILBOX_FAILED:
+		ps->left++;
+		break;
+	case OB_LOG_FAILED:
+		ps->left++;
+		ps->log_failed = 1;
+		break;
 	}
-	if (dmn_term && i < n)
-		ps->left += (unsigned)(n - i);
-	free(uids);
-	t = dnet_smtp_take(g->smtp, err, sizeof(err));
+}
+
+/* A long pass keeps the status file fresh: a busy daemon is not a silent one. */
+static void dmn_status_tick(struct dmn *g, int busy)
+{
+	if (busy && dmn_now() - g->st.updated < DMN_STATUS_EVERY)
+		return;
+	g->st.busy = busy;
+	dmn_status_write(g);
+}
+
+static void dmn_smtp_take(struct dmn *g, struct dmn_pass *ps)
+{
+	char err[512];
+	int t = smtp_take(g->smtp, err, sizeof(err));
+
 	if (t == 1) {
 		dmn_say(3, "smtp %s: %s", g->cfg.smtp_host, err);
 		ps->unreachable = 1;
@@ -393,8 +473,52 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	} else if (t == 0) {
 		g->st.smtp_ok = dmn_now();
 	}
-	dnet_smtp_disconnect(g->smtp);
-	return rc;
+	smtp_disconnect(g->smtp);
+}
+
+/* One pass over the Outbox; 0, or -1 when the mailbox failed. */
+static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
+{
+	struct ob_mail mail;
+	struct ob_smtp smtp;
+	struct ob_env e;
+	struct ob_item *items = NULL;
+	enum ob_outcome o;
+	size_t n = 0, i, done = 0;
+	int rc, failed = 0;
+
+	dmn_env(g, &e, &mail, &smtp);
+	if (mail.list(mail.ctx, g->cfg.outbox_folder, dmn_now() - g->cfg.outbox_settle_seconds,
+	    &items, &n) < 0)
+		return -1;
+	g->st.imap_ok = dmn_now();
+	rc = outbound_recover(&e, items, n);
+	if (rc == OB_LOG_FAILED)
+		ps->log_failed = 1;
+	else if (rc != 0)
+		failed = 1;
+	for (i = 0; rc == 0 && i < n && !dmn_term; i++) {
+		sd_notifyf(0, "STATUS=working: message %zu of %zu", i + 1, n);
+		o = outbound_message(&e, &items[i]);
+		dmn_count(ps, o);
+		done = i + 1;
+		if (o == OB_MAILBOX_FAILED)
+			failed = 1;
+		if (o == OB_LOG_FAILED || o == OB_MAILBOX_FAILED)
+			break;
+		sd_notify(0, "WATCHDOG=1");
+		dmn_status_tick(g, 1);
+		if (dmn_hup)
+			break;
+	}
+	ps->left += (unsigned)(n - done);
+	free(items);
+	dmn_smtp_take(g, ps);
+	if (ps->log_failed)
+		dmn_log_failed(g);
+	else
+		dmn_log_ok(g);
+	return failed ? -1 : 0;
 }
 
 /* Seconds until the next pass: the poll interval, or sooner when a retry falls due. */
@@ -403,6 +527,8 @@ static int dmn_next_wait(struct dmn *g)
 	time_t now = dmn_now(), soonest = now + g->cfg.poll_interval;
 	size_t i;
 
+	if (g->st.log_fail != 0)
+		return g->log_retry_at > now ? (int)(g->log_retry_at - now) : 1;
 	for (i = 0; i < g->backoff.n; i++)
 		if (g->backoff.v[i].next < soonest)
 			soonest = g->backoff.v[i].next;
@@ -441,12 +567,15 @@ static int dmn_run(struct dmn *g)
 		if (rc <= 0) {
 			sd_notifyf(0, "STATUS=waiting to reconnect to %s", g->cfg.imap_host);
 			dmn_status_write(g);
+			dmn_proofs(g, 0);
 			dmn_sleep((int)(g->reconnect_at - dmn_now()));
 			continue;
 		}
 		if (dmn_pass(g, &ps) < 0)
-			dmn_imap_drop(g, g->imap ? dnet_imap_error(g->imap) : "connection failed");
+			dmn_imap_drop(g, g->imap ? imap_error(g->imap) : "connection failed");
+		g->st.busy = 0;
 		dmn_status_write(g);
+		dmn_proofs(g, 1);
 		if (g->once) {
 			if (ps.unreachable || g->imap == NULL)
 				return EX_UNAVAILABLE_;
@@ -457,13 +586,19 @@ static int dmn_run(struct dmn *g)
 		sd_notifyf(0, "STATUS=idle; last pass: %u sent, %u rejected, %u held, %u waiting",
 		    ps.sent, ps.rejected, ps.held, ps.left);
 		wait = dmn_next_wait(g);
+		if (g->st.log_fail != 0) {
+			/* the log's backoff, not a new message, decides the next try */
+			dmn_sleep(wait);
+			continue;
+		}
 		while (wait > 0 && !dmn_term && !dmn_hup) {
 			int slice = wait > DMN_WAIT_SLICE ? DMN_WAIT_SLICE : wait;
-			int w = dnet_imap_wait(g->imap, g->cfg.outbox_folder, slice, &dmn_term);
+			int w = imap_wait(g->imap, g->cfg.outbox_folder, slice, &dmn_term);
 
 			sd_notify(0, "WATCHDOG=1");
+			dmn_proofs(g, 0);
 			if (w < 0) {
-				dmn_imap_drop(g, dnet_imap_error(g->imap));
+				dmn_imap_drop(g, imap_error(g->imap));
 				break;
 			}
 			if (w > 0)
@@ -471,6 +606,24 @@ static int dmn_run(struct dmn *g)
 			wait -= slice;
 		}
 	}
+}
+
+/*
+ * The parser's pool starts before any secret is read (its programs are
+ * spawned, not forked, so they never hold one anyway); the policy's limits
+ * come later with worker_pool_set_limits().
+ */
+static struct worker_pool *dmn_worker_start(void)
+{
+	struct mime_limits lim;
+	struct worker_pool *wp;
+
+	mime_limits_default(&lim, 0);
+	wp = worker_pool_new(&lim);
+	if (wp == NULL)
+		dmn_say(3, "cannot start the analysis worker %s: %s", worker_pool_default_prog(),
+		    strerror(errno));
+	return wp;
 }
 
 static void dmn_usage(FILE *fp)
@@ -517,6 +670,9 @@ int main(int argc, char **argv)
 		return EX_CONFIG_;
 	}
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	g.worker = dmn_worker_start();
+	if (g.worker == NULL)
+		return EX_UNAVAILABLE_;
 	if (dmn_load(g.config_path, &g.cfg, &g.pol, &g.imap_pw, &g.smtp_pw) < 0) {
 		config_free(&g.cfg);
 		return EX_CONFIG_;
@@ -534,12 +690,13 @@ int main(int argc, char **argv)
 		dmn_say(3, "send log: %s", err);
 		return EX_CONFIG_;
 	}
-	mime_limits_default(&lim, (size_t)g.pol->max_message_bytes);
-	g.worker = worker_pool_new(&lim);
-	if (g.worker == NULL) {
-		dmn_say(3, "cannot start the analysis worker");
-		return EX_UNAVAILABLE_;
+	sqlite3_busy_handler(sendlog_db(g.log), dmn_busy, NULL);
+	if (journey_open(g.log, &g.jr, err, sizeof(err)) < 0) {
+		dmn_say(3, "send log: %s", err);
+		return EX_CONFIG_;
 	}
+	mime_limits_default(&lim, (size_t)g.pol->max_message_bytes);
+	worker_pool_set_limits(g.worker, &lim);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = dmn_signal;
 	sigemptyset(&sa.sa_mask);
@@ -550,15 +707,16 @@ int main(int argc, char **argv)
 	backoff_init(&g.backoff);
 	status_init(&g.st);
 	g.st.interval = g.cfg.poll_interval;
-	g.smtp = dnet_smtp_new(&g.cfg, g.smtp_pw);
+	g.smtp = smtp_new(&g.cfg, g.smtp_pw, &dmn_term);
 	dmn_log_policy(&g);
 	sd_notify(0, "READY=1\nSTATUS=started");
 	rc = dmn_run(&g);
 	sd_notify(0, "STOPPING=1");
 	if (g.imap)
-		dnet_imap_close(g.imap);
-	dnet_smtp_free(g.smtp);
+		imap_close(g.imap);
+	smtp_free(g.smtp);
 	worker_pool_free(g.worker);
+	journey_close(g.jr);
 	sendlog_close(g.log);
 	backoff_free(&g.backoff);
 	status_free(&g.st);

@@ -29,16 +29,23 @@
 
 /* ---- IMAP ------------------------------------------------------------ */
 
-struct dnet_imap {
+struct imap_session {
 	const struct config *cfg;
 	mailimap *imap;
 	char *selected;
 	int has_move, has_uidplus, has_idle;
 	uint32_t outbox_next;	/* above every Outbox UID the last list saw */
+	struct tls_clock clock;
 	char err[512];
 };
 
-static void dn_imap_kill(mailimap *imap)
+/* Every command has the whole of command_timeout, more for a large literal. */
+static void imap_arm(struct imap_session *im, size_t bytes)
+{
+	tls_clock_arm(&im->clock, im->cfg->command_timeout + (int)(bytes / (256 * 1024)));
+}
+
+static void imap_kill(mailimap *imap)
 {
 	if (imap == NULL)
 		return;
@@ -49,20 +56,26 @@ static void dn_imap_kill(mailimap *imap)
 	mailimap_free(imap);
 }
 
-static int dn_imap_fail(struct dnet_imap *im, const char *what, int r)
+static int imap_fail(struct imap_session *im, const char *what, int r)
 {
-	snprintf(im->err, sizeof(im->err), "%s: IMAP %s failed (%d)%s%s", im->cfg->imap_host, what, r,
-	    im->imap && im->imap->imap_response ? ": " : "",
-	    im->imap && im->imap->imap_response ? im->imap->imap_response : "");
+	const char *why = tls_clock_why(&im->clock);
+
+	if (why != NULL)
+		snprintf(im->err, sizeof(im->err), "%s: IMAP %s failed: %s", im->cfg->imap_host, what,
+		    why);
+	else
+		snprintf(im->err, sizeof(im->err), "%s: IMAP %s failed (%d)%s%s", im->cfg->imap_host,
+		    what, r, im->imap && im->imap->imap_response ? ": " : "",
+		    im->imap && im->imap->imap_response ? im->imap->imap_response : "");
 	return -1;
 }
 
-const char *dnet_imap_error(const struct dnet_imap *im)
+const char *imap_error(const struct imap_session *im)
 {
 	return im->err;
 }
 
-static int dn_select(struct dnet_imap *im, const char *folder)
+static int imap_select(struct imap_session *im, const char *folder)
 {
 	int r;
 
@@ -70,21 +83,25 @@ static int dn_select(struct dnet_imap *im, const char *folder)
 		return 0;
 	free(im->selected);
 	im->selected = NULL;
+	imap_arm(im, 0);
 	r = mailimap_select(im->imap, folder);
 	if (r != MAILIMAP_NO_ERROR)
-		return dn_imap_fail(im, "SELECT", r);
+		return imap_fail(im, "SELECT", r);
 	im->selected = xstrdup(folder);
 	return 0;
 }
 
 /* Creates and subscribes folder when LIST does not show it. */
-static int dn_ensure(struct dnet_imap *im, const char *folder)
+static int imap_ensure(struct imap_session *im, const char *folder)
 {
 	clist *res = NULL;
-	int r = mailimap_list(im->imap, "", folder, &res), n;
+	int r, n;
+
+	imap_arm(im, 0);
+	r = mailimap_list(im->imap, "", folder, &res);
 
 	if (r != MAILIMAP_NO_ERROR)
-		return dn_imap_fail(im, "LIST", r);
+		return imap_fail(im, "LIST", r);
 	n = res ? clist_count(res) : 0;
 	if (res)
 		mailimap_list_result_free(res);
@@ -92,15 +109,15 @@ static int dn_ensure(struct dnet_imap *im, const char *folder)
 		return 0;
 	r = mailimap_create(im->imap, folder);
 	if (r != MAILIMAP_NO_ERROR)
-		return dn_imap_fail(im, "CREATE", r);
+		return imap_fail(im, "CREATE", r);
 	mailimap_subscribe(im->imap, folder);
 	return 0;
 }
 
-int dnet_imap_open(const struct config *cfg, const char *password, struct dnet_imap **out,
-    char *err, size_t errlen)
+int imap_open(const struct config *cfg, const char *password, volatile sig_atomic_t *stop,
+    struct imap_session **out, char *err, size_t errlen)
 {
-	struct dnet_imap *im = xcalloc(1, sizeof(*im));
+	struct imap_session *im = xcalloc(1, sizeof(*im));
 	const char *host = cfg->imap_host;
 	SSL *ssl = NULL;
 	mailstream *s;
@@ -109,24 +126,31 @@ int dnet_imap_open(const struct config *cfg, const char *password, struct dnet_i
 	size_t i;
 
 	im->cfg = cfg;
-	fd = tls_connect(host, cfg->imap_port, err, errlen);
+	tls_clock_init(&im->clock, stop);
+	fd = tls_connect(host, cfg->imap_port, &im->clock, err, errlen);
 	if (fd < 0)
 		goto fail;
-	if (cfg->imap_tls == TLSM_IMPLICIT && (ssl = tls_handshake(cfg, host, fd, err, errlen)) == NULL) {
+	if (cfg->imap_tls == TLSM_IMPLICIT &&
+	    (ssl = tls_handshake(cfg, host, fd, &im->clock, err, errlen)) == NULL) {
 		close(fd);
 		goto fail;
 	}
-	s = tls_stream(fd, ssl);
+	s = tls_stream(fd, ssl, &im->clock);
 	im->imap = mailimap_new(0, NULL);
+	tls_clock_arm(&im->clock, TLS_CONNECT_TIMEOUT);
 	r = mailimap_connect(im->imap, s);
 	if (r == MAILIMAP_NO_ERROR_AUTHENTICATED && cfg->imap_tls != TLSM_IMPLICIT) {
 		snprintf(err, errlen, "%s: PREAUTH before TLS refused", host);
 		goto fail;
 	}
 	if (r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED && r != MAILIMAP_NO_ERROR_AUTHENTICATED) {
-		snprintf(err, errlen, "%s:%d: no IMAP greeting (%d)", host, cfg->imap_port, r);
+		snprintf(err, errlen, "%s:%d: no IMAP greeting%s%s", host, cfg->imap_port,
+		    im->clock.fired == TLS_CLOCK_EXPIRED ? " within 10 s" : "",
+		    im->clock.fired == TLS_CLOCK_EXPIRED && cfg->imap_tls != TLSM_IMPLICIT ?
+		    " (a TLS port? port 993 wants imap_tls = implicit)" : "");
 		goto fail;
 	}
+	imap_arm(im, 0);
 	if (cfg->imap_tls == TLSM_STARTTLS) {
 		struct mailimap_capability_data *cap = NULL;
 
@@ -179,31 +203,34 @@ int dnet_imap_open(const struct config *cfg, const char *password, struct dnet_i
 	folders[4] = cfg->review_folder;
 	folders[5] = NULL;
 	for (i = 0; folders[i] != NULL; i++)
-		if (dn_ensure(im, folders[i]) < 0) {
+		if (imap_ensure(im, folders[i]) < 0) {
 			snprintf(err, errlen, "%s", im->err);
 			goto fail;
 		}
 	*out = im;
 	return 0;
 fail:
-	dn_imap_kill(im->imap);
+	imap_kill(im->imap);
 	free(im);
 	*out = NULL;
 	return -1;
 }
 
-void dnet_imap_close(struct dnet_imap *im)
+void imap_close(struct imap_session *im)
 {
 	if (im == NULL)
 		return;
 	if (im->imap && im->imap->imap_stream)
+	{
+		imap_arm(im, 0);
 		mailimap_logout(im->imap);
-	dn_imap_kill(im->imap);
+	}
+	imap_kill(im->imap);
 	free(im->selected);
 	free(im);
 }
 
-static time_t dn_internaldate(const struct mailimap_date_time *d)
+static time_t imap_internaldate(const struct mailimap_date_time *d)
 {
 	struct tm tm;
 	int z = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;
@@ -219,30 +246,31 @@ static time_t dn_internaldate(const struct mailimap_date_time *d)
 	return timegm(&tm) - (d->dt_zone < 0 ? -off : off);
 }
 
-static int dn_uid_cmp(const void *a, const void *b)
+static int imap_item_cmp(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint32_t x = ((const struct ob_item *)a)->uid, y = ((const struct ob_item *)b)->uid;
 
 	return x < y ? -1 : x > y;
 }
 
-static int dn_list(void *ctx, const char *folder, time_t before, uint32_t **uids, size_t *n)
+static int imap_list(void *ctx, const char *folder, time_t before, struct ob_item **items,
+    size_t *n)
 {
-	struct dnet_imap *im = ctx;
+	struct imap_session *im = ctx;
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	clist *res = NULL;
 	clistiter *c, *a;
 	int r;
 
-	*uids = NULL;
+	*items = NULL;
 	*n = 0;
 	if (strcmp(folder, im->cfg->outbox_folder) == 0) {
 		/* a fresh SELECT, so that its UIDNEXT bounds what this list sees */
 		free(im->selected);
 		im->selected = NULL;
 	}
-	if (dn_select(im, folder) < 0)
+	if (imap_select(im, folder) < 0)
 		return -1;
 	if (strcmp(folder, im->cfg->outbox_folder) == 0 && im->imap->imap_selection_info &&
 	    im->imap->imap_selection_info->sel_uidnext > im->outbox_next)
@@ -251,7 +279,9 @@ static int dn_list(void *ctx, const char *folder, time_t before, uint32_t **uids
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
 	set = mailimap_set_new_interval(1, 0);
+	imap_arm(im, 0);
 	r = mailimap_fetch(im->imap, set, ft, &res);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
@@ -259,11 +289,11 @@ static int dn_list(void *ctx, const char *folder, time_t before, uint32_t **uids
 		/* an empty folder answers "1:*" with an error on some servers */
 		if (im->imap->imap_selection_info && im->imap->imap_selection_info->sel_exists == 0)
 			return 0;
-		return dn_imap_fail(im, "FETCH", r);
+		return imap_fail(im, "FETCH", r);
 	}
 	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
 		struct mailimap_msg_att *m = clist_content(c);
-		uint32_t uid = 0;
+		uint32_t uid = 0, size = 0;
 		time_t when = 0;
 		int deleted = 0, have_date = 0;
 
@@ -284,8 +314,10 @@ static int dn_list(void *ctx, const char *folder, time_t before, uint32_t **uids
 				}
 			} else if (it->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID) {
 				uid = it->att_data.att_static->att_data.att_uid;
+			} else if (it->att_data.att_static->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE) {
+				size = it->att_data.att_static->att_data.att_rfc822_size;
 			} else if (it->att_data.att_static->att_type == MAILIMAP_MSG_ATT_INTERNALDATE) {
-				when = dn_internaldate(it->att_data.att_static->att_data.att_internal_date);
+				when = imap_internaldate(it->att_data.att_static->att_data.att_internal_date);
 				have_date = 1;
 			}
 		}
@@ -293,18 +325,21 @@ static int dn_list(void *ctx, const char *folder, time_t before, uint32_t **uids
 			im->outbox_next = uid + 1;
 		if (uid == 0 || deleted || !have_date || when > before)
 			continue;
-		*uids = xreallocarray(*uids, *n + 1, sizeof(**uids));
-		(*uids)[(*n)++] = uid;
+		*items = xreallocarray(*items, *n + 1, sizeof(**items));
+		(*items)[*n].uid = uid;
+		(*items)[*n].size = size;
+		(*n)++;
 	}
 	mailimap_fetch_list_free(res);
 	if (*n > 1)
-		qsort(*uids, *n, sizeof(**uids), dn_uid_cmp);
+		qsort(*items, *n, sizeof(**items), imap_item_cmp);
 	return 0;
 }
 
-static int dn_fetch(void *ctx, const char *folder, uint32_t uid, char **data, size_t *len)
+/* The whole message, or only its header section. */
+static int imap_fetch_section(struct imap_session *im, const char *folder, uint32_t uid,
+    int header_only, size_t size_hint, char **data, size_t *len)
 {
-	struct dnet_imap *im = ctx;
 	struct mailimap_fetch_type *ft;
 	struct mailimap_set *set;
 	clist *res = NULL;
@@ -312,18 +347,20 @@ static int dn_fetch(void *ctx, const char *folder, uint32_t uid, char **data, si
 	int r;
 
 	*data = NULL;
-	if (dn_select(im, folder) < 0)
+	if (imap_select(im, folder) < 0)
 		return -1;
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft,
-	    mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	    mailimap_fetch_att_new_body_peek_section(header_only ? mailimap_section_new_header() :
+	    mailimap_section_new(NULL)));
 	set = mailimap_set_new_single(uid);
+	imap_arm(im, size_hint);
 	r = mailimap_uid_fetch(im->imap, set, ft, &res);
 	mailimap_set_free(set);
 	mailimap_fetch_type_free(ft);
 	if (r != MAILIMAP_NO_ERROR)
-		return dn_imap_fail(im, "UID FETCH", r);
+		return imap_fail(im, "UID FETCH", r);
 	for (c = clist_begin(res); c != NULL && *data == NULL; c = clist_next(c)) {
 		struct mailimap_msg_att *m = clist_content(c);
 		uint32_t u = 0;
@@ -358,19 +395,20 @@ static int dn_fetch(void *ctx, const char *folder, uint32_t uid, char **data, si
 	return 0;
 }
 
-static int dn_append(void *ctx, const char *folder, const char *data, size_t len)
+static int imap_append(void *ctx, const char *folder, const char *data, size_t len)
 {
-	struct dnet_imap *im = ctx;
+	struct imap_session *im = ctx;
 	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
 	int r;
 
 	mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+	imap_arm(im, len);
 	r = mailimap_append(im->imap, folder, fl, NULL, data, len);
 	mailimap_flag_list_free(fl);
-	return r == MAILIMAP_NO_ERROR ? 0 : dn_imap_fail(im, "APPEND", r);
+	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(im, "APPEND", r);
 }
 
-static int dn_delete_uid(struct dnet_imap *im, uint32_t uid)
+static int imap_delete_uid(struct imap_session *im, uint32_t uid)
 {
 	struct mailimap_set *set = mailimap_set_new_single(uid);
 	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
@@ -379,47 +417,51 @@ static int dn_delete_uid(struct dnet_imap *im, uint32_t uid)
 
 	mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
 	sf = mailimap_store_att_flags_new_add_flags_silent(fl);
+	imap_arm(im, 0);
 	r = mailimap_uid_store(im->imap, set, sf);
 	mailimap_store_att_flags_free(sf);
+	if (r == MAILIMAP_NO_ERROR)
+		imap_arm(im, 0);
 	if (r == MAILIMAP_NO_ERROR)
 		r = im->has_uidplus ? mailimap_uid_expunge(im->imap, set) :
 		    mailimap_expunge(im->imap);
 	mailimap_set_free(set);
-	return r == MAILIMAP_NO_ERROR ? 0 : dn_imap_fail(im, "STORE/EXPUNGE", r);
+	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(im, "STORE/EXPUNGE", r);
 }
 
-static int dn_move(void *ctx, const char *from, uint32_t uid, const char *to)
+static int imap_move(void *ctx, const char *from, uint32_t uid, const char *to)
 {
-	struct dnet_imap *im = ctx;
+	struct imap_session *im = ctx;
 	struct mailimap_set *set;
 	int r;
 
-	if (dn_select(im, from) < 0)
+	if (imap_select(im, from) < 0)
 		return -1;
 	set = mailimap_set_new_single(uid);
+	imap_arm(im, 0);
 	if (im->has_move)
 		r = mailimap_uid_move(im->imap, set, to);
 	else
 		r = mailimap_uid_copy(im->imap, set, to);
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR)
-		return dn_imap_fail(im, im->has_move ? "UID MOVE" : "UID COPY", r);
-	return im->has_move ? 0 : dn_delete_uid(im, uid);
+		return imap_fail(im, im->has_move ? "UID MOVE" : "UID COPY", r);
+	return im->has_move ? 0 : imap_delete_uid(im, uid);
 }
 
-static int dn_remove(void *ctx, const char *folder, uint32_t uid)
+static int imap_remove(void *ctx, const char *folder, uint32_t uid)
 {
-	struct dnet_imap *im = ctx;
+	struct imap_session *im = ctx;
 
-	if (dn_select(im, folder) < 0)
+	if (imap_select(im, folder) < 0)
 		return -1;
-	return dn_delete_uid(im, uid);
+	return imap_delete_uid(im, uid);
 }
 
-static int dn_search(void *ctx, const char *folder, const char *field, const char *value,
+static int imap_search(void *ctx, const char *folder, const char *field, const char *value,
     uint32_t **uids, size_t *n)
 {
-	struct dnet_imap *im = ctx;
+	struct imap_session *im = ctx;
 	struct mailimap_search_key *k, *all;
 	clist *res = NULL;
 	clistiter *c;
@@ -427,7 +469,7 @@ static int dn_search(void *ctx, const char *folder, const char *field, const cha
 
 	*uids = NULL;
 	*n = 0;
-	if (dn_select(im, folder) < 0)
+	if (imap_select(im, folder) < 0)
 		return -1;
 	all = mailimap_search_key_new_multiple_empty();
 	k = mailimap_search_key_new_header(xstrdup(field), xstrdup(value));
@@ -435,10 +477,11 @@ static int dn_search(void *ctx, const char *folder, const char *field, const cha
 	mailimap_search_key_multiple_add(all, mailimap_search_key_new(MAILIMAP_SEARCH_KEY_UNDELETED,
 	    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0,
 	    NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL));
+	imap_arm(im, 0);
 	r = mailimap_uid_search(im->imap, NULL, all, &res);
 	mailimap_search_key_free(all);
 	if (r != MAILIMAP_NO_ERROR)
-		return dn_imap_fail(im, "UID SEARCH", r);
+		return imap_fail(im, "UID SEARCH", r);
 	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
 		*uids = xreallocarray(*uids, *n + 1, sizeof(**uids));
 		(*uids)[(*n)++] = *(uint32_t *)clist_content(c);
@@ -447,29 +490,42 @@ static int dn_search(void *ctx, const char *folder, const char *field, const cha
 	return 0;
 }
 
-void dnet_imap_ops(struct dnet_imap *im, struct ob_mail *ops)
+static int imap_fetch(void *ctx, const char *folder, uint32_t uid, size_t size, char **data,
+    size_t *len)
 {
-	ops->ctx = im;
-	ops->list = dn_list;
-	ops->fetch = dn_fetch;
-	ops->append = dn_append;
-	ops->move = dn_move;
-	ops->remove = dn_remove;
-	ops->search = dn_search;
+	return imap_fetch_section(ctx, folder, uid, 0, size, data, len);
 }
 
-long dnet_imap_count(struct dnet_imap *im, const char *folder)
+static int imap_fetch_header(void *ctx, const char *folder, uint32_t uid, char **data,
+    size_t *len)
 {
-	uint32_t *uids = NULL;
+	return imap_fetch_section(ctx, folder, uid, 1, 0, data, len);
+}
+
+void imap_ops(struct imap_session *im, struct ob_mail *ops)
+{
+	ops->ctx = im;
+	ops->list = imap_list;
+	ops->fetch = imap_fetch;
+	ops->fetch_header = imap_fetch_header;
+	ops->append = imap_append;
+	ops->move = imap_move;
+	ops->remove = imap_remove;
+	ops->search = imap_search;
+}
+
+long imap_count(struct imap_session *im, const char *folder)
+{
+	struct ob_item *items = NULL;
 	size_t n = 0;
 
-	if (dn_list(im, folder, (time_t)1 << 40, &uids, &n) < 0)
+	if (imap_list(im, folder, (time_t)1 << 40, &items, &n) < 0)
 		return -1;
-	free(uids);
+	free(items);
 	return (long)n;
 }
 
-int dnet_imap_wait(struct dnet_imap *im, const char *folder, int seconds,
+int imap_wait(struct imap_session *im, const char *folder, int seconds,
     volatile sig_atomic_t *stop)
 {
 	struct pollfd p;
@@ -479,9 +535,10 @@ int dnet_imap_wait(struct dnet_imap *im, const char *folder, int seconds,
 
 	if (!im->has_idle) {
 		while (!*stop && time(NULL) < end)
-			sleep(1);
+			usleep(TLS_SLICE_MS * 1000);
+		imap_arm(im, 0);
 		r = mailimap_noop(im->imap);
-		return r == MAILIMAP_NO_ERROR ? 0 : dn_imap_fail(im, "NOOP", r);
+		return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(im, "NOOP", r);
 	}
 	/*
 	 * A message appended after the last list and before IDLE starts would
@@ -489,14 +546,15 @@ int dnet_imap_wait(struct dnet_imap *im, const char *folder, int seconds,
 	 */
 	free(im->selected);
 	im->selected = NULL;
-	if (dn_select(im, folder) < 0)
+	if (imap_select(im, folder) < 0)
 		return -1;
 	if (strcmp(folder, im->cfg->outbox_folder) == 0 && im->imap->imap_selection_info &&
 	    im->imap->imap_selection_info->sel_uidnext > im->outbox_next)
 		return 1;
+	imap_arm(im, 0);
 	r = mailimap_idle(im->imap);
 	if (r != MAILIMAP_NO_ERROR)
-		return dn_imap_fail(im, "IDLE", r);
+		return imap_fail(im, "IDLE", r);
 	fd = mailstream_low_get_fd(mailstream_get_low(im->imap->imap_stream));
 	ready = tls_pending(im->imap->imap_stream);
 	while (!ready && !*stop && time(NULL) < end) {
@@ -510,9 +568,10 @@ int dnet_imap_wait(struct dnet_imap *im, const char *folder, int seconds,
 		else if (r < 0 && errno != EINTR)
 			break;
 	}
+	imap_arm(im, 0);
 	r = mailimap_idle_done(im->imap);
 	if (r != MAILIMAP_NO_ERROR)
-		return dn_imap_fail(im, "IDLE DONE", r);
+		return imap_fail(im, "IDLE DONE", r);
 	return ready ? 1 : 0;
 }
 

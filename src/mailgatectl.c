@@ -28,7 +28,8 @@ static const struct ctl_cmd {
 	{ "log", ctl_log, "log query [--since D] [--until D] [--process ID] [--recipient ADDR] "
 	    "[--org ID] [--class C] [--direction out|forward] [--message-id ID] [--nino NINO] "
 	    "[--outcome O] [--format table|csv|json] | log report --month YYYY-MM [--format F] | "
-	    "log verify [--head HEX] | log head | log purge" },
+	    "log verify [--head HEX | --heads FILE | --journal] | log head [--signed] | log key | "
+	    "log purge" },
 	{ "incident", ctl_incident, "incident misdirected --message-id ID --recipient ADDR "
 	    "--action alerted|deletion-requested|deletion-confirmed|note [--note TEXT] "
 	    "[--not-in-log] | incident list" },

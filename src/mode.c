@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "state.h"
 #include "util.h"
 
 static const char *const mode_names[] = { "normal", "outage", "clerical", "suspended" };
@@ -21,13 +22,14 @@ mode_name(enum mg_mode m)
 int
 mode_get(struct sendlog *sl, struct mode_state *out)
 {
-	char *v = sendlog_state_get(sl, "mode"), *f[4], *p;
+	char *v = NULL, *f[4], *p;
 	int i;
 
 	memset(out, 0, sizeof(*out));
 	out->mode = MODE_NORMAL;
-	if (v == NULL)
-		return 0;
+	i = state_get(sl, "mode", &v);
+	if (i <= 0)
+		return i;
 	for (i = 0, p = v; i < 4; i++) {
 		f[i] = p;
 		p = strchr(p, '\t');
@@ -84,7 +86,7 @@ mode_set(struct sendlog *sl, enum mg_mode m, const char *reason, const char *who
 	r.outcome = mode_name(m);
 	r.submitted_by = ws;
 	r.detail = detail;
-	rc = sendlog_add_state(sl, &r, "mode", value, err, errlen);
+	rc = state_set(sl, &r, "mode", value, err, errlen);
 	free(value);
 	free(detail);
 	free(rs);

@@ -1,20 +1,21 @@
 /*
- * outbound - one Outbox message from judging to its folder, and the
- * recovery of intents a crash left open (see outbound.h).
+ * outbound - one Outbox message from judging to its folder, over its
+ * journey (see outbound.h and journey.h).
  *
- * The order of the steps is the guarantee. For a send: the intent is
- * durable before MAIL FROM; "data" is durable before DATA; "sent" is
- * durable as soon as the server says 250. So after a crash an intent
- * without "data" certainly sent nothing, one with "sent" certainly went,
- * and one with only "data" is uncertain unless its copy reached Sent. For
- * every outcome the log row is written before the message is moved, and a
- * notice is appended only when the folder has none for that Message-ID, so
- * repeating a step after a crash repeats no visible effect.
+ * The order of the steps is the guarantee. The intent is durable before
+ * MAIL FROM; DATA is durable before the DATA command; ACCEPTED is taken as
+ * soon as the server says 250 (kept in memory when the log refuses it);
+ * the copy goes to Sent before the sent rows are written, so that after a
+ * crash a journey at DATA whose copy is in Sent certainly went. For every
+ * outcome the rows and the LOGGED step are one transaction written before
+ * the message is moved, and a notice is appended only when the folder has
+ * none for that Message-ID, so repeating a step repeats no visible effect.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mgdate.h"
 #include "notice.h"
@@ -24,17 +25,42 @@
 #include "verdict.h"
 
 #define OB_MAX_ADDR 254
+#define OB_MAX_DETAIL 512	/* bytes of a row's detail (the server's words) */
 
 /* Everything known of the message being treated. */
 struct ob_msg {
-	uint32_t uid;
+	struct ob_item it;
 	char *raw;
 	size_t rawlen;
 	struct mime_result mr;
 	struct verdict v;
 	char *msgid;		/* the Message-ID it is sent with (original or derived) */
 	struct sbuf out;	/* the rewritten bytes */
+	struct journey j;	/* where its journey stands */
 };
+
+/* The log's outcome word and the folder of each fate that files a message. */
+static const struct {
+	const char *outcome;
+	enum notice_kind kind;
+	int folder;		/* 1 Sent, 2 Rejected, 3 Held; 0 none (not an outbound fate) */
+} ob_fates[JF_NFATES] = {
+	[JF_SENT] = { "sent", NOTICE_WARNING, 1 },
+	[JF_REJECTED] = { "rejected", NOTICE_REJECTED, 2 },
+	[JF_SMTP_PERMANENT] = { "rejected", NOTICE_REJECTED, 2 },
+	[JF_HELD] = { "held", NOTICE_HELD, 3 },
+	[JF_UNCERTAIN] = { "uncertain", NOTICE_HELD, 3 },
+};
+
+static void ob_msg_init(struct ob_msg *m, const struct ob_item *it)
+{
+	memset(m, 0, sizeof(*m));
+	m->it = *it;
+	mime_result_init(&m->mr);
+	verdict_init(&m->v);
+	sbuf_init(&m->out);
+	m->j.code = -1;
+}
 
 static void ob_msg_free(struct ob_msg *m)
 {
@@ -43,6 +69,7 @@ static void ob_msg_free(struct ob_msg *m)
 	verdict_free(&m->v);
 	free(m->msgid);
 	sbuf_free(&m->out);
+	journey_clear(&m->j);
 }
 
 static void ob_say(struct ob_env *e, int prio, const char *fmt, ...)
@@ -57,7 +84,7 @@ static void ob_say(struct ob_env *e, int prio, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (e->logline != NULL)
-		e->logline(prio, line);
+		e->logline(e->log_ctx, prio, line);
 	else
 		fprintf(stderr, "<%d>%s\n", prio, line);
 }
@@ -79,54 +106,148 @@ int outbound_addr_ok(const char *a)
 
 static const char *ob_process(const struct ob_msg *m)
 {
-	return m->v.process ? m->v.process->id : NULL;
+	return m->v.process ? m->v.process->id : "-";
 }
 
-
-/* One row per judged recipient (one without recipient when there is none). */
-static int ob_log(struct ob_env *e, const struct ob_msg *m, const char *outcome,
-    const char *reasons, const char *detail)
+/* The folder of an outbound fate; NULL for any other (an internal error). */
+static const char *ob_folder(const struct ob_env *e, enum jr_fate f)
 {
-	struct sendlog_row r;
-	char err[256];
-	size_t i, n = m->v.nrcpts ? m->v.nrcpts : 1;
-
-	for (i = 0; i < n; i++) {
-		memset(&r, 0, sizeof(r));
-		r.time = e->now();
-		r.kind = "message";
-		r.direction = "out";
-		r.process = ob_process(m);
-		if (m->v.nrcpts) {
-			r.recipient = m->v.rcpts[i].address;
-			r.rclass = rcpt_class_name(m->v.rcpts[i].cls);
-			r.org = m->v.rcpts[i].org;
-		}
-		r.outcome = outcome;
-		r.records = (int)m->mr.records.n;
-		r.message_id = m->msgid;
-		r.reasons = reasons && *reasons ? reasons : NULL;
-		r.submitted_by = e->cfg->imap_user;
-		r.policy_version = e->policy_version;
-		r.detail = detail;
-		r.persons = m->mr.records.v;
-		r.npersons = m->mr.records.n;
-		if (sendlog_add(e->log, &r, err, sizeof(err)) < 0) {
-			ob_say(e, 3, "send log write failed: %s; message-id=<%s> stays in %s",
-			    err, m->msgid, e->cfg->outbox_folder);
-			return -1;
-		}
+	switch ((unsigned)f < JF_NFATES ? ob_fates[f].folder : 0) {
+	case 1:
+		return e->cfg->sent_folder;
+	case 2:
+		return e->cfg->rejected_folder;
+	case 3:
+		return e->cfg->held_folder;
 	}
-	return 0;
+	return NULL;
 }
 
-/* The notice reason for a code given by its name; every name is in verdict's table. */
-static void ob_reason(struct notice_reason *r, const char *code, const char *detail)
+static void ob_backoff_key(const struct ob_msg *m, char key[16])
 {
-	int c = vcode_from_name(code);
-
-	notice_reason_set(r, c >= 0 ? (enum vcode)c : VC_UNCERTAIN, detail);
+	snprintf(key, 16, "%u", m->it.uid);
 }
+
+/* ---- the log rows -------------------------------------------------------- */
+
+/* A message's rows, one per recipient, each with its own reasons. */
+struct ob_rows {
+	struct sendlog_row *r;
+	char **reasons;
+	size_t n;
+	char *detail;
+};
+
+static void ob_rows_free(struct ob_rows *rs)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		free(rs->reasons[i]);
+	free(rs->reasons);
+	free(rs->r);
+	free(rs->detail);
+}
+
+/* Codes that concern recipient i (-1: none), each once: bounded by the code table. */
+static char *ob_row_reasons(const struct verdict *v, long i, int extra)
+{
+	unsigned char seen[VC_COUNT];
+	struct sbuf b;
+	size_t k;
+
+	memset(seen, 0, sizeof(seen));
+	sbuf_init(&b);
+	for (k = 0; k < v->nreasons; k++)
+		if ((v->reasons[k].rcpt < 0 || v->reasons[k].rcpt == i) && !seen[v->reasons[k].code]) {
+			seen[v->reasons[k].code] = 1;
+			sbuf_printf(&b, "%s%s", b.len ? " " : "", vcode_info(v->reasons[k].code)->code);
+		}
+	for (k = 0; k < v->nwarnings; k++)
+		if (!seen[v->warnings[k].code]) {
+			seen[v->warnings[k].code] = 1;
+			sbuf_printf(&b, "%s%s", b.len ? " " : "", vcode_info(v->warnings[k].code)->code);
+		}
+	if (extra >= 0 && extra < VC_COUNT && !seen[extra])
+		sbuf_printf(&b, "%s%s", b.len ? " " : "", vcode_info((enum vcode)extra)->code);
+	if (b.len == 0) {
+		sbuf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+static void ob_rows_make(struct ob_env *e, const struct ob_msg *m, enum jr_fate fate,
+    struct ob_rows *rs)
+{
+	size_t i, n = m->v.nrcpts ? m->v.nrcpts : 1;
+	time_t now = e->now();
+
+	memset(rs, 0, sizeof(*rs));
+	rs->r = xcalloc(n, sizeof(*rs->r));
+	rs->reasons = xcalloc(n, sizeof(*rs->reasons));
+	rs->n = n;
+	if (m->j.reply != NULL)
+		rs->detail = xstrndup(m->j.reply, strnlen(m->j.reply, OB_MAX_DETAIL));
+	for (i = 0; i < n; i++) {
+		struct sendlog_row *r = &rs->r[i];
+
+		r->time = now;
+		r->kind = "message";
+		r->direction = "out";
+		r->process = m->v.process ? m->v.process->id : NULL;
+		if (m->v.nrcpts) {
+			r->recipient = m->v.rcpts[i].address;
+			r->rclass = rcpt_class_name(m->v.rcpts[i].cls);
+			r->org = m->v.rcpts[i].org;
+		}
+		r->outcome = ob_fates[fate].outcome;
+		r->records = (int)m->mr.records.n;
+		r->message_id = m->msgid;
+		rs->reasons[i] = ob_row_reasons(&m->v, m->v.nrcpts ? (long)i : -1, m->j.code);
+		r->reasons = rs->reasons[i];
+		r->submitted_by = e->cfg->imap_user;
+		r->policy_version = e->policy_version;
+		r->detail = rs->detail;
+		r->persons = m->mr.records.v;
+		r->npersons = m->mr.records.n;
+	}
+}
+
+/* Rows and the LOGGED step in one transaction; OB_LEFT-like -1 on failure. */
+static int ob_log(struct ob_env *e, struct ob_msg *m, enum jr_fate fate)
+{
+	struct ob_rows rs;
+	char err[512];
+	int rc;
+
+	ob_rows_make(e, m, fate == JF_PENDING ? m->j.fate : fate, &rs);
+	if (rs.r[0].outcome == NULL) {
+		ob_say(e, 3, "internal error: message-id=<%s>: no log outcome for fate %s", m->msgid,
+		    journey_fate_name(fate == JF_PENDING ? m->j.fate : fate));
+		ob_rows_free(&rs);
+		return -1;
+	}
+	rc = journey_log(e->jr, &m->j, fate, rs.r, rs.n, err, sizeof(err));
+	ob_rows_free(&rs);
+	if (rc < 0)
+		ob_say(e, 3, "send log write failed: %s; message-id=<%s> stays in %s", err, m->msgid,
+		    e->cfg->outbox_folder);
+	return rc;
+}
+
+/* A step of the journey; a refusal is logged (an internal error fails closed). */
+static int ob_step(struct ob_env *e, struct ob_msg *m, enum jr_stage to, enum jr_fate fate)
+{
+	char err[512];
+
+	if (journey_advance(e->jr, &m->j, to, fate, err, sizeof(err)) == 0)
+		return 0;
+	ob_say(e, 3, "%s; message-id=<%s>", err, m->msgid);
+	return -1;
+}
+
+/* ---- notices and filing ------------------------------------------------ */
 
 /* Appends the notice to folder unless one for this Message-ID is already there. */
 static int ob_notice(struct ob_env *e, const struct ob_msg *m, enum notice_kind kind,
@@ -162,408 +283,565 @@ static int ob_notice(struct ob_env *e, const struct ob_msg *m, enum notice_kind 
 	return rc;
 }
 
-/* The verdict's reasons (or warnings) as notice reasons; caller frees the array. */
-static struct notice_reason *ob_verdict_reasons(const struct verdict *v, int warnings, size_t *n)
+/* The notice's reasons for the fate the journey records; caller frees. */
+static struct notice_reason *ob_notice_reasons(const struct ob_msg *m, size_t *n)
 {
-	const struct vreason *src = warnings ? v->warnings : v->reasons;
-	size_t i, cnt = warnings ? v->nwarnings : v->nreasons;
-	struct notice_reason *r = xcalloc(cnt ? cnt : 1, sizeof(*r));
+	const struct vreason *src = m->j.fate == JF_SENT ? m->v.warnings : m->v.reasons;
+	size_t i, cnt = m->j.fate == JF_SENT ? m->v.nwarnings : m->v.nreasons;
+	struct notice_reason *r;
 
+	if (m->j.fate != JF_SENT && m->j.fate != JF_REJECTED) {
+		r = xcalloc(1, sizeof(*r));
+		notice_reason_set(r, m->j.code >= 0 ? (enum vcode)m->j.code : VC_UNCERTAIN,
+		    m->j.reply);
+		*n = 1;
+		return r;
+	}
+	r = xcalloc(cnt ? cnt : 1, sizeof(*r));
 	for (i = 0; i < cnt; i++)
 		notice_reason_set(&r[i], src[i].code, src[i].detail);
 	*n = cnt;
 	return r;
 }
 
-static void ob_codes(const struct verdict *v, struct sbuf *b)
+static void ob_say_filed(struct ob_env *e, const struct ob_msg *m)
 {
-	sbuf_init(b);
-	verdict_codes(v, b);
-	sbuf_adds(b, "");
-}
-
-/* Files m in Rejected (policy) with its notice; the log first. */
-static enum ob_outcome ob_reject(struct ob_env *e, struct ob_msg *m)
-{
-	struct notice_reason *r;
 	struct sbuf codes;
-	size_t nr;
-	int rc;
 
-	ob_codes(&m->v, &codes);
-	rc = ob_log(e, m, "rejected", codes.data, NULL);
-	if (rc == 0) {
-		r = ob_verdict_reasons(&m->v, 0, &nr);
-		rc = ob_notice(e, m, NOTICE_REJECTED, e->cfg->rejected_folder, r, nr);
-		free(r);
-		if (rc == 0)
-			rc = e->mail->move(e->mail->ctx, e->cfg->outbox_folder, m->uid,
-			    e->cfg->rejected_folder);
-		if (rc < 0) {
-			sbuf_free(&codes);
-			return OB_MAILBOX_FAILED;
-		}
-	}
-	if (rc == 0)
-		ob_say(e, 6, "rejected uid=%u message-id=<%s> process=%s reasons=%s", m->uid,
-		    m->msgid, ob_process(m) ? ob_process(m) : "-", codes.data);
+	sbuf_init(&codes);
+	verdict_codes(&m->v, &codes);
+	sbuf_adds(&codes, "");
+	if (m->j.fate == JF_SENT)
+		ob_say(e, 6, "sent uid=%u message-id=<%s> process=%s recipients=%zu%s%s", m->it.uid,
+		    m->msgid, ob_process(m), m->v.nrcpts, codes.len ? " warnings=" : "", codes.data);
+	else if (m->j.fate == JF_REJECTED)
+		ob_say(e, 6, "rejected uid=%u message-id=<%s> process=%s reasons=\"%s\"", m->it.uid,
+		    m->msgid, ob_process(m), codes.data);
+	else
+		ob_say(e, m->j.fate == JF_UNCERTAIN ? 3 : 6, "%s uid=%u message-id=<%s> process=%s "
+		    "reasons=%s", ob_fates[m->j.fate].outcome, m->it.uid, m->msgid, ob_process(m),
+		    m->j.code >= 0 ? vcode_info((enum vcode)m->j.code)->code : "-");
 	sbuf_free(&codes);
-	return rc == 0 ? OB_REJECTED : OB_LEFT;
 }
 
-/* Files m in folder under code (held or smtp-permanent) with its notice. */
-static enum ob_outcome ob_file(struct ob_env *e, struct ob_msg *m, const char *outcome,
-    enum notice_kind kind, const char *folder, const char *code, const char *detail)
+/* LOGGED -> DONE: the notice beside it, the message out of the Outbox. */
+static enum ob_outcome ob_finish(struct ob_env *e, struct ob_msg *m)
 {
-	struct notice_reason r;
-	int prio = strcmp(code, "uncertain") == 0 ? 3 : 6;
-
-	if (ob_log(e, m, outcome, code, detail) < 0)
-		return OB_LEFT;
-	ob_reason(&r, code, detail);
-	if (ob_notice(e, m, kind, folder, &r, 1) < 0 ||
-	    e->mail->move(e->mail->ctx, e->cfg->outbox_folder, m->uid, folder) < 0)
-		return OB_MAILBOX_FAILED;
-	ob_say(e, prio, "%s uid=%u message-id=<%s> process=%s reasons=%s", outcome, m->uid,
-	    m->msgid, ob_process(m) ? ob_process(m) : "-", code);
-	return kind == NOTICE_HELD ? OB_HELD : OB_REJECTED;
-}
-
-/*
- * After 250: Sent gets the bytes sent, the Outbox copy goes, the rows are
- * written. recovering: Sent may already hold the copy (look first).
- */
-static enum ob_outcome ob_sent(struct ob_env *e, struct ob_msg *m, long long intent, int recovering)
-{
-	struct sbuf codes;
-	uint32_t *uids = NULL;
-	size_t nu = 0;
+	const char *folder = ob_folder(e, m->j.fate);
+	struct notice_reason *r;
+	size_t nr;
+	char key[16];
 	int rc = 0;
 
-	if (recovering) {
-		char *want = xasprintf("<%s>", m->msgid);
-
-		rc = e->mail->search(e->mail->ctx, e->cfg->sent_folder, "Message-ID", want, &uids, &nu);
-		free(want);
-		free(uids);
-	}
-	if (rc == 0 && nu == 0)
-		rc = e->mail->append(e->mail->ctx, e->cfg->sent_folder, m->out.data, m->out.len);
-	if (rc < 0)
-		return OB_MAILBOX_FAILED;
-	ob_codes(&m->v, &codes);
-	if (ob_log(e, m, "sent", codes.data, NULL) < 0) {
-		sbuf_free(&codes);
+	if (m->j.stage != JR_LOGGED || folder == NULL) {
+		ob_say(e, 3, "internal error: message-id=<%s> finished at stage %s, fate %s",
+		    m->msgid, journey_stage_name(m->j.stage), journey_fate_name(m->j.fate));
 		return OB_LEFT;
 	}
-	if (m->v.nwarnings > 0) {
-		size_t nr;
-		struct notice_reason *r = ob_verdict_reasons(&m->v, 1, &nr);
-
-		rc = ob_notice(e, m, NOTICE_WARNING, e->cfg->sent_folder, r, nr);
-		free(r);
-		if (rc < 0) {
-			sbuf_free(&codes);
-			return OB_MAILBOX_FAILED;
-		}
-	}
-	if (e->mail->remove(e->mail->ctx, e->cfg->outbox_folder, m->uid) < 0) {
-		sbuf_free(&codes);
+	r = ob_notice_reasons(m, &nr);
+	if (m->j.fate != JF_SENT || nr > 0)
+		rc = ob_notice(e, m, ob_fates[m->j.fate].kind, folder, r, nr);
+	free(r);
+	if (rc == 0)
+		rc = m->j.fate == JF_SENT ?
+		    e->mail->remove(e->mail->ctx, e->cfg->outbox_folder, m->it.uid) :
+		    e->mail->move(e->mail->ctx, e->cfg->outbox_folder, m->it.uid, folder);
+	if (rc < 0)
 		return OB_MAILBOX_FAILED;
-	}
-	if (intent > 0)
-		sendlog_intent_done(e->log, intent);
-	{
-		char key[16];
-
-		snprintf(key, sizeof(key), "%u", m->uid);
-		backoff_clear(e->backoff, key);
-	}
-	ob_say(e, 6, "sent uid=%u message-id=<%s> process=%s recipients=%zu%s%s", m->uid,
-	    m->msgid, ob_process(m) ? ob_process(m) : "-", m->v.nrcpts,
-	    codes.len ? " warnings=" : "", codes.data);
-	sbuf_free(&codes);
-	return OB_SENT;
+	ob_backoff_key(m, key);
+	backoff_clear(e->backoff, key);
+	ob_say_filed(e, m);
+	if (ob_step(e, m, JR_DONE, JF_PENDING) < 0)
+		return OB_LOG_FAILED;
+	return m->j.fate == JF_SENT ? OB_SENT : m->j.fate == JF_HELD ||
+	    m->j.fate == JF_UNCERTAIN ? OB_HELD : OB_REJECTED;
 }
+
+/* Logs fate (with code and detail for the notice) and files the message. */
+static enum ob_outcome ob_conclude(struct ob_env *e, struct ob_msg *m, enum jr_fate fate,
+    enum vcode code, const char *detail)
+{
+	m->j.code = fate == JF_REJECTED ? -1 : (int)code;
+	free(m->j.reply);
+	m->j.reply = detail ? xstrndup(detail, strnlen(detail, OB_MAX_DETAIL)) : NULL;
+	if (ob_log(e, m, fate) < 0)
+		return OB_LOG_FAILED;
+	return ob_finish(e, m);
+}
+
+/* ---- after the 250 ------------------------------------------------------ */
+
+/* 1 when folder holds a message with this Message-ID, 0 not, -1 mailbox failed. */
+static int ob_in_folder(struct ob_env *e, const char *folder, const char *msgid)
+{
+	uint32_t *uids = NULL;
+	size_t n = 0;
+	char *want = xasprintf("<%s>", msgid);
+	int rc = e->mail->search(e->mail->ctx, folder, "Message-ID", want, &uids, &n);
+
+	free(want);
+	free(uids);
+	return rc < 0 ? -1 : n > 0;
+}
+
+/* ACCEPTED -> FILED -> LOGGED -> DONE. resuming: Sent may hold the copy already. */
+static enum ob_outcome ob_accepted(struct ob_env *e, struct ob_msg *m, int resuming)
+{
+	int found = 0;
+
+	if (m->j.stage == JR_ACCEPTED) {
+		if (resuming && (found = ob_in_folder(e, e->cfg->sent_folder, m->msgid)) < 0)
+			return OB_MAILBOX_FAILED;
+		if (!found && e->mail->append(e->mail->ctx, e->cfg->sent_folder, m->out.data,
+		    m->out.len) < 0)
+			return OB_MAILBOX_FAILED;
+		if (ob_step(e, m, JR_FILED, JF_PENDING) < 0)
+			return OB_LOG_FAILED;
+	}
+	if (m->j.stage == JR_FILED && ob_log(e, m, JF_PENDING) < 0)
+		return OB_LOG_FAILED;
+	return ob_finish(e, m);
+}
+
+/* ---- the SMTP transaction ---------------------------------------------- */
 
 struct ob_progress {
 	struct ob_env *e;
-	long long intent;
+	struct ob_msg *m;
 };
 
+/* Called just before DATA: the DATA stage must be durable first. */
 static int ob_progress_data(void *pctx)
 {
 	struct ob_progress *p = pctx;
 
-	return sendlog_intent_progress(p->e->log, p->intent, "data");
+	return ob_step(p->e, p->m, JR_DATA, JF_PENDING);
 }
 
-/* Analyses, judges and rewrites uid; -1 mailbox failed, 0 ok, 1 fail closed (leave). */
-static int ob_prepare(struct ob_env *e, uint32_t uid, struct ob_msg *m)
+static enum ob_outcome ob_deferred(struct ob_env *e, struct ob_msg *m, const char *reply)
 {
-	mgday today = mgday_today_london(e->now());
+	char key[16];
+	time_t next;
 
-	m->uid = uid;
-	if (e->mail->fetch(e->mail->ctx, e->cfg->outbox_folder, uid, &m->raw, &m->rawlen) < 0)
-		return -1;
-	if (worker_pool_analyse(e->worker, m->raw, m->rawlen, &m->mr) < 0) {
-		ob_say(e, 3, "analysis worker could not start; uid=%u stays", uid);
-		return 1;
+	if (m->j.stage == JR_DATA && ob_step(e, m, JR_INTENT, JF_PENDING) < 0)
+		return OB_LOG_FAILED;
+	ob_backoff_key(m, key);
+	next = backoff_fail(e->backoff, key, e->now(), reply);
+	ob_say(e, 4, "deferred uid=%u message-id=<%s> retry-in=%lds reply=\"%s\"", m->it.uid,
+	    m->msgid, (long)(next - e->now()), reply[0] ? reply : "-");
+	return OB_LEFT;
+}
+
+static enum ob_outcome ob_transmit(struct ob_env *e, struct ob_msg *m, char **rcpts)
+{
+	struct ob_progress pr = { e, m };
+	char reply[512];
+	enum ob_send s;
+
+	reply[0] = '\0';
+	s = e->smtp->send(e->smtp->ctx, e->pol->designated_address, rcpts, m->v.nrcpts,
+	    m->out.data, m->out.len, ob_progress_data, &pr, reply, sizeof(reply));
+	switch (s) {
+	case OB_SEND_OK:
+		if (m->j.stage != JR_DATA)
+			break;
+		/* a refusal is remembered by the journeys' memory: go on filing */
+		ob_step(e, m, JR_ACCEPTED, JF_SENT);
+		if (m->j.stage != JR_ACCEPTED)
+			return OB_LOG_FAILED;
+		return ob_accepted(e, m, 0);
+	case OB_SEND_PERM:
+		return ob_conclude(e, m, JF_SMTP_PERMANENT, VC_SMTP_PERMANENT, reply);
+	case OB_SEND_UNCERTAIN:
+		if (m->j.stage != JR_DATA)
+			break;
+		return ob_conclude(e, m, JF_UNCERTAIN, VC_UNCERTAIN,
+		    reply[0] ? reply : "connection lost after DATA began");
+	case OB_SEND_TEMP:
+		return m->j.stage == JR_INTENT || m->j.stage == JR_DATA ? ob_deferred(e, m, reply) :
+		    OB_LEFT;
 	}
-	/* the next message's worker starts now, while this one is judged, sent and filed */
-	worker_pool_prepare(e->worker);
-	verdict_judge(e->pol, &m->mr, today, &m->v);
-	if (rewrite_message(m->raw, m->rawlen, e->pol->designated_address, e->pol->designated_name,
-	    e->now(), &m->out, &m->msgid) < 0) {
-		/* no header section: it cannot be sent, and the verdict says malformed */
+	ob_say(e, 3, "internal error: message-id=<%s>: send result %d at stage %s", m->msgid,
+	    (int)s, journey_stage_name(m->j.stage));
+	return OB_LEFT;
+}
+
+/* ---- judging ------------------------------------------------------------ */
+
+/* Each judged recipient must stand in the raw header (the worker is not trusted). */
+static int ob_rcpts_in_header(const struct ob_msg *m)
+{
+	const char *end = m->raw;
+	char *hdr;
+	size_t i, hl;
+	int ok = 1;
+
+	end = strstr(m->raw, "\r\n\r\n") ? strstr(m->raw, "\r\n\r\n") : strstr(m->raw, "\n\n");
+	hl = end ? (size_t)(end - m->raw) : m->rawlen;
+	hdr = xstrndup(m->raw, hl);
+	for (i = 0; i < m->v.nrcpts && ok; i++) {
+		const char *at = strrchr(m->v.rcpts[i].address, '@');
+
+		/* the domain as written (the local part may have been unquoted) */
+		ok = at != NULL && strcasestr(hdr, at) != NULL;
+	}
+	free(hdr);
+	return ok;
+}
+
+/* The size rule on the raw bytes, counted with CRLF line endings. */
+static size_t ob_crlf_size(const char *raw, size_t len)
+{
+	size_t i, n = len;
+
+	for (i = 0; i < len; i++)
+		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
+			n++;
+	return n;
+}
+
+/* What the parent can check of the worker's answer from the raw bytes. */
+static void ob_recheck(struct ob_env *e, struct ob_msg *m)
+{
+	size_t size = ob_crlf_size(m->raw, m->rawlen);
+
+	if (e->pol->max_message_bytes > 0 && size > (size_t)e->pol->max_message_bytes) {
+		verdict_free(&m->v);
+		verdict_init(&m->v);
+		m->v.accept = 0;
+		verdict_add(&m->v, VC_MESSAGE_TOO_LARGE, "the message is larger than the limit");
+		return;
+	}
+	if (!ob_rcpts_in_header(m)) {
+		verdict_free(&m->v);
+		verdict_init(&m->v);
+		verdict_add(&m->v, VC_MALFORMED_MESSAGE,
+		    "the analysis does not agree with the message's header (recipients)");
+	}
+}
+
+/* The Message-ID it is sent with, and where its journey stands; -1 log unreadable. */
+static int ob_identify(struct ob_env *e, struct ob_msg *m)
+{
+	int rc;
+
+	m->msgid = rewrite_message_id(m->raw, m->rawlen);
+	if (m->msgid == NULL)
 		m->msgid = rewrite_derived_id(m->raw, m->rawlen, e->pol->designated_address);
-		if (m->msgid == NULL)
-			m->msgid = xstrdup("unknown");
+	if (m->msgid == NULL)
+		m->msgid = xstrdup("unknown");
+	rc = journey_find(e->jr, JR_OUT, m->msgid, &m->j);
+	if (rc < 0) {
+		ob_say(e, 3, "send log unreadable (journey of <%s>); uid=%u stays", m->msgid,
+		    m->it.uid);
+		return -1;
+	}
+	if (rc == 0) {
+		journey_new(&m->j, JR_OUT, m->msgid);
+		m->j.date = e->now();
+		m->j.day = mgday_today_london(e->now());
+	}
+	m->j.uid = m->it.uid;
+	return 0;
+}
+
+/* The bytes to send, the same on every attempt: the Date comes from the journey. 0 or -1. */
+static int ob_rewrite(struct ob_env *e, struct ob_msg *m)
+{
+	char *id = NULL;
+
+	if (rewrite_message(m->raw, m->rawlen, e->pol->designated_address,
+	    e->pol->designated_name, m->j.date, &m->out, &id) < 0) {
+		/* no header section: it cannot be sent, and the verdict says malformed */
 		if (m->v.accept) {
 			m->v.accept = 0;
 			verdict_add(&m->v, VC_MALFORMED_MESSAGE, "no header section");
 		}
+		return 0;
 	}
+	if (strcmp(id, m->msgid) != 0) {
+		ob_say(e, 3, "internal error: uid=%u: the rewrite gives Message-ID <%s>, not <%s>",
+		    m->it.uid, id, m->msgid);
+		free(id);
+		return -1;
+	}
+	free(id);
 	return 0;
 }
 
-/* A message fetched and judged, ready for either path; freed on failure. */
-static int ob_load(struct ob_env *e, uint32_t uid, struct ob_msg *m)
+/*
+ * Fetches, analyses, identifies, judges (on the journey's day) and
+ * rewrites; 0, or -1 with *res what became of the attempt.
+ */
+static int ob_load(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
 {
-	int rc;
-
-	memset(m, 0, sizeof(*m));
-	mime_result_init(&m->mr);
-	verdict_init(&m->v);
-	sbuf_init(&m->out);
-	if ((rc = ob_prepare(e, uid, m)) != 0)
-		ob_msg_free(m);
-	return rc;
+	if (e->mail->fetch(e->mail->ctx, e->cfg->outbox_folder, m->it.uid, m->it.size, &m->raw,
+	    &m->rawlen) < 0) {
+		*res = OB_MAILBOX_FAILED;
+		return -1;
+	}
+	*res = OB_LEFT;
+	if (worker_pool_analyse(e->worker, m->raw, m->rawlen, &m->mr) < 0) {
+		ob_say(e, 3, "analysis worker could not start; uid=%u stays", m->it.uid);
+		return -1;
+	}
+	/* the next message's worker starts now, while this one is judged, sent and filed */
+	worker_pool_prepare(e->worker);
+	if (ob_identify(e, m) < 0) {
+		*res = OB_LOG_FAILED;
+		return -1;
+	}
+	verdict_judge(e->pol, &m->mr, (mgday)m->j.day, &m->v);
+	ob_recheck(e, m);
+	return ob_rewrite(e, m);
 }
 
-enum ob_outcome outbound_message(struct ob_env *e, uint32_t uid)
-{
-	struct ob_msg m;
-	struct ob_progress pr;
-	struct verdict again;
-	char **rcpts = NULL, reply[512], err[256], key[16];
-	enum ob_outcome res;
-	enum ob_send s;
-	size_t i;
-	int rc, normal;
+/* ---- the workflow ------------------------------------------------------- */
 
-	snprintf(key, sizeof(key), "%u", uid);
-	if (!backoff_due(e->backoff, key, e->now()))
-		return OB_SKIPPED;
-	rc = ob_load(e, uid, &m);
-	if (rc != 0)
-		return rc < 0 ? OB_MAILBOX_FAILED : OB_LEFT;
-	if (!m.v.accept) {
-		res = ob_reject(e, &m);
-		goto out;
-	}
-	normal = e->mode_normal ? e->mode_normal(e->mode_ctx) : 1;
-	if (normal < 0) {
-		ob_say(e, 3, "mode unreadable; uid=%u message-id=<%s> stays", uid, m.msgid);
-		res = OB_LEFT;
-		goto out;
-	}
-	if (normal == 0) {
-		res = ob_file(e, &m, "held", NOTICE_HELD, e->cfg->held_folder, "not-normal-mode", NULL);
-		goto out;
-	}
-	rc = sendlog_was_sent(e->log, m.msgid);
-	if (rc < 0) {
-		ob_say(e, 3, "send log unreadable; message-id=<%s> stays", m.msgid);
-		res = OB_LEFT;
-		goto out;
-	}
-	if (rc == 1) {
-		res = ob_file(e, &m, "held", NOTICE_HELD, e->cfg->held_folder, "already-sent", NULL);
-		goto out;
-	}
-	/* Judged again just before MAIL FROM, on that moment's date. */
-	verdict_init(&again);
-	verdict_judge(e->pol, &m.mr, mgday_today_london(e->now()), &again);
-	if (!again.accept) {
-		verdict_free(&m.v);
-		m.v = again;
-		res = ob_reject(e, &m);
-		goto out;
-	}
-	verdict_free(&again);
-	rcpts = xcalloc(m.v.nrcpts + 1, sizeof(*rcpts));
-	for (i = 0; i < m.v.nrcpts; i++) {
-		if (!outbound_addr_ok(m.v.rcpts[i].address)) {
-			m.v.accept = 0;
-			verdict_add(&m.v, VC_MALFORMED_MESSAGE, "a recipient address is not usable");
-			res = ob_reject(e, &m);
-			goto out;
+/* The envelope recipients, each checked usable; NULL after filing it malformed. */
+static char **ob_envelope(struct ob_msg *m)
+{
+	char **rcpts = xcalloc(m->v.nrcpts + 1, sizeof(*rcpts));
+	size_t i;
+
+	for (i = 0; i < m->v.nrcpts; i++) {
+		if (!outbound_addr_ok(m->v.rcpts[i].address)) {
+			free(rcpts);
+			m->v.accept = 0;
+			verdict_add(&m->v, VC_MALFORMED_MESSAGE, "a recipient address is not usable");
+			return NULL;
 		}
-		rcpts[i] = m.v.rcpts[i].address;
+		rcpts[i] = m->v.rcpts[i].address;
 	}
+	return rcpts;
+}
+
+/* Judged again just before MAIL FROM, on that moment's date. */
+static int ob_judge_again(struct ob_env *e, struct ob_msg *m)
+{
+	struct verdict again;
+
+	verdict_init(&again);
+	verdict_judge(e->pol, &m->mr, mgday_today_london(e->now()), &again);
+	if (again.accept) {
+		verdict_free(&again);
+		return 1;
+	}
+	verdict_free(&m->v);
+	m->v = again;
+	return 0;
+}
+
+/* From the start (stage NONE), or again after an attempt that sent nothing (INTENT). */
+static enum ob_outcome ob_attempt(struct ob_env *e, struct ob_msg *m)
+{
+	enum ob_outcome res;
+	char **rcpts;
+	int rc;
+
+	if (!m->v.accept)
+		return ob_conclude(e, m, JF_REJECTED, VC_COUNT, NULL);
+	rc = e->mode_normal ? e->mode_normal(e->mode_ctx) : 1;
+	if (rc < 0) {
+		ob_say(e, 3, "mode unreadable; uid=%u message-id=<%s> stays", m->it.uid, m->msgid);
+		return OB_LOG_FAILED;
+	}
+	if (rc == 0)
+		return ob_conclude(e, m, JF_HELD, VC_NOT_NORMAL_MODE, NULL);
+	rc = sendlog_was_sent(e->log, m->msgid);
+	if (rc < 0) {
+		ob_say(e, 3, "send log unreadable; message-id=<%s> stays", m->msgid);
+		return OB_LOG_FAILED;
+	}
+	if (rc == 1)
+		return ob_conclude(e, m, JF_HELD, VC_ALREADY_SENT, NULL);
+	if (!ob_judge_again(e, m))
+		return ob_conclude(e, m, JF_REJECTED, VC_COUNT, NULL);
+	if ((rcpts = ob_envelope(m)) == NULL)
+		return ob_conclude(e, m, JF_REJECTED, VC_COUNT, NULL);
 	if (!outbound_addr_ok(e->pol->designated_address)) {
 		ob_say(e, 3, "designated address unusable as envelope sender");
-		res = OB_LEFT;
-		goto out;
+		free(rcpts);
+		return OB_LEFT;
 	}
-	pr.e = e;
-	pr.intent = sendlog_intent(e->log, m.msgid, err, sizeof(err));
-	if (pr.intent <= 0) {
-		ob_say(e, 3, "send log write failed: %s; message-id=<%s> stays", err, m.msgid);
-		res = OB_LEFT;
-		goto out;
-	}
-	reply[0] = '\0';
-	s = e->smtp->send(e->smtp->ctx, e->pol->designated_address, rcpts, m.v.nrcpts, m.out.data,
-	    m.out.len, ob_progress_data, &pr, reply, sizeof(reply));
-	switch (s) {
-	case OB_SEND_OK:
-		if (sendlog_intent_progress(e->log, pr.intent, "sent") < 0)
-			ob_say(e, 3, "send log write failed after 250; message-id=<%s>", m.msgid);
-		res = ob_sent(e, &m, pr.intent, 0);
-		break;
-	case OB_SEND_PERM:
-		res = ob_file(e, &m, "rejected", NOTICE_REJECTED, e->cfg->rejected_folder,
-		    "smtp-permanent", reply);
-		if (res != OB_LEFT && res != OB_MAILBOX_FAILED)
-			sendlog_intent_done(e->log, pr.intent);
-		break;
-	case OB_SEND_UNCERTAIN:
-		res = ob_file(e, &m, "uncertain", NOTICE_HELD, e->cfg->held_folder, "uncertain",
-		    reply[0] ? reply : "connection lost after DATA began");
-		if (res != OB_LEFT && res != OB_MAILBOX_FAILED)
-			sendlog_intent_done(e->log, pr.intent);
-		break;
-	case OB_SEND_TEMP:
-	default:
-		sendlog_intent_done(e->log, pr.intent);
-		{
-			time_t next = backoff_fail(e->backoff, key, e->now(), reply);
-
-			ob_say(e, 4, "deferred uid=%u message-id=<%s> retry-in=%lds reply=%s", uid,
-			    m.msgid, (long)(next - e->now()), reply[0] ? reply : "-");
-		}
-		res = OB_LEFT;
-		break;
-	}
-out:
+	if (m->j.stage == JR_NONE && ob_step(e, m, JR_INTENT, JF_PENDING) < 0)
+		res = OB_LOG_FAILED;
+	else
+		res = ob_transmit(e, m, rcpts);
 	free(rcpts);
+	return res;
+}
+
+/* A journey at DATA found by a later attempt: sent if its copy is in Sent, else uncertain. */
+static enum ob_outcome ob_resume_data(struct ob_env *e, struct ob_msg *m)
+{
+	int rc = ob_in_folder(e, e->cfg->sent_folder, m->msgid);
+
+	if (rc < 0)
+		return OB_MAILBOX_FAILED;
+	if (rc == 0)
+		return ob_conclude(e, m, JF_UNCERTAIN, VC_UNCERTAIN,
+		    "the transaction was interrupted after DATA began; whether it was delivered "
+		    "is not known");
+	ob_say(e, 5, "resumed message-id=<%s>: its copy is in Sent, so it was sent", m->msgid);
+	if (ob_step(e, m, JR_ACCEPTED, JF_SENT) < 0 && m->j.stage != JR_ACCEPTED)
+		return OB_LOG_FAILED;
+	return ob_accepted(e, m, 1);
+}
+
+/* Goes on from where the message's journey stopped. */
+static enum ob_outcome ob_resume(struct ob_env *e, struct ob_msg *m)
+{
+	switch (m->j.stage) {
+	case JR_NONE:
+	case JR_INTENT:
+		return ob_attempt(e, m);
+	case JR_DATA:
+		return ob_resume_data(e, m);
+	case JR_ACCEPTED:
+	case JR_FILED:
+		return ob_accepted(e, m, 1);
+	case JR_LOGGED:
+		return ob_finish(e, m);
+	case JR_DONE:
+		/* done, but the database has not taken it yet: wait for it */
+		return OB_LOG_FAILED;
+	case JR_NSTAGES:
+		break;
+	}
+	ob_say(e, 3, "internal error: message-id=<%s> at an unknown stage %d", m->msgid,
+	    (int)m->j.stage);
+	return OB_LEFT;
+}
+
+/* Over max-message-bytes by the server's count: judged on its header alone. */
+static enum ob_outcome ob_too_large(struct ob_env *e, struct ob_msg *m)
+{
+	char detail[160];
+
+	if (e->mail->fetch_header(e->mail->ctx, e->cfg->outbox_folder, m->it.uid, &m->raw,
+	    &m->rawlen) < 0)
+		return OB_MAILBOX_FAILED;
+	if (worker_pool_analyse(e->worker, m->raw, m->rawlen, &m->mr) < 0) {
+		ob_say(e, 3, "analysis worker could not start; uid=%u stays", m->it.uid);
+		return OB_LEFT;
+	}
+	worker_pool_prepare(e->worker);
+	/* the header is all that is read: the derived Message-ID is over it */
+	if (ob_identify(e, m) < 0)
+		return OB_LOG_FAILED;
+	{
+		char *subject = m->mr.subject ? xstrdup(m->mr.subject) : NULL;
+
+		mime_result_free(&m->mr);
+		mime_result_init(&m->mr);
+		m->mr.subject = subject;
+	}
+	snprintf(detail, sizeof(detail), "%u bytes; the limit is %ld", m->it.size,
+	    (long)e->pol->max_message_bytes);
+	verdict_add(&m->v, VC_MESSAGE_TOO_LARGE, detail);
+	if (m->j.stage == JR_LOGGED)
+		return ob_finish(e, m);
+	return ob_conclude(e, m, JF_REJECTED, VC_COUNT, NULL);
+}
+
+enum ob_outcome outbound_message(struct ob_env *e, const struct ob_item *it)
+{
+	struct ob_msg m;
+	enum ob_outcome res;
+	char key[16];
+
+	snprintf(key, sizeof(key), "%u", it->uid);
+	if (!backoff_due(e->backoff, key, e->now()))
+		return OB_SKIPPED;
+	ob_msg_init(&m, it);
+	if (e->pol->max_message_bytes > 0 && it->size > (uint64_t)e->pol->max_message_bytes)
+		res = ob_too_large(e, &m);
+	else if (ob_load(e, &m, &res) == 0)
+		res = ob_resume(e, &m);
 	ob_msg_free(&m);
 	return res;
 }
 
-/* UID in Outbox of the message sent as msgid (derived ids found by reading each). */
-static int ob_find_outbox(struct ob_env *e, const char *msgid, uint32_t *uid)
+/* ---- journeys whose message left the Outbox ---------------------------- */
+
+static int ob_item_has(const struct ob_item *items, size_t n, uint32_t uid)
 {
-	uint32_t *uids = NULL;
-	size_t n = 0, i;
-	char *want = xasprintf("<%s>", msgid);
-	int rc;
+	size_t i;
 
-	rc = e->mail->search(e->mail->ctx, e->cfg->outbox_folder, "Message-ID", want, &uids, &n);
-	free(want);
-	if (rc == 0 && n > 0) {
-		*uid = uids[0];
-		free(uids);
-		return 1;
-	}
-	free(uids);
-	if (rc < 0)
-		return -1;
-	if (e->mail->list(e->mail->ctx, e->cfg->outbox_folder, e->now() + 86400, &uids, &n) < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		char *raw, *id;
-		size_t len;
-
-		if (e->mail->fetch(e->mail->ctx, e->cfg->outbox_folder, uids[i], &raw, &len) < 0) {
-			free(uids);
-			return -1;
-		}
-		id = rewrite_message_id(raw, len);
-		if (id == NULL)
-			id = rewrite_derived_id(raw, len, e->pol->designated_address);
-		free(raw);
-		if (id != NULL && strcmp(id, msgid) == 0) {
-			*uid = uids[i];
-			free(id);
-			free(uids);
+	for (i = 0; i < n; i++)
+		if (items[i].uid == uid)
 			return 1;
-		}
-		free(id);
-	}
-	free(uids);
 	return 0;
 }
 
-/* One open intent; 0 done, -1 try again later. */
-static int ob_recover_one(struct ob_env *e, const struct sendlog_intent *in)
+/* The Outbox still holds the message (by UID, else by Message-ID): 1, 0, -1. */
+static int ob_still_there(struct ob_env *e, const struct journey *j, const struct ob_item *items,
+    size_t n)
 {
-	struct ob_msg m;
-	uint32_t uid, *uids = NULL;
-	size_t n = 0;
-	char *want;
-	int rc, insent;
-	enum ob_outcome res;
-
-	if (in->stage == NULL || (strcmp(in->stage, "data") != 0 && strcmp(in->stage, "sent") != 0)) {
-		/* never reached DATA: nothing left the building; a normal pass sends it */
-		ob_say(e, 5, "recovered message-id=<%s>: not sent before the crash, will be sent",
-		    in->message_id);
-		return sendlog_intent_done(e->log, in->id);
-	}
-	want = xasprintf("<%s>", in->message_id);
-	rc = e->mail->search(e->mail->ctx, e->cfg->sent_folder, "Message-ID", want, &uids, &n);
-	free(want);
-	free(uids);
-	if (rc < 0)
-		return -1;
-	insent = n > 0;
-	rc = ob_find_outbox(e, in->message_id, &uid);
-	if (rc < 0)
-		return -1;
-	if (rc == 0) {
-		/* nothing left in Outbox: the filing was done; only the log may miss it */
-		if ((insent || strcmp(in->stage, "sent") == 0) && sendlog_was_sent(e->log,
-		    in->message_id) == 0)
-			ob_say(e, 4, "recovered message-id=<%s>: filed but its sent rows are missing",
-			    in->message_id);
-		return sendlog_intent_done(e->log, in->id);
-	}
-	if (ob_load(e, uid, &m) != 0)
-		return -1;
-	if (insent || strcmp(in->stage, "sent") == 0) {
-		ob_say(e, 5, "recovered message-id=<%s>: sent before the crash, filing it",
-		    in->message_id);
-		free(m.msgid);
-		m.msgid = xstrdup(in->message_id);
-		res = ob_sent(e, &m, in->id, 1);
-	} else {
-		free(m.msgid);
-		m.msgid = xstrdup(in->message_id);
-		res = ob_file(e, &m, "uncertain", NOTICE_HELD, e->cfg->held_folder, "uncertain",
-		    "the daemon stopped after DATA began");
-		if (res == OB_HELD)
-			sendlog_intent_done(e->log, in->id);
-	}
-	ob_msg_free(&m);
-	return (res == OB_SENT || res == OB_HELD) ? 0 : -1;
+	if (ob_item_has(items, n, j->uid))
+		return 1;
+	return ob_in_folder(e, e->cfg->outbox_folder, j->message_id);
 }
 
-int outbound_recover(struct ob_env *e)
+/* A journey past INTENT whose message is gone: its rows (without recipients), then done. */
+static int ob_settle_sent(struct ob_env *e, struct ob_msg *m)
 {
-	struct sendlog_intent *v = NULL;
-	size_t n = 0, i;
+	int insent = ob_in_folder(e, e->cfg->sent_folder, m->msgid);
+
+	if (insent < 0)
+		return OB_MAILBOX_FAILED;
+	ob_say(e, 4, "message-id=<%s> left the Outbox at stage %s; logged %s", m->msgid,
+	    journey_stage_name(m->j.stage), insent || m->j.stage > JR_DATA ? "sent" : "uncertain");
+	if (m->j.stage == JR_DATA && !insent)
+		return ob_log(e, m, JF_UNCERTAIN) < 0 ? OB_LOG_FAILED : 0;
+	if (m->j.stage == JR_DATA && ob_step(e, m, JR_ACCEPTED, JF_SENT) < 0)
+		return OB_LOG_FAILED;
+	if (m->j.stage == JR_ACCEPTED && ob_step(e, m, JR_FILED, JF_PENDING) < 0)
+		return OB_LOG_FAILED;
+	return ob_log(e, m, JF_PENDING) < 0 ? OB_LOG_FAILED : 0;
+}
+
+/* One journey whose message is gone: close it by what is known. 0 or an ob_outcome. */
+static int ob_settle(struct ob_env *e, struct journey *j)
+{
+	struct ob_msg m;
 	int rc = 0;
 
-	if (sendlog_intents_open(e->log, &v, &n) < 0) {
-		ob_say(e, 3, "send log unreadable: cannot recover open intents");
-		return -1;
+	ob_msg_init(&m, &(struct ob_item){ j->uid, 0 });
+	m.j = *j;
+	memset(j, 0, sizeof(*j));
+	m.msgid = xstrdup(m.j.message_id);
+	if (m.j.stage == JR_INTENT || m.j.stage == JR_LOGGED)
+		ob_say(e, m.j.stage == JR_INTENT ? 5 : 4, "message-id=<%s> left the Outbox before "
+		    "it was %s", m.msgid, m.j.stage == JR_INTENT ? "sent" : "filed");
+	else
+		rc = ob_settle_sent(e, &m);
+	if (rc == 0 && ob_step(e, &m, JR_DONE, JF_PENDING) < 0)
+		rc = OB_LOG_FAILED;
+	ob_msg_free(&m);
+	return rc;
+}
+
+int outbound_recover(struct ob_env *e, const struct ob_item *items, size_t n)
+{
+	struct journey *v = NULL;
+	size_t nv = 0, i;
+	int rc = 0, there;
+
+	if (journey_sync(e->jr) < 0)
+		return OB_LOG_FAILED;
+	if (journey_list_open(e->jr, JR_OUT, JR_INTENT, &v, &nv) < 0) {
+		ob_say(e, 3, "send log unreadable: cannot read the open journeys");
+		return OB_LOG_FAILED;
 	}
-	for (i = 0; i < n; i++)
-		if (ob_recover_one(e, &v[i]) < 0)
-			rc = -1;
-	sendlog_intents_free(v, n);
+	for (i = 0; i < nv && rc == 0; i++) {
+		there = ob_still_there(e, &v[i], items, n);
+		if (there < 0)
+			rc = OB_MAILBOX_FAILED;
+		else if (there == 0)
+			rc = ob_settle(e, &v[i]);
+	}
+	journey_list_free(v, nv);
 	return rc;
 }

@@ -293,8 +293,12 @@ report_build(struct sendlog *sl, time_t since, time_t until, const char *title, 
 void
 report_verify(struct report *r, struct sendlog *sl, time_t now)
 {
+	struct sendlog_check chk;
+
 	r->made = now;
-	r->verify_rc = sendlog_verify(sl, NULL, r->verify_what, sizeof(r->verify_what));
+	memset(&chk, 0, sizeof(chk));
+	r->verify_rc = sendlog_verify(sl, NULL, &chk, r->verify_what, sizeof(r->verify_what));
+	r->rows = r->verify_rc == 0 ? chk.last : 0;
 	if (sendlog_head(sl, r->head) < 0)
 		snprintf(r->head, sizeof(r->head), "unreadable");
 }

@@ -28,28 +28,38 @@
 
 /* ---- SMTP ------------------------------------------------------------ */
 
-struct dnet_smtp {
+struct smtp_session {
 	const struct config *cfg;
 	const char *password;
 	mailsmtp *smtp;
 	int state;		/* -1 untried, 0 a session worked, 1 failed */
+	struct tls_clock clock;
 	char err[512];
 };
 
-struct dnet_smtp *dnet_smtp_new(const struct config *cfg, const char *password)
+struct smtp_session *smtp_new(const struct config *cfg, const char *password,
+    volatile sig_atomic_t *stop)
 {
-	struct dnet_smtp *s = xcalloc(1, sizeof(*s));
+	struct smtp_session *s = xcalloc(1, sizeof(*s));
 
 	s->cfg = cfg;
 	s->password = password;
 	s->state = -1;
+	tls_clock_init(&s->clock, stop);
 	return s;
 }
 
-void dnet_smtp_disconnect(struct dnet_smtp *s)
+/* Every command has the whole of command_timeout, more for a large message. */
+static void smtp_arm(struct smtp_session *s, size_t bytes)
+{
+	tls_clock_arm(&s->clock, s->cfg->command_timeout + (int)(bytes / (256 * 1024)));
+}
+
+void smtp_disconnect(struct smtp_session *s)
 {
 	if (s == NULL || s->smtp == NULL)
 		return;
+	smtp_arm(s, 0);
 	if (s->smtp->stream != NULL)
 		mailsmtp_quit(s->smtp);
 	if (s->smtp->stream != NULL) {
@@ -60,7 +70,7 @@ void dnet_smtp_disconnect(struct dnet_smtp *s)
 	s->smtp = NULL;
 }
 
-static void dn_smtp_kill(struct dnet_smtp *s)
+static void smtp_kill(struct smtp_session *s)
 {
 	if (s->smtp == NULL)
 		return;
@@ -72,15 +82,26 @@ static void dn_smtp_kill(struct dnet_smtp *s)
 	s->smtp = NULL;
 }
 
-void dnet_smtp_free(struct dnet_smtp *s)
+/* The connection broke mid-transaction: the server counts as failed for this pass. */
+static void smtp_lost(struct smtp_session *s)
+{
+	const char *why = tls_clock_why(&s->clock);
+
+	snprintf(s->err, sizeof(s->err), "%s: connection lost: %s", s->cfg->smtp_host,
+	    why ? why : "closed by the server");
+	smtp_kill(s);
+	s->state = 1;
+}
+
+void smtp_free(struct smtp_session *s)
 {
 	if (s == NULL)
 		return;
-	dnet_smtp_disconnect(s);
+	smtp_disconnect(s);
 	free(s);
 }
 
-int dnet_smtp_take(struct dnet_smtp *s, char *err, size_t errlen)
+int smtp_take(struct smtp_session *s, char *err, size_t errlen)
 {
 	int st = s->state;
 
@@ -90,27 +111,32 @@ int dnet_smtp_take(struct dnet_smtp *s, char *err, size_t errlen)
 	return st;
 }
 
-static int dn_smtp_open(struct dnet_smtp *s)
+static int smtp_open(struct smtp_session *s)
 {
 	const struct config *cfg = s->cfg;
 	const char *host = cfg->smtp_host;
 	SSL *ssl = NULL;
 	int fd, r;
 
-	fd = tls_connect(host, cfg->smtp_port, s->err, sizeof(s->err));
+	fd = tls_connect(host, cfg->smtp_port, &s->clock, s->err, sizeof(s->err));
 	if (fd < 0)
 		goto fail;
 	if (cfg->smtp_tls == TLSM_IMPLICIT &&
-	    (ssl = tls_handshake(cfg, host, fd, s->err, sizeof(s->err))) == NULL) {
+	    (ssl = tls_handshake(cfg, host, fd, &s->clock, s->err, sizeof(s->err))) == NULL) {
 		close(fd);
 		goto fail;
 	}
 	s->smtp = mailsmtp_new(0, NULL);
-	r = mailsmtp_connect(s->smtp, tls_stream(fd, ssl));
+	tls_clock_arm(&s->clock, TLS_CONNECT_TIMEOUT);
+	r = mailsmtp_connect(s->smtp, tls_stream(fd, ssl, &s->clock));
 	if (r != MAILSMTP_NO_ERROR) {
-		snprintf(s->err, sizeof(s->err), "%s:%d: no SMTP greeting (%d)", host, cfg->smtp_port, r);
+		snprintf(s->err, sizeof(s->err), "%s:%d: no SMTP greeting%s%s", host, cfg->smtp_port,
+		    s->clock.fired == TLS_CLOCK_EXPIRED ? " within 10 s" : "",
+		    s->clock.fired == TLS_CLOCK_EXPIRED && cfg->smtp_tls != TLSM_IMPLICIT ?
+		    " (a TLS port? port 465 wants smtp_tls = implicit)" : "");
 		goto fail;
 	}
+	smtp_arm(s, 0);
 	r = mailesmtp_ehlo(s->smtp);
 	if (r != MAILSMTP_NO_ERROR) {
 		snprintf(s->err, sizeof(s->err), "%s: EHLO refused", host);
@@ -150,12 +176,12 @@ static int dn_smtp_open(struct dnet_smtp *s)
 	}
 	return 0;
 fail:
-	dn_smtp_kill(s);
+	smtp_kill(s);
 	s->state = 1;
 	return -1;
 }
 
-static void dn_reply(mailsmtp *smtp, char *reply, size_t n)
+static void smtp_reply(mailsmtp *smtp, char *reply, size_t n)
 {
 	char *p;
 
@@ -165,94 +191,107 @@ static void dn_reply(mailsmtp *smtp, char *reply, size_t n)
 			*p = ' ';
 }
 
-static enum ob_send dn_code(int code)
+static enum ob_send smtp_code(int code)
 {
 	return code >= 500 && code < 600 ? OB_SEND_PERM : OB_SEND_TEMP;
 }
 
-static enum ob_send dn_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
+static enum ob_send smtp_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
     const char *data, size_t len, int (*progress)(void *pctx), void *pctx,
     char *reply, size_t replylen)
 {
-	struct dnet_smtp *s = ctx;
+	struct smtp_session *s = ctx;
 	size_t i;
 	int r;
 
 	reply[0] = '\0';
-	if (s->smtp == NULL && dn_smtp_open(s) < 0) {
+	if (s->state == 1) {
+		/* the server failed once this pass: the rest waits, without a time-out each */
+		snprintf(reply, replylen, "%s", s->err);
+		return OB_SEND_TEMP;
+	}
+	if (s->smtp == NULL && smtp_open(s) < 0) {
 		snprintf(reply, replylen, "%s", s->err);
 		return OB_SEND_TEMP;
 	}
 	s->state = 0;
+	smtp_arm(s, 0);
 	r = mailesmtp_mail(s->smtp, from, 0, NULL);
 	if (r != MAILSMTP_NO_ERROR) {
-		dn_reply(s->smtp, reply, replylen);
+		smtp_reply(s->smtp, reply, replylen);
 		if (s->smtp->response_code == 0) {
-			dn_smtp_kill(s);
+			smtp_lost(s);
 			return OB_SEND_TEMP;
 		}
 		mailsmtp_reset(s->smtp);
-		return dn_code(s->smtp->response_code);
+		return smtp_code(s->smtp->response_code);
 	}
 	for (i = 0; i < nrcpts; i++) {
+		smtp_arm(s, 0);
 		r = mailesmtp_rcpt(s->smtp, rcpts[i], 0, NULL);
 		if (r != MAILSMTP_NO_ERROR) {
 			/* all recipients or none */
 			int code = s->smtp->response_code;
 
-			dn_reply(s->smtp, reply, replylen);
+			smtp_reply(s->smtp, reply, replylen);
 			if (code == 0) {
-				dn_smtp_kill(s);
+				smtp_lost(s);
 				return OB_SEND_TEMP;
 			}
+			smtp_arm(s, 0);
 			mailsmtp_reset(s->smtp);
-			return dn_code(code);
+			return smtp_code(code);
 		}
 	}
 	if (progress(pctx) < 0) {
+		smtp_arm(s, 0);
 		mailsmtp_reset(s->smtp);
 		snprintf(reply, replylen, "send log write failed before DATA");
 		return OB_SEND_TEMP;
 	}
+	smtp_arm(s, 0);
 	r = mailsmtp_data(s->smtp);
 	if (r != MAILSMTP_NO_ERROR) {
 		int code = s->smtp->response_code;
 
-		dn_reply(s->smtp, reply, replylen);
+		smtp_reply(s->smtp, reply, replylen);
 		if (code == 0) {
-			dn_smtp_kill(s);
+			smtp_lost(s);
 			return OB_SEND_UNCERTAIN;
 		}
 		mailsmtp_reset(s->smtp);
-		return dn_code(code);
+		return smtp_code(code);
 	}
 	/* libetpan appends CRLF.CRLF itself: one trailing CRLF less keeps the bytes */
 	if (len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n')
 		len -= 2;
+	smtp_arm(s, len);
 	r = mailsmtp_data_message(s->smtp, data, len);
-	dn_reply(s->smtp, reply, replylen);
+	smtp_reply(s->smtp, reply, replylen);
 	if (s->smtp->response_code == 250)
 		return OB_SEND_OK;
 	if (s->smtp->response_code == 0 || r == MAILSMTP_ERROR_STREAM) {
-		dn_smtp_kill(s);
+		smtp_lost(s);
+		snprintf(reply, replylen, "connection lost after DATA began: %s",
+		    tls_clock_why(&s->clock) ? tls_clock_why(&s->clock) : "closed by the server");
 		return OB_SEND_UNCERTAIN;
 	}
-	return dn_code(s->smtp->response_code);
+	return smtp_code(s->smtp->response_code);
 }
 
-int dnet_smtp_check(struct dnet_smtp *s, char *err, size_t errlen)
+int smtp_check(struct smtp_session *s, char *err, size_t errlen)
 {
-	if (s->smtp == NULL && dn_smtp_open(s) < 0) {
+	if (s->smtp == NULL && smtp_open(s) < 0) {
 		snprintf(err, errlen, "%s", s->err);
 		return -1;
 	}
-	dnet_smtp_disconnect(s);
+	smtp_disconnect(s);
 	return 0;
 }
 
-void dnet_smtp_ops(struct dnet_smtp *s, struct ob_smtp *ops)
+void smtp_ops(struct smtp_session *s, struct ob_smtp *ops)
 {
 	ops->ctx = s;
-	ops->send = dn_send;
+	ops->send = smtp_send;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "status.h"
@@ -46,46 +47,87 @@ void status_add_waiting(struct status *st, unsigned uid, time_t next, const char
 	status_set_text(w->reply, sizeof(w->reply), reply ? reply : "");
 }
 
+#define STATUS_PAD 4096	/* the file's size at least: room to rewrite it in place */
+
+static void status_format(const struct status *st, struct sbuf *b)
+{
+	size_t i;
+
+	sbuf_printf(b, "updated\t%lld\npid\t%ld\ninterval\t%d\n", (long long)st->updated,
+	    (long)st->pid, st->interval);
+	sbuf_printf(b, "policy_version\t%s\npolicy_loaded\t%lld\n", st->policy_version,
+	    (long long)st->policy_loaded);
+	sbuf_printf(b, "imap_ok\t%lld\nimap_fail\t%lld\nimap_error\t%s\n", (long long)st->imap_ok,
+	    (long long)st->imap_fail, st->imap_error);
+	sbuf_printf(b, "smtp_ok\t%lld\nsmtp_fail\t%lld\nsmtp_error\t%s\n", (long long)st->smtp_ok,
+	    (long long)st->smtp_fail, st->smtp_error);
+	sbuf_printf(b, "log_fail\t%lld\nlog_error\t%s\n", (long long)st->log_fail,
+	    st->log_error);
+	sbuf_printf(b, "held\t%ld\nbusy\t%d\n", st->held, st->busy);
+	for (i = 0; i < st->nwaiting; i++)
+		sbuf_printf(b, "waiting\t%u\t%lld\t%s\n", st->waiting[i].uid,
+		    (long long)st->waiting[i].next, st->waiting[i].reply);
+	/* a line without a tab is ignored by the reader: padding */
+	while (b->len % STATUS_PAD != STATUS_PAD - 1)
+		sbuf_addc(b, ' ');
+	sbuf_addc(b, '\n');
+}
+
+static int status_put(int fd, const struct sbuf *b)
+{
+	size_t off = 0;
+	ssize_t w;
+
+	while (off < b->len) {
+		w = pwrite(fd, b->data + off, b->len - off, (off_t)off);
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return fsync(fd);
+}
+
+/*
+ * On a full disk no new file can be made: the old one is overwritten in
+ * place when the new text fits in it, so that status still tells the truth.
+ */
+static int status_in_place(const char *path, const struct sbuf *b)
+{
+	struct stat sb;
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW), rc = -1;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) == 0 && (size_t)sb.st_size == b->len)
+		rc = status_put(fd, b);
+	close(fd);
+	return rc;
+}
+
 int status_write(const char *state_dir, const struct status *st, char *err, size_t errlen)
 {
 	char *tmp = xasprintf("%s/%s.tmp", state_dir, STATUS_FILE);
 	char *path = xasprintf("%s/%s", state_dir, STATUS_FILE);
-	FILE *fp;
+	struct sbuf b;
 	int fd, rc = -1;
-	size_t i;
 
+	sbuf_init(&b);
+	status_format(st, &b);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0 || (fp = fdopen(fd, "w")) == NULL) {
+	if (fd >= 0 && status_put(fd, &b) == 0 && close(fd) == 0) {
+		fd = -1;
+		if (rename(tmp, path) == 0)
+			rc = 0;
+	}
+	if (rc < 0) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		goto out;
-	}
-	fprintf(fp, "updated\t%lld\npid\t%ld\ninterval\t%d\n", (long long)st->updated,
-	    (long)st->pid, st->interval);
-	fprintf(fp, "policy_version\t%s\npolicy_loaded\t%lld\n", st->policy_version,
-	    (long long)st->policy_loaded);
-	fprintf(fp, "imap_ok\t%lld\nimap_fail\t%lld\nimap_error\t%s\n", (long long)st->imap_ok,
-	    (long long)st->imap_fail, st->imap_error);
-	fprintf(fp, "smtp_ok\t%lld\nsmtp_fail\t%lld\nsmtp_error\t%s\n", (long long)st->smtp_ok,
-	    (long long)st->smtp_fail, st->smtp_error);
-	fprintf(fp, "held\t%ld\n", st->held);
-	for (i = 0; i < st->nwaiting; i++)
-		fprintf(fp, "waiting\t%u\t%lld\t%s\n", st->waiting[i].uid,
-		    (long long)st->waiting[i].next, st->waiting[i].reply);
-	if (fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		fclose(fp);
-		goto out;
-	}
-	if (fclose(fp) != 0 || rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	rc = 0;
-out:
-	if (rc < 0)
 		unlink(tmp);
+		if (status_in_place(path, &b) == 0)
+			rc = 0;
+	}
+	sbuf_free(&b);
 	free(tmp);
 	free(path);
 	return rc;
@@ -145,6 +187,12 @@ int status_read(const char *state_dir, struct status *st, char *err, size_t errl
 			status_set_text(st->smtp_error, sizeof(st->smtp_error), v);
 		else if (strcmp(line, "held") == 0)
 			st->held = (long)status_num(v);
+		else if (strcmp(line, "busy") == 0)
+			st->busy = (int)status_num(v);
+		else if (strcmp(line, "log_fail") == 0)
+			st->log_fail = (time_t)status_num(v);
+		else if (strcmp(line, "log_error") == 0)
+			status_set_text(st->log_error, sizeof(st->log_error), v);
 		else if (strcmp(line, "waiting") == 0) {
 			char *n = strchr(v, '\t'), *r = NULL;
 

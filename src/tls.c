@@ -31,26 +31,84 @@
 
 /* ---- the transport ---------------------------------------------------- */
 
-struct dn_low {
+struct tls_low {
 	int fd;
 	SSL *ssl;
-	int timeout;
+	struct tls_clock *clock;
 };
 
-static int dn_wait(struct dn_low *d, short ev)
+static long long tls_now_ms(void)
 {
-	struct pollfd p = { d->fd, ev, 0 };
-	int r;
+	struct timespec ts;
 
-	do
-		r = poll(&p, 1, d->timeout * 1000);
-	while (r < 0 && errno == EINTR);
-	return r > 0 ? 0 : -1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static ssize_t dn_read(mailstream_low *low, void *buf, size_t n)
+void tls_clock_init(struct tls_clock *c, volatile sig_atomic_t *stop)
 {
-	struct dn_low *d = low->data;
+	memset(c, 0, sizeof(*c));
+	c->stop = stop;
+	tls_clock_arm(c, TLS_TIMEOUT);
+}
+
+void tls_clock_arm(struct tls_clock *c, int seconds)
+{
+	c->deadline_ms = tls_now_ms() + (long long)seconds * 1000;
+	c->fired = TLS_CLOCK_OK;
+}
+
+const char *tls_clock_why(const struct tls_clock *c)
+{
+	switch (c->fired) {
+	case TLS_CLOCK_OK:
+		return NULL;
+	case TLS_CLOCK_EXPIRED:
+		return "the server did not answer in time";
+	case TLS_CLOCK_STOPPED:
+		return "stopped by a signal";
+	}
+	return "internal error: unknown clock state";
+}
+
+/*
+ * Waits for ev on fd in slices of at most TLS_SLICE_MS, so that a stop
+ * request is seen within that time and the deadline covers the whole
+ * command, not each read. 0 ready, -1 expired, stopped or failed.
+ */
+static int tls_poll(int fd, short ev, struct tls_clock *c)
+{
+	struct pollfd p = { fd, ev, 0 };
+	long long left;
+	int r;
+
+	for (;;) {
+		if (c->stop != NULL && *c->stop) {
+			c->fired = TLS_CLOCK_STOPPED;
+			return -1;
+		}
+		left = c->deadline_ms - tls_now_ms();
+		if (left <= 0) {
+			c->fired = TLS_CLOCK_EXPIRED;
+			return -1;
+		}
+		p.revents = 0;
+		r = poll(&p, 1, left > TLS_SLICE_MS ? TLS_SLICE_MS : (int)left);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+static int tls_wait(struct tls_low *d, short ev)
+{
+	return tls_poll(d->fd, ev, d->clock);
+}
+
+static ssize_t tls_read(mailstream_low *low, void *buf, size_t n)
+{
+	struct tls_low *d = low->data;
 
 	for (;;) {
 		if (d->ssl != NULL) {
@@ -61,26 +119,26 @@ static ssize_t dn_read(mailstream_low *low, void *buf, size_t n)
 			e = SSL_get_error(d->ssl, r);
 			if (e == SSL_ERROR_ZERO_RETURN)
 				return 0;
-			if (e == SSL_ERROR_WANT_READ ? dn_wait(d, POLLIN) == 0 :
-			    e == SSL_ERROR_WANT_WRITE ? dn_wait(d, POLLOUT) == 0 : 0)
+			if (e == SSL_ERROR_WANT_READ ? tls_wait(d, POLLIN) == 0 :
+			    e == SSL_ERROR_WANT_WRITE ? tls_wait(d, POLLOUT) == 0 : 0)
 				continue;
 			return -1;
 		} else {
 			ssize_t r;
 
-			if (dn_wait(d, POLLIN) < 0)
+			if (tls_wait(d, POLLIN) < 0)
 				return -1;
 			r = recv(d->fd, buf, n, 0);
-			if (r < 0 && errno == EINTR)
+			if (r < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			return r;
 		}
 	}
 }
 
-static ssize_t dn_write(mailstream_low *low, const void *buf, size_t n)
+static ssize_t tls_write(mailstream_low *low, const void *buf, size_t n)
 {
-	struct dn_low *d = low->data;
+	struct tls_low *d = low->data;
 
 	for (;;) {
 		if (d->ssl != NULL) {
@@ -89,26 +147,26 @@ static ssize_t dn_write(mailstream_low *low, const void *buf, size_t n)
 			if (r > 0)
 				return r;
 			e = SSL_get_error(d->ssl, r);
-			if (e == SSL_ERROR_WANT_READ ? dn_wait(d, POLLIN) == 0 :
-			    e == SSL_ERROR_WANT_WRITE ? dn_wait(d, POLLOUT) == 0 : 0)
+			if (e == SSL_ERROR_WANT_READ ? tls_wait(d, POLLIN) == 0 :
+			    e == SSL_ERROR_WANT_WRITE ? tls_wait(d, POLLOUT) == 0 : 0)
 				continue;
 			return -1;
 		} else {
 			ssize_t r;
 
-			if (dn_wait(d, POLLOUT) < 0)
+			if (tls_wait(d, POLLOUT) < 0)
 				return -1;
 			r = send(d->fd, buf, n, MSG_NOSIGNAL);
-			if (r < 0 && errno == EINTR)
+			if (r < 0 && (errno == EINTR || errno == EAGAIN))
 				continue;
 			return r;
 		}
 	}
 }
 
-static int dn_close(mailstream_low *low)
+static int tls_close(mailstream_low *low)
 {
-	struct dn_low *d = low->data;
+	struct tls_low *d = low->data;
 
 	if (d->ssl != NULL)
 		SSL_shutdown(d->ssl);
@@ -118,15 +176,15 @@ static int dn_close(mailstream_low *low)
 	return 0;
 }
 
-static int dn_get_fd(mailstream_low *low)
+static int tls_get_fd(mailstream_low *low)
 {
-	return ((struct dn_low *)low->data)->fd;
+	return ((struct tls_low *)low->data)->fd;
 }
 
 /* Frees the driver data, never the fd: STARTTLS swaps the driver on the same socket. */
-static void dn_free(mailstream_low *low)
+static void tls_free(mailstream_low *low)
 {
-	struct dn_low *d = low->data;
+	struct tls_low *d = low->data;
 
 	if (d->ssl != NULL)
 		SSL_free(d->ssl);
@@ -134,13 +192,13 @@ static void dn_free(mailstream_low *low)
 	free(low);
 }
 
-static mailstream_low_driver dn_driver = {
-	dn_read, dn_write, dn_close, dn_get_fd, dn_free, NULL, NULL, NULL, NULL, NULL, NULL
+static mailstream_low_driver tls_driver = {
+	tls_read, tls_write, tls_close, tls_get_fd, tls_free, NULL, NULL, NULL, NULL, NULL, NULL
 };
 
 int tls_pending(mailstream *s)
 {
-	struct dn_low *d;
+	struct tls_low *d;
 
 	if (s == NULL)
 		return 0;
@@ -150,11 +208,44 @@ int tls_pending(mailstream *s)
 	return d->ssl != NULL && SSL_pending(d->ssl) > 0;
 }
 
-int tls_connect(const char *host, int port, char *err, size_t errlen)
+/* A non-blocking connect bounded by the clock; 0, or -1 with errno-like words in err. */
+static int tls_connect_one(const struct addrinfo *ai, struct tls_clock *c, int *fdp)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    ai->ai_protocol), e = 0;
+	socklen_t elen = sizeof(e);
+
+	*fdp = -1;
+	if (fd < 0)
+		return -1;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+		*fdp = fd;
+		return 0;
+	}
+	if (errno != EINPROGRESS)
+		goto fail;
+	if (tls_poll(fd, POLLOUT, c) < 0) {
+		errno = ETIMEDOUT;
+		goto fail;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0 || e != 0) {
+		errno = e ? e : EIO;
+		goto fail;
+	}
+	*fdp = fd;
+	return 0;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+int tls_connect(const char *host, int port, struct tls_clock *c, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char ps[16];
-	int fd = -1, r;
+	int fd = -1, r, on = 1;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
@@ -164,39 +255,58 @@ int tls_connect(const char *host, int port, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot resolve: %s", host, gai_strerror(r));
 		return -1;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+	tls_clock_arm(c, TLS_CONNECT_TIMEOUT);
+	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+		if (tls_connect_one(ai, c, &fd) == 0)
 			break;
-		snprintf(err, errlen, "%s:%d: cannot connect: %s", host, port, strerror(errno));
-		close(fd);
-		fd = -1;
+		if (c->fired == TLS_CLOCK_STOPPED)
+			snprintf(err, errlen, "%s:%d: cannot connect: %s", host, port,
+			    tls_clock_why(c));
+		else
+			snprintf(err, errlen, "%s:%d: cannot connect: %s", host, port,
+			    errno == ETIMEDOUT ? "no answer within 10 s (a firewall, or the wrong host "
+			    "or port?)" : strerror(errno));
+		if (c->fired != TLS_CLOCK_OK)
+			break;
 	}
 	freeaddrinfo(res);
-	if (fd >= 0) {
-		int on = 1;
-
+	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	}
 	return fd;
 }
 
-mailstream *tls_stream(int fd, SSL *ssl)
+mailstream *tls_stream(int fd, SSL *ssl, struct tls_clock *c)
 {
-	struct dn_low *d = xcalloc(1, sizeof(*d));
+	struct tls_low *d = xcalloc(1, sizeof(*d));
 	mailstream_low *low;
 
 	d->fd = fd;
 	d->ssl = ssl;
-	d->timeout = DN_TIMEOUT;
-	low = mailstream_low_new(d, &dn_driver);
+	d->clock = c;
+	low = mailstream_low_new(d, &tls_driver);
 	return mailstream_new(low, 8192);
 }
 
 /* Handshakes on fd; verified chain, host name and TLS >= 1.2, or NULL with err. */
-SSL *tls_handshake(const struct config *cfg, const char *host, int fd, char *err, size_t errlen)
+/* SSL_connect on the non-blocking socket, bounded by the clock; 1 done. */
+static int tls_connect_ssl(SSL *ssl, int fd, struct tls_clock *c)
+{
+	int r, e;
+
+	for (;;) {
+		r = SSL_connect(ssl);
+		if (r == 1)
+			return 1;
+		e = SSL_get_error(ssl, r);
+		if (e == SSL_ERROR_WANT_READ ? tls_poll(fd, POLLIN, c) == 0 :
+		    e == SSL_ERROR_WANT_WRITE ? tls_poll(fd, POLLOUT, c) == 0 : 0)
+			continue;
+		return r;
+	}
+}
+
+SSL *tls_handshake(const struct config *cfg, const char *host, int fd, struct tls_clock *c,
+    char *err, size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
 	SSL *ssl = NULL;
@@ -227,9 +337,12 @@ SSL *tls_handshake(const struct config *cfg, const char *host, int fd, char *err
 		SSL_set1_host(ssl, host);
 	}
 	SSL_set_fd(ssl, fd);
-	if (SSL_connect(ssl) != 1) {
+	if (tls_connect_ssl(ssl, fd, c) != 1) {
 		vr = SSL_get_verify_result(ssl);
-		if (vr != X509_V_OK)
+		if (c->fired != TLS_CLOCK_OK)
+			snprintf(err, errlen, "%s: TLS handshake: %s (a plain-text port? check the "
+			    "*_tls and *_port settings)", host, tls_clock_why(c));
+		else if (vr != X509_V_OK)
 			snprintf(err, errlen, "%s: TLS certificate rejected: %s", host,
 			    X509_verify_cert_error_string(vr));
 		else
@@ -251,24 +364,24 @@ int tls_upgrade(const struct config *cfg, const char *host, mailstream *s, char 
     size_t errlen)
 {
 	mailstream_low *old = mailstream_get_low(s);
-	struct dn_low *d = old->data;
+	struct tls_low *d = old->data;
 	SSL *ssl;
 
 	if (s->read_buffer_len > 0) {
 		snprintf(err, errlen, "%s: data injected before TLS", host);
 		return -1;
 	}
-	ssl = tls_handshake(cfg, host, d->fd, err, errlen);
+	ssl = tls_handshake(cfg, host, d->fd, d->clock, err, errlen);
 	if (ssl == NULL)
 		return -1;
 	{
-		struct dn_low *n = xcalloc(1, sizeof(*n));
+		struct tls_low *n = xcalloc(1, sizeof(*n));
 
 		n->fd = d->fd;
 		n->ssl = ssl;
-		n->timeout = DN_TIMEOUT;
+		n->clock = d->clock;
 		mailstream_low_free(old);
-		mailstream_set_low(s, mailstream_low_new(n, &dn_driver));
+		mailstream_set_low(s, mailstream_low_new(n, &tls_driver));
 	}
 	return 0;
 }

@@ -147,6 +147,7 @@ verdict_add(struct verdict *v, enum vcode code, const char *detail)
 	*list = xreallocarray(*list, *n + 1, sizeof(**list));
 	(*list)[*n].code = code;
 	(*list)[*n].detail = xstrdup(detail ? detail : "");
+	(*list)[*n].rcpt = -1;
 	(*n)++;
 	v->accept = v->nreasons == 0;
 }
@@ -279,6 +280,7 @@ verdict_recipients(const struct policy *p, const struct mime_result *msg, mgday 
 			break;
 		}
 		verdict_add(v, VC_RECIPIENT_NOT_APPROVED, d.data);
+		v->reasons[v->nreasons - 1].rcpt = (long)i;
 	}
 	for (i = 0; i < v->nrcpts; i++) {
 		if (!infos[i].offshore)
@@ -287,6 +289,7 @@ verdict_recipients(const struct policy *p, const struct mime_result *msg, mgday 
 		sbuf_printf(&d, "%s: %s is marked offshore", v->rcpts[i].address,
 		    infos[i].sub && infos[i].sub->name ? infos[i].sub->name : infos[i].org);
 		verdict_add(v, VC_OFFSHORE_RECIPIENT, d.data);
+		v->reasons[v->nreasons - 1].rcpt = (long)i;
 	}
 	sbuf_free(&d);
 }

@@ -1,16 +1,23 @@
 /*
- * worker - analyses untrusted messages in a separate, sandboxed process;
+ * worker - analyses untrusted messages in a separate, sandboxed program;
  * see include/worker.h.
  *
- * One child per message, forked ahead of need. Before it reads a byte the
- * child drops everything it will not use: file descriptors, core dumps,
- * privileges (no_new_privs), address space and CPU time (rlimits), and
- * finally system calls (a seccomp allow-list). The charset converters are
- * warmed up first by analysing a small built-in message, since loading
- * them later would need open(); after the filter, open() fails with EACCES
- * (iconv then falls back) instead of killing the child. Whatever happens to
- * the child, the parent gets a result: a crash, a time-out or an
- * unreadable answer is MIME_MALFORMED with what happened in the detail.
+ * Parent side: one child per message, spawned ahead of need with
+ * posix_spawn (the child shares no writable copy of the parent's memory
+ * before exec) into mailgate-analyse, with an empty environment and only
+ * its socket as fd 0. Whatever happens to the child, the parent gets a
+ * result: a crash, a time-out or an unreadable answer is MIME_MALFORMED
+ * with what happened in the detail; the parent re-checks the size from the
+ * raw bytes and kills the child once it has answered (or is late), never
+ * waiting on it.
+ *
+ * Child side (worker_child_main): before it reads a byte the child drops
+ * everything it will not use: file descriptors, core dumps, privileges
+ * (no_new_privs), address space and CPU time (rlimits), and finally system
+ * calls (a seccomp allow-list: read fd 0, write fd 0, memory, time, exit).
+ * The charset converters are warmed up first by analysing a small built-in
+ * message, since loading them later would need open(); after the filter,
+ * open() fails with EACCES (iconv then falls back).
  */
 #include "worker.h"
 
@@ -19,6 +26,7 @@
 #include <iconv.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,15 +54,25 @@
 #define WORKER_ASAN 0
 #endif
 
+#ifndef MG_ANALYSE_PATH
+#define MG_ANALYSE_PATH "/usr/local/libexec/mailgate/mailgate-analyse"
+#endif
+
 #define WORKER_MAX_ANSWER (512u << 20)
+#define WORKER_SOCK 0		/* the child's end of its socket */
+#define WORKER_NLIMITS 7	/* numbers on the child's command line */
+#define WORKER_ZOMBIES 8
+
+extern char **environ;
 
 struct worker_pool {
 	struct mime_limits lim;
-	worker_fn *fn;
+	char *prog;
+	char *arg;		/* a test helper's mode, or NULL */
 	int timeout_ms;
 	pid_t pid;		/* the ready child, or -1 */
 	int fd;			/* our end of its socket */
-	pid_t done;		/* a child that answered and is exiting, reaped later */
+	pid_t killed[WORKER_ZOMBIES];	/* killed children not reaped yet */
 };
 
 /* Exercises the parser and every charset the converters commonly need. */
@@ -96,26 +114,15 @@ worker_open_converters(void)
 	}
 }
 
-/* Handlers inherited from the parent (the daemon's, a test harness's) must not run here. */
-static void
-worker_reset_signals(void)
-{
-	int sig;
-
-	for (sig = 1; sig < 32; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	signal(SIGPIPE, SIG_IGN);
-}
+/* --- the child --- */
 
 static void
-worker_close_fds(int keep)
+worker_close_fds(void)
 {
 	int fd;
 
 	for (fd = 3; fd < 1024; fd++)
-		if (fd != keep)
-			close(fd);
+		close(fd);
 }
 
 static void
@@ -123,7 +130,7 @@ worker_limits(const struct mime_limits *lim)
 {
 	struct rlimit rl;
 
-	/* no RLIMIT_FSIZE: stderr may be a file, and seccomp forbids opening others */
+	/* no RLIMIT_FSIZE: the child opens nothing and writes only to its socket */
 	rl.rlim_cur = rl.rlim_max = 0;
 	setrlimit(RLIMIT_CORE, &rl);
 	rl.rlim_cur = rl.rlim_max = 16;
@@ -140,22 +147,49 @@ worker_limits(const struct mime_limits *lim)
 		rl.rlim_cur = rl.rlim_max = as;
 		setrlimit(RLIMIT_AS, &rl);
 	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
+/* Adds rules; -1 when libseccomp refuses one. */
+static int
+worker_allow(scmp_filter_ctx ctx, const int *sys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sys[i], 0) < 0)
+			return -1;
+	return 0;
+}
+
+/* A rule on the first argument (the fd, the pid). */
+static int
+worker_rule_a0(scmp_filter_ctx ctx, uint32_t action, int sys, enum scmp_compare op, uint64_t v)
+{
+	struct scmp_arg_cmp c = { 0, op, v, 0 };
+
+	return seccomp_rule_add_array(ctx, action, sys, 1, &c);
+}
+
+/*
+ * The allow-list: reading and writing the socket, memory, time and exit.
+ * Writes elsewhere (libxml2's messages to stderr) fail with EPERM; open()
+ * fails with EACCES; prlimit64 only on the child itself (pid 0); anything
+ * else kills it.
+ */
 static int
 worker_seccomp(void)
 {
 	static const int allow[] = {
-		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(exit), SCMP_SYS(exit_group),
-		SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
-		SCMP_SYS(mprotect), SCMP_SYS(madvise), SCMP_SYS(futex), SCMP_SYS(rt_sigreturn),
-		SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigaction), SCMP_SYS(getrandom),
-		SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(fstat),
-		SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(close), SCMP_SYS(getpid),
-		SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(sched_yield), SCMP_SYS(writev),
-		SCMP_SYS(getrlimit), SCMP_SYS(prlimit64),
+		SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(brk), SCMP_SYS(mmap),
+		SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect), SCMP_SYS(madvise),
+		SCMP_SYS(futex), SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask),
+		SCMP_SYS(rt_sigaction), SCMP_SYS(getrandom), SCMP_SYS(clock_gettime),
+		SCMP_SYS(gettimeofday), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
+		SCMP_SYS(close), SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill),
+		SCMP_SYS(sched_yield),
 	};
 	/* ASan's runtime needs more to report an error; it is a test build only */
 	static const int asan_extra[] = {
@@ -166,26 +200,31 @@ worker_seccomp(void)
 		SCMP_SYS(dup3), SCMP_SYS(execve), SCMP_SYS(kill), SCMP_SYS(nanosleep),
 		SCMP_SYS(clock_nanosleep), SCMP_SYS(access), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 		SCMP_SYS(getcwd), SCMP_SYS(statfs), SCMP_SYS(fcntl), SCMP_SYS(getdents64),
+		SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(read),
 	};
-	scmp_filter_ctx ctx;
-	size_t i;
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int rc = -1;
 
-	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (ctx == NULL)
 		return -1;
-	for (i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
-		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allow[i], 0) < 0)
+	if (worker_allow(ctx, allow, sizeof(allow) / sizeof(allow[0])) < 0 ||
+	    worker_rule_a0(ctx, SCMP_ACT_ALLOW, SCMP_SYS(read), SCMP_CMP_EQ, WORKER_SOCK) < 0 ||
+	    worker_rule_a0(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), SCMP_CMP_EQ, WORKER_SOCK) < 0 ||
+	    worker_rule_a0(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), SCMP_CMP_EQ, 0) < 0)
+		goto out;
+	if (WORKER_ASAN) {
+		/* the runtime writes its reports to stderr and reads /proc */
+		if (worker_allow(ctx, asan_extra, sizeof(asan_extra) / sizeof(asan_extra[0])) < 0)
 			goto out;
+	} else if (worker_rule_a0(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(write), SCMP_CMP_NE,
+	    WORKER_SOCK) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(writev), 0) < 0) {
+		goto out;
+	}
 	/* a converter not loaded yet: fail the open, iconv falls back */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0) < 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0) < 0)
 		goto out;
-	if (WORKER_ASAN) {
-		for (i = 0; i < sizeof(asan_extra) / sizeof(asan_extra[0]); i++)
-			if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, asan_extra[i], 0) < 0)
-				goto out;
-	}
 	rc = seccomp_load(ctx);
 out:
 	seccomp_release(ctx);
@@ -210,7 +249,7 @@ worker_read_all(int fd, void *buf, size_t n)
 	return 0;
 }
 
-static int
+int
 worker_write_all(int fd, const void *buf, size_t n)
 {
 	const char *p = buf;
@@ -228,79 +267,209 @@ worker_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-static void __attribute__((noreturn))
-worker_child(struct worker_pool *wp, int fd)
+/* The limits from the command line: every number, digits only; -1 when one is not. */
+static int
+worker_parse_limits(int argc, char **argv, struct mime_limits *lim)
 {
+	unsigned long long v[WORKER_NLIMITS];
+	int i;
+
+	if (argc < WORKER_NLIMITS + 1)
+		return -1;
+	for (i = 0; i < WORKER_NLIMITS; i++) {
+		char *end;
+
+		errno = 0;
+		if (argv[i + 1][0] < '0' || argv[i + 1][0] > '9')
+			return -1;
+		v[i] = strtoull(argv[i + 1], &end, 10);
+		if (errno || *end || v[i] > (1ull << 40))
+			return -1;
+	}
+	lim->max_message_bytes = (size_t)v[0];
+	lim->max_depth = (unsigned)v[1];
+	lim->max_parts = (unsigned)v[2];
+	lim->max_decoded = (size_t)v[3];
+	lim->zip_max_entries = (unsigned)v[4];
+	lim->zip_max_total = (size_t)v[5];
+	lim->zip_max_ratio = (unsigned)v[6];
+	return 0;
+}
+
+int
+worker_child_main(int argc, char **argv, worker_fn *fn)
+{
+	struct mime_limits lim;
 	struct mime_result r;
 	struct sbuf enc;
 	uint64_t len;
 	char *msg;
 
-	worker_reset_signals();
-	worker_close_fds(fd);
-	worker_limits(&wp->lim);
+	if (worker_parse_limits(argc, argv, &lim) < 0) {
+		fprintf(stderr, "%s: usage: %s MAX-BYTES DEPTH PARTS DECODED ZIP-ENTRIES ZIP-TOTAL "
+		    "ZIP-RATIO (started by mailgated, speaks on fd 0)\n", argv[0], argv[0]);
+		return 64;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	worker_close_fds();
+	worker_limits(&lim);
 	xmlInitParser();
 	worker_open_converters();
 	mime_result_init(&r);
-	mime_analyse(worker_warmup, sizeof(worker_warmup) - 1, &wp->lim, &r);
+	mime_analyse(worker_warmup, sizeof(worker_warmup) - 1, &lim, &r);
 	mime_result_free(&r);
 	if (worker_seccomp() < 0)
 		_exit(71);
-	if (worker_read_all(fd, &len, sizeof(len)) < 0)
+	if (worker_read_all(WORKER_SOCK, &len, sizeof(len)) < 0)
 		_exit(0);	/* the pool closed without a message */
-	if (len > wp->lim.max_message_bytes * 2 + 1024)
+	if (len > lim.max_message_bytes * 2 + 1024)
 		_exit(72);
 	msg = xmalloc((size_t)len + 1);
-	if (worker_read_all(fd, msg, (size_t)len) < 0)
+	if (worker_read_all(WORKER_SOCK, msg, (size_t)len) < 0)
 		_exit(73);
 	msg[len] = '\0';
 	mime_result_init(&r);
-	wp->fn(msg, (size_t)len, &wp->lim, &r);
+	fn(msg, (size_t)len, &lim, &r);
 	sbuf_init(&enc);
 	mime_result_encode(&r, &enc);
 	len = enc.len;
-	if (worker_write_all(fd, &len, sizeof(len)) < 0 || worker_write_all(fd, enc.data, enc.len) < 0)
+	if (worker_write_all(WORKER_SOCK, &len, sizeof(len)) < 0 ||
+	    worker_write_all(WORKER_SOCK, enc.data, enc.len) < 0)
 		_exit(74);
 	_exit(0);
+}
+
+/* --- the parent --- */
+
+/* Only what the sanitizers need; no secret travels in the child's environment. */
+static void
+worker_env(char *env[4])
+{
+	static const char *const keep[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+	size_t i, n = 0;
+
+	for (i = 0; i < 3; i++) {
+		const char *v = getenv(keep[i]);
+
+		if (v)
+			env[n++] = xasprintf("%s=%s", keep[i], v);
+	}
+	env[n] = NULL;
+}
+
+static int
+worker_spawn_child(struct worker_pool *wp, int child_fd, pid_t *pid)
+{
+	char nums[WORKER_NLIMITS][24], *argv[WORKER_NLIMITS + 3], *env[4];
+	const unsigned long long v[WORKER_NLIMITS] = { wp->lim.max_message_bytes,
+		wp->lim.max_depth, wp->lim.max_parts, wp->lim.max_decoded,
+		wp->lim.zip_max_entries, wp->lim.zip_max_total, wp->lim.zip_max_ratio };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t all, none;
+	int i, rc;
+
+	argv[0] = wp->prog;
+	for (i = 0; i < WORKER_NLIMITS; i++) {
+		snprintf(nums[i], sizeof(nums[i]), "%llu", v[i]);
+		argv[i + 1] = nums[i];
+	}
+	argv[WORKER_NLIMITS + 1] = wp->arg;
+	argv[WORKER_NLIMITS + 2] = NULL;
+	worker_env(env);
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, child_fd, WORKER_SOCK);
+	posix_spawnattr_init(&at);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	rc = posix_spawn(pid, wp->prog, &fa, &at, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	for (i = 0; env[i]; i++)
+		free(env[i]);
+	errno = rc;
+	return rc == 0 ? 0 : -1;
 }
 
 static int
 worker_fork(struct worker_pool *wp)
 {
-	int sv[2];
+	int sv[2], rc;
 	pid_t pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
+	rc = worker_spawn_child(wp, sv[1], &pid);
+	close(sv[1]);
+	if (rc < 0) {
+		rc = errno;
 		close(sv[0]);
-		close(sv[1]);
+		errno = rc;
 		return -1;
 	}
-	if (pid == 0) {
-		close(sv[0]);
-		worker_child(wp, sv[1]);
-	}
-	close(sv[1]);
 	wp->pid = pid;
 	wp->fd = sv[0];
 	return 0;
 }
 
+/* Reaps the killed children that are gone; never blocks. */
+static void
+worker_reap(struct worker_pool *wp)
+{
+	int i;
+
+	for (i = 0; i < WORKER_ZOMBIES; i++)
+		if (wp->killed[i] > 0 && waitpid(wp->killed[i], NULL, WNOHANG) != 0)
+			wp->killed[i] = 0;
+}
+
+/* Kills a child that has nothing more to do (answered, late or broken); reaped later. */
+static void
+worker_kill(struct worker_pool *wp, pid_t pid)
+{
+	int i;
+
+	kill(pid, SIGKILL);
+	worker_reap(wp);
+	for (i = 0; i < WORKER_ZOMBIES; i++)
+		if (wp->killed[i] == 0) {
+			wp->killed[i] = pid;
+			return;
+		}
+	/* eight children not yet gone after SIGKILL: wait for this one, it is dying */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+const char *
+worker_pool_default_prog(void)
+{
+	const char *env = getenv("MAILGATE_ANALYSE");
+
+	return env && *env ? env : MG_ANALYSE_PATH;
+}
+
 struct worker_pool *
-worker_pool_new_fn(const struct mime_limits *lim, worker_fn *fn)
+worker_pool_new_prog(const struct mime_limits *lim, const char *prog, const char *arg)
 {
 	struct worker_pool *wp = xcalloc(1, sizeof(*wp));
 
 	wp->lim = *lim;
-	wp->fn = fn;
+	wp->prog = xstrdup(prog ? prog : worker_pool_default_prog());
+	wp->arg = arg ? xstrdup(arg) : NULL;
 	wp->timeout_ms = 10000;
 	wp->pid = -1;
 	wp->fd = -1;
 	if (worker_fork(wp) < 0) {
+		int e = errno;
+
+		free(wp->prog);
+		free(wp->arg);
 		free(wp);
+		errno = e;
 		return NULL;
 	}
 	return wp;
@@ -309,13 +478,34 @@ worker_pool_new_fn(const struct mime_limits *lim, worker_fn *fn)
 struct worker_pool *
 worker_pool_new(const struct mime_limits *lim)
 {
-	return worker_pool_new_fn(lim, mime_analyse);
+	return worker_pool_new_prog(lim, NULL, NULL);
 }
 
 void
 worker_pool_set_timeout(struct worker_pool *wp, int ms)
 {
 	wp->timeout_ms = ms;
+}
+
+/* The ready child was started with the old limits: it goes, the next one gets these. */
+void
+worker_pool_set_limits(struct worker_pool *wp, const struct mime_limits *lim)
+{
+	if (memcmp(&wp->lim, lim, sizeof(*lim)) == 0)
+		return;
+	wp->lim = *lim;
+	if (wp->pid > 0) {
+		close(wp->fd);
+		worker_kill(wp, wp->pid);
+		wp->fd = -1;
+		wp->pid = -1;
+	}
+}
+
+pid_t
+worker_pool_pid(const struct worker_pool *wp)
+{
+	return wp->pid;
 }
 
 static long long
@@ -327,16 +517,13 @@ worker_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sends the message and reads the answer, all within the deadline. */
+/* Sends the message, all within the deadline: 0, -1 broken, -2 late. */
 static int
-worker_exchange(struct worker_pool *wp, const char *msg, size_t len, struct sbuf *ans)
+worker_send(struct worker_pool *wp, const char *msg, size_t len, long long deadline)
 {
-	long long deadline = worker_now_ms() + wp->timeout_ms;
 	uint64_t hdr = len;
-	size_t off = 0, total = sizeof(hdr) + len, want = 0;
-	int fl = fcntl(wp->fd, F_GETFL);
+	size_t off = 0, total = sizeof(hdr) + len;
 
-	fcntl(wp->fd, F_SETFL, fl | O_NONBLOCK);
 	while (off < total) {
 		struct pollfd p = { wp->fd, POLLOUT, 0 };
 		long long left = deadline - worker_now_ms();
@@ -353,6 +540,21 @@ worker_exchange(struct worker_pool *wp, const char *msg, size_t len, struct sbuf
 			return -1;
 		off += (size_t)w;
 	}
+	return 0;
+}
+
+/* Sends the message and reads the answer, all within the deadline. */
+static int
+worker_exchange(struct worker_pool *wp, const char *msg, size_t len, struct sbuf *ans)
+{
+	long long deadline = worker_now_ms() + wp->timeout_ms;
+	uint64_t hdr;
+	size_t want = 0;
+	int fl = fcntl(wp->fd, F_GETFL), rc;
+
+	fcntl(wp->fd, F_SETFL, fl | O_NONBLOCK);
+	if ((rc = worker_send(wp, msg, len, deadline)) < 0)
+		return rc;
 	for (;;) {
 		struct pollfd p = { wp->fd, POLLIN, 0 };
 		long long left = deadline - worker_now_ms();
@@ -380,15 +582,6 @@ worker_exchange(struct worker_pool *wp, const char *msg, size_t len, struct sbuf
 }
 
 static void
-worker_reap(struct worker_pool *wp)
-{
-	if (wp->done > 0)
-		while (waitpid(wp->done, NULL, 0) < 0 && errno == EINTR)
-			;
-	wp->done = 0;
-}
-
-static void
 worker_fail(struct mime_result *out, char *detail)
 {
 	mime_result_free(out);
@@ -396,42 +589,48 @@ worker_fail(struct mime_result *out, char *detail)
 	out->detail = detail;
 }
 
-int
-worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len, struct mime_result *out)
+/* Size with CRLF line endings, from the raw bytes: what the child must have found too. */
+static size_t
+worker_crlf_size(const char *msg, size_t len)
 {
-	struct sbuf ans;
-	int rc, status = 0;
-	pid_t pid = wp->pid;
+	size_t n = len, i;
 
-	mime_result_init(out);
-	if (pid < 0 && worker_fork(wp) < 0)
-		return -1;
-	pid = wp->pid;
-	sbuf_init(&ans);
-	rc = worker_exchange(wp, msg, len, &ans);
-	if (rc == -2)
-		kill(pid, SIGKILL);
-	close(wp->fd);
-	wp->fd = -1;
-	wp->pid = -1;
-	if (rc == 0 && mime_result_decode(ans.data + 8, ans.len - 8, out) == 0) {
-		/* a whole, valid answer: the child's exit is off the message's path */
-		sbuf_free(&ans);
-		worker_reap(wp);
-		wp->done = pid;
-		return 0;
+	for (i = 0; i < len; i++)
+		if (msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r'))
+			n++;
+	return n;
+}
+
+/* The status of a child that did not answer: dead already, or killed now; waits at most a second. */
+static int
+worker_status(pid_t pid, int *status)
+{
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (i == 0)
+			kill(pid, SIGKILL);
+		usleep(10000);
 	}
-	if (rc != -2)
-		kill(pid, SIGKILL);	/* an unreadable answer: do not wait for more */
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (rc == -2)
+	return -1;
+}
+
+static void
+worker_explain(int rc, int st_known, int status, struct mime_result *out)
+{
+	if (rc == -2 || (st_known && WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU))
 		worker_fail(out, xstrdup("the parser worker ran out of time"));
-	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU)
-		worker_fail(out, xstrdup("the parser worker ran out of time"));
+	else if (!st_known)
+		worker_fail(out, xstrdup("the parser worker's answer cannot be read"));
 	else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
 		worker_fail(out, xstrdup("the parser worker made a forbidden system call"));
-	else if (WIFSIGNALED(status) && rc != 0)
+	else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
 		worker_fail(out, xasprintf("the parser worker was killed by signal %d", WTERMSIG(status)));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 70)
 		worker_fail(out, xstrdup("the parser worker ran out of memory"));
@@ -439,7 +638,53 @@ worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len, struct 
 		worker_fail(out, xasprintf("the parser worker failed (status %d)", WEXITSTATUS(status)));
 	else
 		worker_fail(out, xstrdup("the parser worker's answer cannot be read"));
+}
+
+int
+worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len, struct mime_result *out)
+{
+	size_t size = worker_crlf_size(msg, len);
+	struct sbuf ans;
+	int rc, status = 0, known;
+	pid_t pid;
+
+	mime_result_init(out);
+	if (size > wp->lim.max_message_bytes) {
+		/* judged here from the raw bytes: a child is not needed to refuse it */
+		out->status = MIME_TOO_LARGE;
+		out->size = size;
+		out->detail = xasprintf("the message is %zu bytes; the limit is %zu", size,
+		    wp->lim.max_message_bytes);
+		return 0;
+	}
+	worker_reap(wp);
+	if (wp->pid < 0 && worker_fork(wp) < 0)
+		return -1;
+	pid = wp->pid;
+	sbuf_init(&ans);
+	rc = worker_exchange(wp, msg, len, &ans);
+	close(wp->fd);
+	wp->fd = -1;
+	wp->pid = -1;
+	if (rc == 0 && mime_result_decode(ans.data + 8, ans.len - 8, out) == 0) {
+		sbuf_free(&ans);
+		/* a whole answer: the child has nothing more to do, whatever it tries next */
+		worker_kill(wp, pid);
+		if (out->size != size)
+			worker_fail(out, xasprintf("the parser worker's answer does not match the "
+			    "message (%zu bytes, not %zu)", out->size, size));
+		return 0;
+	}
 	sbuf_free(&ans);
+	if (rc == -2) {
+		worker_kill(wp, pid);
+		worker_explain(rc, 0, 0, out);
+		return 0;
+	}
+	known = worker_status(pid, &status) == 0;
+	if (!known)
+		worker_kill(wp, pid);
+	worker_explain(rc, known, status, out);
 	return 0;
 }
 
@@ -455,13 +700,20 @@ worker_pool_prepare(struct worker_pool *wp)
 void
 worker_pool_free(struct worker_pool *wp)
 {
+	int i;
+
 	if (wp == NULL)
 		return;
 	if (wp->fd >= 0)
-		close(wp->fd);	/* the waiting child reads EOF and exits */
+		close(wp->fd);
 	if (wp->pid > 0)
-		while (waitpid(wp->pid, NULL, 0) < 0 && errno == EINTR)
-			;
-	worker_reap(wp);
+		worker_kill(wp, wp->pid);
+	/* every child here was sent SIGKILL: these waits end at once */
+	for (i = 0; i < WORKER_ZOMBIES; i++)
+		if (wp->killed[i] > 0)
+			while (waitpid(wp->killed[i], NULL, 0) < 0 && errno == EINTR)
+				;
+	free(wp->prog);
+	free(wp->arg);
 	free(wp);
 }

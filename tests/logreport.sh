@@ -187,7 +187,7 @@ assert rs["unknown-recipient"] == (2, 3) and rs["too-many-records"] == (1, 2), r
 assert r["incidents"] == {"opened": 2, "actions": 5, "still_open": 2}, r["incidents"]
 assert len(r["mode_changes"]) == 4 and [m["mode"] for m in r["mode_changes"]] == ["outage", "normal", "clerical", "normal"]
 assert r["outages"] == [{"start": "2026-12-05T08:00:00Z", "end": "2026-12-05T11:00:00Z"}], r["outages"]
-assert r["chain"]["intact"] is True and len(r["chain"]["head"]) == 64
+assert r["chain"]["intact"] is True and len(r["chain"]["head"]) == 80
 assert r["chain"]["result"].startswith("verified intact at ")
 ' && ok || bad "report json does not add up"
 expect_rc report-table 0 mg log report --month 2026-12

@@ -3,6 +3,9 @@
 M="$top_srcdir/tests/messages"
 MAILGATED="$top_builddir/mailgated"
 MAILGATECTL="$top_builddir/mailgatectl"
+# the parser program as built, not as installed
+MAILGATE_ANALYSE=${MAILGATE_ANALYSE:-$top_builddir/mailgate-analyse}
+export MAILGATE_ANALYSE
 LAB_PW=s3cret-pw
 DPID=
 

@@ -7,6 +7,9 @@
 # "localhost" is a wrong host name). Writes DIR/mailgate.conf for mailgated.
 #
 #   lab.sh start DIR     lab.sh stop DIR
+#   lab.sh restart-imap DIR   stop Dovecot and start it again (connections drop)
+#   lab.sh kill-smtp DIR      SIGKILL the SMTP server (mid-transaction)
+#   lab.sh start-smtp DIR     start it again
 #
 # Ports come from LAB_BASE (default 24100): +0 IMAP, +1 IMAPS, +2 SMTP
 # STARTTLS, +3 SMTPS, +4 plain SMTP. Run as root, the servers run as nobody.
@@ -35,8 +38,39 @@ port_open() {
 	/usr/bin/python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(0 if s.connect_ex(('127.0.0.1', $1)) == 0 else 1)"
 }
 
+start_smtp() {
+	if [ "$(id -u)" = 0 ]; then
+		AS="setpriv --reuid=$(id -u nobody) --regid=$(id -g nobody) --clear-groups"
+	else
+		AS=
+	fi
+	$AS /usr/bin/python3 "$here/smtplab.py" "$D" $U $PW $SMTP $SMTPS $PLAIN >> "$D/smtplab.log" 2>&1 &
+	echo $! > "$D/smtplab.pid"
+}
+
+start_dovecot() {
+	/usr/sbin/dovecot -F -c "$D/dovecot/dovecot.conf" > "$D/dovecot/stdout.log" 2>&1 &
+	echo $! > "$D/dovecot.pid"
+}
+
 case $cmd in
 stop) stop; exit 0 ;;
+restart-imap)
+	p=$(cat "$D/dovecot.pid")
+	kill "$p"
+	while kill -0 "$p" 2>/dev/null; do sleep 0.05; done
+	start_dovecot
+	i=0
+	until port_open "$IMAP" || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	exit 0 ;;
+kill-smtp)
+	kill -9 "$(cat "$D/smtplab.pid")"
+	exit 0 ;;
+start-smtp)
+	start_smtp
+	i=0
+	until port_open "$SMTP" || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	exit 0 ;;
 start) ;;
 *) echo "lab.sh: unknown command $cmd" >&2; exit 2 ;;
 esac
@@ -118,10 +152,8 @@ chown -R $RUNU:$RUNG "$D/mail" "$D/dovecot" "$D/spool" "$D/users"
 chmod 755 "$D" "$D/certs"
 if [ "$(id -u)" = 0 ]; then AS="setpriv --reuid=$RUNUID --regid=$RUNGID --clear-groups"; else AS=; fi
 
-/usr/sbin/dovecot -F -c "$D/dovecot/dovecot.conf" > "$D/dovecot/stdout.log" 2>&1 &
-echo $! > "$D/dovecot.pid"
-$AS /usr/bin/python3 "$here/smtplab.py" "$D" $U $PW $SMTP $SMTPS $PLAIN > "$D/smtplab.log" 2>&1 &
-echo $! > "$D/smtplab.pid"
+start_dovecot
+start_smtp
 
 if ! /usr/bin/python3 - $IMAP $IMAPS $SMTP $SMTPS $PLAIN <<'PY'
 import socket, sys, time

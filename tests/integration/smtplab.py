@@ -10,7 +10,11 @@ The file SPOOL/.fault, when present, holds one word for the next DATA:
   reject     554 after DATA (once)
   drop       close the connection after the data, before any reply (once)
   down       refuse every connection with 421 while it exists
+The file SPOOL/.delay250, when present, holds a number of seconds to wait
+after storing each message before saying 250 (a crash or an IMAP restart
+can then fall right after the delivery).
 """
+import asyncio
 import signal
 import json
 import os
@@ -67,6 +71,12 @@ class Handler:
                        "auth": getattr(session, "auth_data", None) and str(session.auth_data),
                        "listener": server.lab_name}, fp)
         os.rename(tmp, os.path.join(SPOOL, n + ".eml"))
+        try:
+            delay = float(open(os.path.join(SPOOL, ".delay250")).read().strip())
+        except (OSError, ValueError):
+            delay = 0
+        if delay > 0:
+            await asyncio.sleep(delay)
         return "250 2.0.0 Ok: queued as %s" % n
 
 

@@ -162,6 +162,59 @@ test_secret_modes(void **state)
 	}
 }
 
+/*
+ * A secret is judged on the descriptor that is read: a symbolic link to a
+ * good file, or a FIFO (which would block a plain open), is refused by the
+ * configuration check and by the reader alike.
+ */
+static void
+test_secret_not_followed(void **state)
+{
+	char dir[] = "/tmp/mgcfglnkXXXXXX", *real, *link, *fifo, *conf, err[512], *v;
+	struct config c;
+	struct diag d;
+	size_t len;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	real = xasprintf("%s/real.key", dir);
+	link = xasprintf("%s/log.key", dir);
+	fifo = xasprintf("%s/fifo.key", dir);
+	conf = xasprintf("%s/m.conf", dir);
+	fp = fopen(real, "w");
+	fputs("0123456789abcdef0123456789abcdef\n", fp);
+	fclose(fp);
+	chmod(real, 0600);
+	assert_int_equal(symlink(real, link), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	fp = fopen(conf, "w");
+	fputs("policy_file = /dev/null\ntemplate_dir = /\nlog_key_file = log.key\n", fp);
+	fclose(fp);
+	diag_init(&d);
+	assert_int_equal(config_load(conf, &c, &d), -1);
+	assert_true(has(&d, 3, "symbolic link"));
+	config_free(&c);
+	diag_free(&d);
+	assert_null(config_read_secret(link, 32, &len, err, sizeof(err)));
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_null(config_read_secret(fifo, 1, &len, err, sizeof(err)));
+	assert_non_null(strstr(err, "not a regular file"));
+	v = config_read_secret(real, 32, &len, err, sizeof(err));
+	assert_non_null(v);
+	explicit_bzero(v, len);
+	free(v);
+	unlink(conf);
+	unlink(link);
+	unlink(fifo);
+	unlink(real);
+	rmdir(dir);
+	free(conf);
+	free(link);
+	free(fifo);
+	free(real);
+}
+
 static void
 test_credential(void **state)
 {
@@ -209,6 +262,7 @@ main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_secret_modes),
+		cmocka_unit_test(test_secret_not_followed),
 		cmocka_unit_test(test_credential),
 		cmocka_unit_test(test_loopback),
 	};

@@ -41,6 +41,18 @@ newdir(void)
 	return xstrdup(tmpl);
 }
 
+/* a + b, in one of a few static buffers (paths inside tests) */
+static const char *
+xasprintf_tmp(const char *a, const char *b)
+{
+	static char bufs[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(bufs[i], sizeof(bufs[i]), "%s%s", a, b);
+	return bufs[i];
+}
+
 static struct sendlog *
 open_w(const char *dir)
 {
@@ -88,10 +100,12 @@ fill(struct sendlog *sl)
 	add_msg(sl, "2026-11-20T10:00:00Z", "m4@p", "jcp.whp@dwp.example", NULL);
 }
 
+static struct sendlog_check CHK;
+
 static int
 verify(struct sendlog *sl, const char *head, char *what)
 {
-	return sendlog_verify(sl, head, what, 512);
+	return sendlog_verify(sl, head, &CHK, what, 512);
 }
 
 static void
@@ -103,7 +117,7 @@ sql(struct sendlog *sl, const char *s)
 static void
 test_chain(void **state)
 {
-	char *dir = newdir(), what[512], head[65];
+	char *dir = newdir(), what[512], head[SENDLOG_HEAD_LEN + 1];
 	struct sendlog *sl = open_w(dir);
 	struct stat st;
 	char *p = xasprintf("%s/sendlog.db", dir);
@@ -114,7 +128,7 @@ test_chain(void **state)
 	assert_int_equal(sendlog_head(sl, head), 0);
 	assert_int_equal(verify(sl, head, what), 0);
 	assert_int_equal(stat(p, &st), 0);
-	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(st.st_mode & 0777, 0600);	/* the writer's alone */
 	free(p);
 	p = xasprintf("%s/sign.key", dir);
 	assert_int_equal(stat(p, &st), 0);
@@ -155,7 +169,7 @@ test_chain(void **state)
 static void
 test_insert_and_tail(void **state)
 {
-	char *dir = newdir(), what[512], head[65];
+	char *dir = newdir(), what[512], head[SENDLOG_HEAD_LEN + 1];
 	struct sendlog *sl = open_w(dir);
 
 	(void)state;
@@ -180,7 +194,7 @@ test_insert_and_tail(void **state)
 	sql(sl, "DELETE FROM log WHERE seq = 4");
 	assert_int_equal(verify(sl, NULL, what), 0);
 	assert_int_equal(verify(sl, head, what), 1);
-	assert_non_null(strstr(what, "not the recorded"));
+	assert_non_null(strstr(what, "the log ends at row 3, before the recorded head at row 4"));
 	sendlog_close(sl);
 	free(dir);
 }
@@ -236,6 +250,221 @@ test_purge(void **state)
 	sql(sl, "UPDATE anchor SET chain = '00' || substr(chain, 3)");
 	assert_int_equal(verify(sl, NULL, what), 1);
 	sendlog_close(sl);
+	free(dir);
+}
+
+
+static void
+copy_file(const char *from, const char *to)
+{
+	size_t len;
+	char *buf = file_read(from, 1 << 26, &len);
+	FILE *fp = fopen(to, "w");
+
+	assert_non_null(buf);
+	assert_non_null(fp);
+	assert_int_equal(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+	free(buf);
+}
+
+/*
+ * A recorded head stays good while rows are added (and says how many came
+ * after it); truncation, removing every row, rolling the file back and
+ * replacing the log with another signed one are each seen.
+ */
+static void
+test_heads(void **state)
+{
+	char *dir = newdir(), what[512], head[SENDLOG_HEAD_LEN + 1], h2[SENDLOG_HEAD_LEN + 1];
+	char line[512], *db = xasprintf("%s/sendlog.db", dir), *old = xasprintf("%s/old.db", dir);
+	char *dir2 = newdir(), chain[65];
+	struct sendlog *sl = open_w(dir), *other;
+	long long seq;
+
+	(void)state;
+	fill(sl);
+	assert_int_equal(sendlog_head(sl, head), 0);
+	assert_int_equal(strlen(head), SENDLOG_HEAD_LEN);
+	assert_int_equal(sendlog_head_parse(head, &seq, chain), 0);
+	assert_int_equal(seq, 4);
+	assert_int_equal(sendlog_head_parse("zz", &seq, chain), -1);
+	assert_int_equal(verify(sl, "1234", what), -1);
+	/* a head line is signed; one with another signature is not believed */
+	assert_int_equal(sendlog_head_line(sl, head, line, sizeof(line)), 0);
+	assert_int_equal(sendlog_head_from_line(sl, line, h2), 1);
+	assert_string_equal(h2, head);
+	line[strlen(line) - 1] = line[strlen(line) - 1] == '0' ? '1' : '0';
+	assert_int_equal(sendlog_head_from_line(sl, line, h2), 0);
+	assert_int_equal(sendlog_head_from_line(sl, "mailgated[1]: sent 3", h2), -1);
+	/* the bare chain value of older versions is still found */
+	assert_int_equal(verify(sl, head + 16, what), 0);
+	sendlog_close(sl);	/* checkpoints the WAL: the file alone is the log */
+	copy_file(db, old);
+	sl = open_w(dir);
+	add_msg(sl, "2026-11-21T10:00:00Z", "m5@p", "whp@acme.example", NULL);
+	add_msg(sl, "2026-11-21T11:00:00Z", "m6@p", "whp@acme.example", NULL);
+	assert_int_equal(verify(sl, head, what), 0);
+	assert_int_equal(CHK.after, 2);
+	assert_int_equal(CHK.last, 6);
+	assert_int_equal(sendlog_head(sl, h2), 0);
+	/* truncated */
+	sql(sl, "DELETE FROM log WHERE seq >= 5");
+	assert_int_equal(verify(sl, h2, what), 1);
+	assert_non_null(strstr(what, "before the recorded head at row 6"));
+	assert_int_equal(verify(sl, head, what), 0);
+	/* every row */
+	sql(sl, "DELETE FROM person; DELETE FROM log");
+	assert_int_equal(verify(sl, head, what), 1);
+	assert_non_null(strstr(what, "the log ends at row 0"));
+	sendlog_close(sl);
+	/* rolled back to the copy taken at row 4, then written again */
+	copy_file(old, db);
+	unlink(xasprintf_tmp(db, "-wal"));
+	sl = open_w(dir);
+	assert_int_equal(verify(sl, h2, what), 1);
+	add_msg(sl, "2026-11-22T10:00:00Z", "m7@p", "evil@x.example", NULL);
+	add_msg(sl, "2026-11-22T11:00:00Z", "m8@p", "evil@x.example", NULL);
+	assert_int_equal(verify(sl, NULL, what), 0);	/* a valid chain in itself */
+	assert_int_equal(verify(sl, h2, what), 1);
+	assert_non_null(strstr(what, "row 6 (2026-11-22T11:00:00Z) is not the recorded head"));
+	sendlog_close(sl);
+	/* replaced by another log with its own key, one row changed: the head is not in it */
+	other = open_w(dir2);
+	add_msg(other, "2026-08-01T10:00:00Z", "m1@p", "whp@elsewhere.example", "AB123456");
+	add_msg(other, "2026-09-15T10:00:00Z", "m2@p", "whp@acme.example", "CE123456");
+	add_msg(other, "2026-10-20T10:00:00Z", "m3@p", "whp@acme.example", "AB123456");
+	add_msg(other, "2026-11-20T10:00:00Z", "m4@p", "jcp.whp@dwp.example", NULL);
+	assert_int_equal(verify(other, NULL, what), 0);
+	assert_int_equal(verify(other, head, what), 1);
+	assert_non_null(strstr(what, "row 4 (2026-11-20T10:00:00Z) is not the recorded head"));
+	sendlog_close(other);
+	unlink(old);
+	free(old);
+	free(db);
+	free(dir);
+	free(dir2);
+}
+
+/* A NUL inside a value is hashed (it would hide the row from queries); a changed type is seen. */
+static void
+test_values_by_length(void **state)
+{
+	char *dir = newdir(), what[512];
+	struct sendlog *sl = open_w(dir);
+
+	(void)state;
+	fill(sl);
+	sql(sl, "UPDATE log SET recipient = CAST(recipient || X'00' || 'hidden' AS TEXT) WHERE seq = 2");
+	assert_int_equal(verify(sl, NULL, what), 1);
+	assert_non_null(strstr(what, "row 2 (2026-09-15T10:00:00Z): its contents were altered"));
+	sql(sl, "UPDATE log SET recipient = 'whp@acme.example' WHERE seq = 2");
+	assert_int_equal(verify(sl, NULL, what), 0);
+	sql(sl, "UPDATE log SET recipient = CAST('whp@acme.example' AS BLOB) WHERE seq = 3");
+	assert_int_equal(verify(sl, NULL, what), 1);
+	assert_non_null(strstr(what, "row 3: a value's type was changed"));
+	sendlog_close(sl);
+	free(dir);
+}
+
+/* The verifying key pinned outside state_dir: by fingerprint or by file; a replaced key is seen. */
+static void
+test_pinned_key(void **state)
+{
+	char *dir = newdir(), *dir2 = newdir(), what[512], fpr[SENDLOG_FPR_LEN + 1];
+	char fpr2[SENDLOG_FPR_LEN + 1], *pub = xasprintf("%s/sign.pub", dir);
+	char *pinned = xasprintf("%s/pinned.pub", dir2), *inside = xasprintf("%s/sign.pub", dir);
+	struct sendlog *sl = open_w(dir), *other = open_w(dir2);
+
+	(void)state;
+	fill(sl);
+	fill(other);
+	assert_int_equal(sendlog_key_fingerprint(sl, fpr), 0);
+	assert_int_equal(strncmp(fpr, "sha256:", 7), 0);
+	assert_int_equal(strlen(fpr), SENDLOG_FPR_LEN);
+	assert_int_equal(sendlog_key_fingerprint(other, fpr2), 0);
+	assert_string_not_equal(fpr, fpr2);
+	assert_int_equal(sendlog_pin_key(sl, fpr, what, sizeof(what)), 0);
+	assert_int_equal(sendlog_pin_key(sl, fpr2, what, sizeof(what)), 1);
+	assert_non_null(strstr(what, "the log's key was replaced"));
+	assert_int_equal(sendlog_pin_key(sl, inside, what, sizeof(what)), -1);
+	assert_non_null(strstr(what, "inside state_dir"));
+	/* the other log's key pinned by file: this log's rows do not verify under it */
+	copy_file(xasprintf_tmp(dir2, "/sign.pub"), pinned);
+	assert_int_equal(sendlog_pin_key(sl, pinned, what, sizeof(what)), 1);
+	assert_int_equal(verify(sl, NULL, what), 1);
+	assert_non_null(strstr(what, "row 1"));
+	assert_non_null(strstr(what, "signature"));
+	sendlog_close(sl);
+	sendlog_close(other);
+	unlink(pinned);
+	free(pinned);
+	free(inside);
+	free(pub);
+	free(dir);
+	free(dir2);
+}
+
+/* The readers' copy: published whole, 0640, opened without locks; the live files stay 0600. */
+static void
+test_publish(void **state)
+{
+	char *dir = newdir(), what[512], err[256], line[512], head[SENDLOG_HEAD_LEN + 1];
+	char *copy = xasprintf("%s/%s", dir, SENDLOG_COPY_NAME);
+	struct sendlog *sl = open_w(dir), *rd;
+	struct stat st;
+
+	(void)state;
+	fill(sl);
+	assert_int_equal(sendlog_publish(sl, line, sizeof(line), err, sizeof(err)), 0);
+	assert_int_equal(stat(copy, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(stat(xasprintf_tmp(dir, "/sendlog.db-wal"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(xasprintf_tmp(dir, "/sendlog.db-shm"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	add_msg(sl, "2026-11-21T10:00:00Z", "m5@p", "whp@acme.example", NULL);
+	assert_int_equal(sendlog_open(dir, NULL, 0, SENDLOG_READ | SENDLOG_COPY, &rd, err,
+	    sizeof(err)), 0);
+	assert_true(sendlog_copy_time(rd) > 0);
+	/* the copy is as published: the head of the line, not the row added since */
+	assert_int_equal(sendlog_head_from_line(rd, line, head), 1);
+	assert_int_equal(verify(rd, head, what), 0);
+	assert_int_equal(CHK.after, 0);
+	assert_int_equal(CHK.last, 4);
+	sendlog_close(rd);
+	assert_int_equal(stat(xasprintf_tmp(dir, "/" SENDLOG_COPY_NAME "-shm"), &st), -1);
+	/* a writer that added rows publishes at close */
+	sendlog_close(sl);
+	assert_int_equal(sendlog_open(dir, NULL, 0, SENDLOG_READ | SENDLOG_COPY, &rd, err,
+	    sizeof(err)), 0);
+	assert_int_equal(verify(rd, NULL, what), 0);
+	assert_int_equal(CHK.last, 5);
+	sendlog_close(rd);
+	free(copy);
+	free(dir);
+}
+
+
+/* A crash between the key's two halves: the public one is written again from the private. */
+static void
+test_key_halves(void **state)
+{
+	char *dir = newdir(), what[512], *pub = xasprintf("%s/sign.pub", dir);
+	struct sendlog *sl = open_w(dir);
+	struct stat st;
+
+	(void)state;
+	fill(sl);
+	sendlog_close(sl);
+	assert_int_equal(unlink(pub), 0);
+	sl = open_w(dir);
+	assert_int_equal(stat(pub, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	assert_int_equal(verify(sl, NULL, what), 0);
+	sendlog_close(sl);
+	assert_int_equal(stat(xasprintf_tmp(dir, "/sign.key.tmp"), &st), -1);
+	free(pub);
 	free(dir);
 }
 
@@ -309,27 +538,12 @@ test_person_lookup(void **state)
 }
 
 static void
-test_intents_and_sent(void **state)
+test_was_sent(void **state)
 {
-	char *dir = newdir(), err[256];
+	char *dir = newdir();
 	struct sendlog *sl = open_w(dir);
-	struct sendlog_intent *v;
-	size_t n;
-	long long a, b;
 
 	(void)state;
-	a = sendlog_intent(sl, "x1@p", err, sizeof(err));
-	b = sendlog_intent(sl, "x2@p", err, sizeof(err));
-	assert_true(a > 0 && b > a);
-	assert_int_equal(sendlog_intent_progress(sl, b, "data"), 0);
-	assert_int_equal(sendlog_intent_done(sl, a), 0);
-	sendlog_close(sl);	/* as a crash would leave it */
-	sl = open_w(dir);
-	assert_int_equal(sendlog_intents_open(sl, &v, &n), 0);
-	assert_int_equal(n, 1);
-	assert_string_equal(v[0].message_id, "x2@p");
-	assert_string_equal(v[0].stage, "data");
-	sendlog_intents_free(v, n);
 	assert_int_equal(sendlog_was_sent(sl, "m1@p"), 0);
 	add_msg(sl, "2026-11-20T10:00:00Z", "m1@p", "whp@acme.example", NULL);
 	assert_int_equal(sendlog_was_sent(sl, "m1@p"), 1);
@@ -386,10 +600,15 @@ main(void)
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_insert_and_tail),
 		cmocka_unit_test(test_purge),
+		cmocka_unit_test(test_heads),
+		cmocka_unit_test(test_values_by_length),
+		cmocka_unit_test(test_pinned_key),
+		cmocka_unit_test(test_publish),
+		cmocka_unit_test(test_key_halves),
 		cmocka_unit_test(test_cutoff),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_person_lookup),
-		cmocka_unit_test(test_intents_and_sent),
+		cmocka_unit_test(test_was_sent),
 		cmocka_unit_test(test_mode),
 	};
 

@@ -2,7 +2,10 @@
  * test_worker - the sandboxed parser process: the same result as in
  * process; a crash, an endless loop, a memory blow-up and a forbidden
  * system call in the child each become malformed-message with what
- * happened; no descriptors or children are left behind.
+ * happened; no descriptors or children are left behind. The child is a
+ * separate program: the live worker's memory holds none of the parent's
+ * secrets; one that attacks its parent with prlimit64, lingers after
+ * answering or lies about the message's size is killed or not believed.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,10 +16,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "config.h"
 #include "worker.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -85,54 +96,26 @@ test_same_as_in_process(void **state)
 	assert_true(waitpid(-1, NULL, WNOHANG) < 0);	/* no child left */
 }
 
-static int
-fn_crash(const char *m, size_t n, const struct mime_limits *l, struct mime_result *r)
+/* The misbehaving parser program, built next to this test. */
+static struct worker_pool *
+evil(const char *mode)
 {
-	(void)m, (void)n, (void)l, (void)r;
-	raise(SIGSEGV);
-	return 0;
-}
+	const char *top = getenv("top_builddir");
+	char *prog = xasprintf("%s/tests/unit/worker_evil", top ? top : ".");
+	struct worker_pool *wp;
 
-static volatile int spin;
-
-static int
-fn_loop(const char *m, size_t n, const struct mime_limits *l, struct mime_result *r)
-{
-	(void)m, (void)n, (void)l, (void)r;
-	for (;;)
-		spin++;
-	return 0;
-}
-
-static int
-fn_eat(const char *m, size_t n, const struct mime_limits *l, struct mime_result *r)
-{
-	(void)m, (void)n, (void)l, (void)r;
-	for (;;) {
-		char *p = xmalloc(64 << 20);
-
-		memset(p, 1, 64 << 20);
-	}
-	return 0;
-}
-
-static int
-fn_socket(const char *m, size_t n, const struct mime_limits *l, struct mime_result *r)
-{
-	(void)m, (void)n, (void)l;
-	if (socket(AF_INET, SOCK_STREAM, 0) >= 0)
-		r->detail = xstrdup("socket() was allowed");
-	return 0;
+	mime_limits_default(&L, 1 << 20);
+	wp = worker_pool_new_prog(&L, prog, mode);
+	free(prog);
+	return wp;
 }
 
 static void
-run(worker_fn *fn, int timeout_ms, const char *want)
+run(const char *mode, int timeout_ms, const char *want)
 {
-	struct worker_pool *wp;
+	struct worker_pool *wp = evil(mode);
 	struct mime_result r;
 
-	mime_limits_default(&L, 1 << 20);
-	wp = worker_pool_new_fn(&L, fn);
 	assert_non_null(wp);
 	if (timeout_ms)
 		worker_pool_set_timeout(wp, timeout_ms);
@@ -153,14 +136,14 @@ test_crash(void **state)
 	(void)state;
 	if (TW_ASAN)
 		skip();	/* ASan reports and exits instead of dying by the signal */
-	run(fn_crash, 0, "the parser worker was killed by signal 11");
+	run("crash", 0, "the parser worker was killed by signal 11");
 }
 
 static void
 test_timeout(void **state)
 {
 	(void)state;
-	run(fn_loop, 300, "the parser worker ran out of time");
+	run("loop", 300, "the parser worker ran out of time");
 }
 
 static void
@@ -169,14 +152,201 @@ test_memory(void **state)
 	(void)state;
 	if (TW_ASAN)
 		skip();	/* no RLIMIT_AS under ASan */
-	run(fn_eat, 0, "the parser worker ran out of memory");
+	run("eat", 0, "the parser worker ran out of memory");
 }
 
 static void
 test_seccomp(void **state)
 {
 	(void)state;
-	run(fn_socket, 0, "the parser worker made a forbidden system call");
+	run("socket", 0, "the parser worker made a forbidden system call");
+}
+
+
+/* The review's attack: the parent's RLIMIT_FSIZE to 0. The child dies; the parent's limit stands. */
+static void
+test_prlimit_parent(void **state)
+{
+	struct rlimit before, after;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &before), 0);
+	run("prlimit-parent", 0, "the parser worker made a forbidden system call");
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &after), 0);
+	assert_true(after.rlim_cur == before.rlim_cur && after.rlim_max == before.rlim_max);
+}
+
+/* A child that answers and then never exits is killed; the caller has its answer at once. */
+static void
+test_linger(void **state)
+{
+	struct worker_pool *wp = evil("linger");
+	struct mime_result r;
+	char path[64];
+	long pid;
+	int i;
+
+	(void)state;
+	assert_non_null(wp);
+	worker_pool_set_timeout(wp, 5000);
+	assert_int_equal(worker_pool_analyse(wp, MSG, sizeof(MSG) - 1, &r), 0);
+	assert_int_equal(r.status, MIME_OK);
+	assert_int_equal(sscanf(r.detail, "pid %ld", &pid), 1);
+	mime_result_free(&r);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	for (i = 0; i < 200 && access(path, F_OK) == 0; i++) {
+		usleep(5000);
+		worker_pool_prepare(wp);	/* reaps what has gone */
+	}
+	assert_int_not_equal(access(path, F_OK), 0);
+	worker_pool_free(wp);
+}
+
+/* The parent re-checks the size from the raw bytes: a child that lies about it is not believed. */
+static void
+test_liar(void **state)
+{
+	(void)state;
+	run("liar", 0, "the parser worker's answer does not match the message (1 bytes, not 287)");
+}
+
+/* A message over the limit is refused by the parent; no child sees it. */
+static void
+test_too_large_in_parent(void **state)
+{
+	struct worker_pool *wp = evil("crash");
+	struct mime_result r;
+	struct mime_limits small;
+
+	(void)state;
+	assert_non_null(wp);
+	mime_limits_default(&small, 100);
+	worker_pool_set_limits(wp, &small);
+	assert_int_equal(worker_pool_analyse(wp, MSG, sizeof(MSG) - 1, &r), 0);
+	assert_int_equal(r.status, MIME_TOO_LARGE);
+	assert_int_equal(r.size, 287);
+	mime_result_free(&r);
+	worker_pool_free(wp);
+}
+
+/* 1 when pid's readable memory holds needle, 0 when not, -1 when it cannot be read. */
+static int
+mem_has(pid_t pid, const void *needle, size_t nlen)
+{
+	char path[64], line[512];
+	FILE *maps;
+	int mem, found = 0, scanned = 0;
+	static char buf[(1 << 20) + 256];
+
+	snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
+	maps = fopen(path, "r");
+	snprintf(path, sizeof(path), "/proc/%ld/mem", (long)pid);
+	mem = open(path, O_RDONLY);
+	if (maps == NULL || mem < 0) {
+		if (maps)
+			fclose(maps);
+		if (mem >= 0)
+			close(mem);
+		return -1;
+	}
+	while (!found && fgets(line, sizeof(line), maps)) {
+		unsigned long lo, hi, off;
+		char perm[8];
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 || perm[0] != 'r' ||
+		    hi - lo > (256ul << 20))
+			continue;	/* the sanitizers' shadow: terabytes of nothing */
+		for (off = lo; off < hi && !found; off += 1 << 20) {
+			size_t want = hi - off < (1ul << 20) + nlen ? hi - off : (1ul << 20) + nlen;
+			ssize_t r = pread(mem, buf, want, (off_t)off);
+
+			if (r <= 0)
+				break;
+			scanned = 1;
+			found = memmem(buf, (size_t)r, needle, nlen) != NULL;
+		}
+	}
+	fclose(maps);
+	close(mem);
+	return scanned ? found : -1;
+}
+
+/* Waits until the child has installed its filter (then it is the analyse program, sandboxed). */
+static int
+wait_sandboxed(pid_t pid)
+{
+	char path[64], line[128];
+	int i, ok = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	for (i = 0; i < 500 && !ok; i++) {
+		FILE *fp = fopen(path, "r");
+
+		while (fp && fgets(line, sizeof(line), fp))
+			if (strcmp(line, "Seccomp:\t2\n") == 0)
+				ok = 1;
+		if (fp)
+			fclose(fp);
+		if (!ok)
+			usleep(10000);
+	}
+	return ok;
+}
+
+/*
+ * A daemon-like parent that has read a password file and holds an Ed25519
+ * signing key starts a worker: the live worker's memory holds neither,
+ * while the parent's own does (so the scan can find them).
+ */
+static void
+test_no_secret_in_worker(void **state)
+{
+	char dir[] = "/tmp/mgwsecXXXXXX", *file, *pw, err[512], pass[33];
+	unsigned char raw[32];
+	size_t rawlen = sizeof(raw), pwlen, i;
+	struct worker_pool *wp;
+	EVP_PKEY *key;
+	FILE *fp;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	file = xasprintf("%s/imap.password", dir);
+	assert_int_equal(RAND_bytes(raw, 16), 1);
+	for (i = 0; i < 16; i++)
+		snprintf(pass + 2 * i, 3, "%02x", raw[i]);
+	fp = fopen(file, "w");
+	fprintf(fp, "%s\n", pass);
+	fclose(fp);
+	chmod(file, 0600);
+	pw = config_read_secret(file, 1, &pwlen, err, sizeof(err));
+	assert_non_null(pw);
+	memset(pass, 0, sizeof(pass));	/* only pw holds it now */
+	key = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	assert_non_null(key);
+	assert_int_equal(EVP_PKEY_get_raw_private_key(key, raw, &rawlen), 1);
+	mime_limits_default(&L, 1 << 20);
+	wp = worker_pool_new(&L);
+	assert_non_null(wp);
+	pid = worker_pool_pid(wp);
+	assert_true(pid > 0);
+	assert_true(wait_sandboxed(pid));
+	if (mem_has(getpid(), pw, pwlen) < 0) {
+		worker_pool_free(wp);
+		skip();	/* no access to /proc/PID/mem here (not root, ptrace scope) */
+	}
+	assert_int_equal(mem_has(getpid(), pw, pwlen), 1);
+	assert_int_equal(mem_has(getpid(), raw, rawlen), 1);
+	assert_int_equal(mem_has(pid, pw, pwlen), 0);
+	assert_int_equal(mem_has(pid, raw, rawlen), 0);
+	worker_pool_free(wp);
+	explicit_bzero(pw, pwlen);
+	explicit_bzero(raw, sizeof(raw));
+	free(pw);
+	EVP_PKEY_free(key);
+	unlink(file);
+	rmdir(dir);
+	free(file);
 }
 
 static void
@@ -204,6 +374,11 @@ main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_seccomp),
+		cmocka_unit_test(test_prlimit_parent),
+		cmocka_unit_test(test_linger),
+		cmocka_unit_test(test_liar),
+		cmocka_unit_test(test_too_large_in_parent),
+		cmocka_unit_test(test_no_secret_in_worker),
 		cmocka_unit_test(test_real_crash_message),
 	};
 

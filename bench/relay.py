@@ -1,0 +1,60 @@
+#!/usr/bin/python3
+"""relay - the bare relay that is mailgated's throughput baseline: exactly
+the protocol work mailgate must do for each Outbox message and nothing
+more (no judging, no worker, no log): UID FETCH of the message, one SMTP
+transaction on one STARTTLS+AUTH session, APPEND of the bytes to Sent,
+then STORE \\Deleted and UID EXPUNGE. Prints the seconds it took.
+
+  relay.py MAILGATE.CONF
+"""
+import imaplib
+import os
+import re
+import smtplib
+import ssl
+import sys
+import time
+
+
+def conf(path):
+    c, base = {}, os.path.dirname(os.path.abspath(path))
+    for line in open(path, encoding="utf-8"):
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            k, v = line.split("=", 1)
+            c[k.strip()] = v.strip()
+    for k in ("tls_ca_file", "imap_password_file", "smtp_password_file"):
+        if k in c and not c[k].startswith("/"):
+            c[k] = os.path.join(base, c[k])
+    return c
+
+
+def main():
+    c = conf(sys.argv[1])
+    ctx = ssl.create_default_context(cafile=c["tls_ca_file"])
+    pw = open(c["imap_password_file"]).read().rstrip("\n")
+    spw = open(c["smtp_password_file"]).read().rstrip("\n")
+    t0 = time.monotonic()
+    im = imaplib.IMAP4(c["imap_host"], int(c["imap_port"]))
+    im.starttls(ssl_context=ctx)
+    im.login(c["imap_user"], pw)
+    sm = smtplib.SMTP(c["smtp_host"], int(c["smtp_port"]))
+    sm.starttls(context=ctx)
+    sm.login(c["smtp_user"], spw)
+    im.select("Outbox")
+    typ, data = im.uid("SEARCH", None, "UNDELETED")
+    for uid in data[0].split():
+        typ, msg = im.uid("FETCH", uid, "(BODY.PEEK[])")
+        raw = msg[0][1]
+        to = re.search(rb"^To:[^\r\n]*?([\w.+-]+@[\w.-]+)", raw, re.M | re.I).group(1).decode()
+        sm.sendmail("whp@provider.example", [to], raw)
+        im.append("Sent", "(\\Seen)", None, raw)
+        im.uid("STORE", uid, "+FLAGS.SILENT", "(\\Deleted)")
+        im.uid("EXPUNGE", uid)
+    sm.quit()
+    im.logout()
+    print("%.3f" % (time.monotonic() - t0))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,432 @@
+/*
+ * journey - the durable per-message state machine; see include/journey.h.
+ *
+ * One row per attempt series of a message in table journey; the open one
+ * (stage < DONE) is unique per direction and Message-ID. The transition
+ * table below is the whole of what may happen; everything else is refused.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journey.h"
+#include "util.h"
+
+#define JR_MEMO_MAX 64	/* steps remembered while the database refuses writes */
+
+struct journeys {
+	struct sendlog *log;
+	sqlite3 *db;
+	/* steps taken outside whose record the database refused; oldest first */
+	struct journey memo[JR_MEMO_MAX];
+	size_t nmemo;
+};
+
+static const char jr_schema[] =
+    "CREATE TABLE IF NOT EXISTS journey(id INTEGER PRIMARY KEY, dir INTEGER NOT NULL,"
+    " message_id TEXT NOT NULL, stage INTEGER NOT NULL, fate INTEGER NOT NULL,"
+    " code INTEGER NOT NULL, date INTEGER NOT NULL, day INTEGER NOT NULL, uid INTEGER NOT NULL,"
+    " reply TEXT, updated INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS journey_open ON journey(dir, message_id) WHERE stage < 6;"
+    "CREATE INDEX IF NOT EXISTS journey_stage ON journey(stage);";
+
+static const char *const jr_stage_names[JR_NSTAGES] = {
+	"none", "intent", "data", "accepted", "filed", "logged", "done"
+};
+
+static const char *const jr_fate_names[JF_NFATES] = {
+	"pending", "sent", "rejected", "held", "uncertain", "smtp-permanent", "forwarded", "review"
+};
+
+/*
+ * The transitions: from, to, and the fates the step may carry (bit per
+ * fate; PENDING means "keeps the fate it has").
+ */
+#define F(x) (1u << (x))
+static const struct {
+	enum jr_stage from, to;
+	unsigned fates;
+} jr_table[] = {
+	{ JR_NONE, JR_INTENT, F(JF_PENDING) },
+	{ JR_NONE, JR_LOGGED, F(JF_REJECTED) | F(JF_HELD) | F(JF_REVIEW) },
+	{ JR_INTENT, JR_DATA, F(JF_PENDING) },
+	/* smtp-permanent at MAIL or RCPT; judged again and refused, or held */
+	{ JR_INTENT, JR_LOGGED, F(JF_SMTP_PERMANENT) | F(JF_REJECTED) | F(JF_HELD) },
+	{ JR_INTENT, JR_DONE, F(JF_PENDING) },		/* the message left the folder unsent */
+	{ JR_DATA, JR_ACCEPTED, F(JF_SENT) | F(JF_FORWARDED) },
+	{ JR_DATA, JR_LOGGED, F(JF_SMTP_PERMANENT) | F(JF_UNCERTAIN) },
+	{ JR_DATA, JR_INTENT, F(JF_PENDING) },		/* 4xx to DATA or to the data: not sent */
+	{ JR_ACCEPTED, JR_FILED, F(JF_PENDING) },
+	{ JR_ACCEPTED, JR_LOGGED, F(JF_PENDING) },	/* inbound: nothing to file */
+	{ JR_FILED, JR_LOGGED, F(JF_PENDING) },
+	{ JR_LOGGED, JR_DONE, F(JF_PENDING) },
+};
+#undef F
+
+int
+journey_allowed(enum jr_stage from, enum jr_stage to, enum jr_fate fate)
+{
+	size_t i;
+
+	if ((unsigned)fate >= JF_NFATES)
+		return 0;
+	for (i = 0; i < sizeof(jr_table) / sizeof(jr_table[0]); i++)
+		if (jr_table[i].from == from && jr_table[i].to == to)
+			return (jr_table[i].fates >> fate) & 1u;
+	return 0;
+}
+
+const char *
+journey_stage_name(enum jr_stage s)
+{
+	return (unsigned)s < JR_NSTAGES ? jr_stage_names[s] : "invalid";
+}
+
+const char *
+journey_fate_name(enum jr_fate f)
+{
+	return (unsigned)f < JF_NFATES ? jr_fate_names[f] : "invalid";
+}
+
+int
+journey_open(struct sendlog *log, struct journeys **out, char *err, size_t errlen)
+{
+	struct journeys *js = xcalloc(1, sizeof(*js));
+	char *msg = NULL;
+
+	js->log = log;
+	js->db = sendlog_db(log);
+	if (sqlite3_exec(js->db, jr_schema, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "journey records: %s", msg ? msg : "cannot be created");
+		sqlite3_free(msg);
+		free(js);
+		*out = NULL;
+		return -1;
+	}
+	*out = js;
+	return 0;
+}
+
+void
+journey_new(struct journey *j, enum jr_dir dir, const char *message_id)
+{
+	memset(j, 0, sizeof(*j));
+	j->dir = dir;
+	j->message_id = xstrdup(message_id);
+	j->code = -1;
+}
+
+void
+journey_clear(struct journey *j)
+{
+	free(j->message_id);
+	free(j->reply);
+	memset(j, 0, sizeof(*j));
+	j->code = -1;
+}
+
+static void
+jr_copy(struct journey *dst, const struct journey *src)
+{
+	*dst = *src;
+	dst->message_id = xstrdup(src->message_id);
+	dst->reply = src->reply ? xstrdup(src->reply) : NULL;
+}
+
+void
+journey_close(struct journeys *js)
+{
+	size_t i;
+
+	if (js == NULL)
+		return;
+	for (i = 0; i < js->nmemo; i++)
+		journey_clear(&js->memo[i]);
+	free(js);
+}
+
+/* --- memory of steps the database refused --- */
+
+static struct journey *
+jr_memo_find(struct journeys *js, enum jr_dir dir, const char *message_id)
+{
+	size_t i;
+
+	for (i = 0; i < js->nmemo; i++)
+		if (js->memo[i].dir == dir && strcmp(js->memo[i].message_id, message_id) == 0)
+			return &js->memo[i];
+	return NULL;
+}
+
+static void
+jr_memo_forget(struct journeys *js, const struct journey *j)
+{
+	struct journey *m = jr_memo_find(js, j->dir, j->message_id);
+	size_t i;
+
+	if (m == NULL)
+		return;
+	i = (size_t)(m - js->memo);
+	journey_clear(m);
+	memmove(&js->memo[i], &js->memo[i + 1], (js->nmemo - i - 1) * sizeof(js->memo[0]));
+	js->nmemo--;
+}
+
+/* 0 remembered; -1 no room (the caller must stop: it would forget a step taken). */
+static int
+jr_memo_keep(struct journeys *js, const struct journey *j)
+{
+	struct journey *m = jr_memo_find(js, j->dir, j->message_id);
+
+	if (m != NULL) {
+		journey_clear(m);
+		jr_copy(m, j);
+		return 0;
+	}
+	if (js->nmemo == JR_MEMO_MAX)
+		return -1;
+	jr_copy(&js->memo[js->nmemo++], j);
+	return 0;
+}
+
+/* --- the table --- */
+
+static void
+jr_from_row(sqlite3_stmt *st, struct journey *j)
+{
+	const unsigned char *reply = sqlite3_column_text(st, 9);
+
+	memset(j, 0, sizeof(*j));
+	j->id = sqlite3_column_int64(st, 0);
+	j->dir = (enum jr_dir)sqlite3_column_int(st, 1);
+	j->message_id = xstrdup((const char *)sqlite3_column_text(st, 2));
+	j->stage = (enum jr_stage)sqlite3_column_int(st, 3);
+	j->fate = (enum jr_fate)sqlite3_column_int(st, 4);
+	j->code = sqlite3_column_int(st, 5);
+	j->date = (time_t)sqlite3_column_int64(st, 6);
+	j->day = (long)sqlite3_column_int64(st, 7);
+	j->uid = (uint32_t)sqlite3_column_int64(st, 8);
+	j->reply = reply ? xstrdup((const char *)reply) : NULL;
+	j->updated = (time_t)sqlite3_column_int64(st, 10);
+}
+
+#define JR_COLS "id, dir, message_id, stage, fate, code, date, day, uid, reply, updated"
+
+/* A record read back must be one the table could have made. */
+static int
+jr_sane(const struct journey *j)
+{
+	return (unsigned)j->stage < JR_NSTAGES && j->stage != JR_NONE &&
+	    (unsigned)j->fate < JF_NFATES && (j->dir == JR_OUT || j->dir == JR_IN);
+}
+
+int
+journey_find(struct journeys *js, enum jr_dir dir, const char *message_id, struct journey *j)
+{
+	struct journey *m = jr_memo_find(js, dir, message_id);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (m != NULL) {
+		jr_copy(j, m);
+		return 1;
+	}
+	if (sqlite3_prepare_v2(js->db, "SELECT " JR_COLS " FROM journey WHERE dir = ? AND"
+	    " message_id = ? AND stage < 6", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)dir);
+	sqlite3_bind_text(st, 2, message_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		jr_from_row(st, j);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW && !jr_sane(j)) {
+		journey_clear(j);
+		return -1;
+	}
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+journey_list_open(struct journeys *js, enum jr_dir dir, enum jr_stage from, struct journey **v,
+    size_t *n)
+{
+	sqlite3_stmt *st;
+	size_t i;
+	int rc;
+
+	*v = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(js->db, "SELECT " JR_COLS " FROM journey WHERE dir = ? AND"
+	    " stage >= ? AND stage < 6 ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)dir);
+	sqlite3_bind_int(st, 2, (int)from);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		jr_from_row(st, &(*v)[*n]);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	/* what memory knows is newer than the table */
+	for (i = 0; i < *n; i++) {
+		struct journey *m = jr_memo_find(js, dir, (*v)[i].message_id);
+
+		if (m != NULL) {
+			journey_clear(&(*v)[i]);
+			jr_copy(&(*v)[i], m);
+		}
+	}
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+journey_list_free(struct journey *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		journey_clear(&v[i]);
+	free(v);
+}
+
+/* Writes j as it stands (insert when it has no id yet); 0 or -1. */
+static int
+jr_store(struct journeys *js, struct journey *j)
+{
+	sqlite3_stmt *st;
+	int ok;
+
+	if (sqlite3_prepare_v2(js->db, j->id == 0 ?
+	    "INSERT INTO journey(dir, message_id, stage, fate, code, date, day, uid, reply, updated)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" :
+	    "UPDATE journey SET stage = ?3, fate = ?4, code = ?5, date = ?6, day = ?7, uid = ?8,"
+	    " reply = ?9, updated = ?10 WHERE id = ?11", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int(st, 1, (int)j->dir);
+	sqlite3_bind_text(st, 2, j->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, (int)j->stage);
+	sqlite3_bind_int(st, 4, (int)j->fate);
+	sqlite3_bind_int(st, 5, j->code);
+	sqlite3_bind_int64(st, 6, (long long)j->date);
+	sqlite3_bind_int64(st, 7, (long long)j->day);
+	sqlite3_bind_int64(st, 8, (long long)j->uid);
+	if (j->reply)
+		sqlite3_bind_text(st, 9, j->reply, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, (long long)j->updated);
+	if (j->id != 0)
+		sqlite3_bind_int64(st, 11, j->id);
+	ok = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(js->db) == 1;
+	sqlite3_finalize(st);
+	if (ok && j->id == 0)
+		j->id = sqlite3_last_insert_rowid(js->db);
+	return ok ? 0 : -1;
+}
+
+/* A step that happened outside: its record must survive a refused write. */
+static int
+jr_step_taken(enum jr_stage to)
+{
+	return to == JR_ACCEPTED || to == JR_FILED || to == JR_DONE;
+}
+
+static int
+jr_check(const struct journey *j, enum jr_stage to, enum jr_fate fate, char *err, size_t errlen)
+{
+	if (journey_allowed(j->stage, to, fate))
+		return 0;
+	snprintf(err, errlen, "internal error: journey of <%s> cannot go from %s to %s (%s)",
+	    j->message_id, journey_stage_name(j->stage), journey_stage_name(to),
+	    journey_fate_name(fate));
+	return -1;
+}
+
+static void
+jr_apply(struct journey *j, enum jr_stage to, enum jr_fate fate)
+{
+	j->stage = to;
+	if (fate != JF_PENDING)
+		j->fate = fate;
+	j->updated = time(NULL);
+}
+
+int
+journey_advance(struct journeys *js, struct journey *j, enum jr_stage to, enum jr_fate fate,
+    char *err, size_t errlen)
+{
+	struct journey next;
+
+	if (jr_check(j, to, fate, err, errlen) < 0)
+		return -1;
+	next = *j;
+	jr_apply(&next, to, fate);
+	if (jr_store(js, &next) == 0) {
+		*j = next;
+		jr_memo_forget(js, j);
+		return 0;
+	}
+	sendlog_db_error(js->log, err, errlen);
+	if (!jr_step_taken(to) || j->id == 0)
+		return -1;
+	*j = next;
+	if (jr_memo_keep(js, j) < 0)
+		snprintf(err, errlen, "internal error: too many journeys wait for the send log");
+	return -1;
+}
+
+int
+journey_log(struct journeys *js, struct journey *j, enum jr_fate fate,
+    const struct sendlog_row *rows, size_t nrows, char *err, size_t errlen)
+{
+	struct journey next;
+
+	if (jr_check(j, JR_LOGGED, fate, err, errlen) < 0)
+		return -1;
+	next = *j;
+	jr_apply(&next, JR_LOGGED, fate);
+	if (sendlog_begin(js->log, err, errlen) < 0)
+		return -1;
+	if (sendlog_add_rows(js->log, rows, nrows, err, errlen) < 0)
+		goto fail;
+	if (jr_store(js, &next) < 0) {
+		sendlog_db_error(js->log, err, errlen);
+		goto fail;
+	}
+	if (sendlog_commit(js->log, err, errlen) < 0)
+		return -1;
+	*j = next;
+	jr_memo_forget(js, j);
+	return 0;
+fail:
+	sendlog_rollback(js->log);
+	return -1;
+}
+
+int
+journey_sync(struct journeys *js)
+{
+	while (js->nmemo > 0) {
+		if (jr_store(js, &js->memo[0]) < 0)
+			return -1;
+		journey_clear(&js->memo[0]);
+		memmove(&js->memo[0], &js->memo[1], (js->nmemo - 1) * sizeof(js->memo[0]));
+		js->nmemo--;
+	}
+	return 0;
+}
+
+int
+journey_purge(struct journeys *js, time_t cutoff)
+{
+	sqlite3_stmt *st;
+	int ok;
+
+	if (sqlite3_prepare_v2(js->db, "DELETE FROM journey WHERE stage = 6 AND updated < ?", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(st, 1, (long long)cutoff);
+	ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
