@@ -24,8 +24,23 @@ int mgday_parse_iso(const char *s, mgday *out);
 int mgday_parse_form(const char *s, mgday *out);
 /* Writes YYYY-MM-DD into out[11]. */
 void mgday_format(mgday day, char out[11]);
-/* Today in Europe/London, by the UK summer-time rule computed here (no zoneinfo needed). */
+/*
+ * Europe/London from the UK summer-time rule (BST from 01:00 UTC on the
+ * last Sunday of March to 01:00 UTC on the last Sunday of October),
+ * computed here: no TZ and no zoneinfo needed, which a sandbox may lack.
+ */
+/* The London day of a moment ("today" for the policy's rules). */
 mgday mgday_today_london(time_t now);
+/* London's offset from UTC at a moment, in seconds: 0 or 3600. */
+int mgdate_london_offset(time_t t);
+/* The first second of London day d, as a UTC moment (the last is the next start - 1). */
+time_t mgday_london_start(mgday d);
+/* A London wall-clock reading (seconds since 1970 as if UTC) as a UTC moment. */
+time_t mgdate_london_to_utc(time_t wall);
+/* Writes "YYYY-MM-DD HH:MM:SS+01:00" (London time with its offset) into out[26]. */
+void mgdate_london_format(time_t t, char out[26]);
+/* Writes "YYYY-MM-DD HH:MM:SS" (UTC) into out[20]. */
+void mgdate_utc_format(time_t t, char out[20]);
 /* The UTC day of a time. */
 mgday mgday_from_time(time_t t);
 /* Days in month m of year y. */

@@ -158,7 +158,7 @@ int sendlog_purge(struct sendlog *sl, time_t now, int months, const char *who, s
 /* HMAC of a stem under the log's person key, hex. */
 void sendlog_person(struct sendlog *sl, const char stem[NINO_STEM_LEN], char out[65]);
 
-/* The SQLite handle: for journey and state, whose tables share the file. */
+/* The SQLite handle: for journey and state, whose tables share the file, and logquery (read-only). */
 struct sqlite3 *sendlog_db(struct sendlog *sl);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" */

@@ -11,7 +11,7 @@ packages="build-essential autoconf automake libtool pkg-config
  libcmocka-dev libzip-dev libseccomp-dev libsystemd-dev libsasl2-modules
  dovecot-core dovecot-imapd python3 python3-aiosmtpd
  clang libclang-rt-14-dev libpcre2-dev libhyperscan-dev
- chromium poppler-utils"
+ chromium poppler-utils libreoffice-calc-nogui fonts-dejavu-core"
 
 missing=""
 for p in $packages; do

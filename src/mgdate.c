@@ -9,6 +9,8 @@
  */
 #include "mgdate.h"
 
+#include <string.h>
+
 
 static int
 mgdate_is_leap(int y)
@@ -156,14 +158,66 @@ mgdate_last_sunday_0100(int y, int m)
 	return ((long long)(last - wd)) * 86400 + 3600;
 }
 
+int
+mgdate_london_offset(time_t t)
+{
+	int y, m, d;
+
+	mgday_to_ymd(mgday_from_time(t), &y, &m, &d);
+	return (long long)t >= mgdate_last_sunday_0100(y, 3) &&
+	    (long long)t < mgdate_last_sunday_0100(y, 10) ? 3600 : 0;
+}
+
 mgday
 mgday_today_london(time_t now)
 {
-	int y, m, d;
-	long long t = (long long)now;
+	return mgday_from_time(now + mgdate_london_offset(now));
+}
 
-	mgday_to_ymd(mgday_from_time(now), &y, &m, &d);
-	if (t >= mgdate_last_sunday_0100(y, 3) && t < mgdate_last_sunday_0100(y, 10))
-		t += 3600;
-	return mgday_from_time((time_t)t);
+time_t
+mgdate_london_to_utc(time_t wall)
+{
+	/* in the repeated hour of October this reads the first (BST) one */
+	return mgdate_london_offset(wall - 3600) ? wall - 3600 : wall;
+}
+
+time_t
+mgday_london_start(mgday d)
+{
+	return mgdate_london_to_utc((time_t)d * 86400);
+}
+
+/* "YYYY-MM-DD HH:MM:SS" of t read as UTC into out[20]. */
+static void
+mgdate_wall(long long t, char out[20])
+{
+	mgday day = mgday_from_time((time_t)t);
+	long long sod = t - (long long)day * 86400;
+
+	mgday_format(day, out);
+	out[10] = ' ';
+	out[11] = (char)('0' + sod / 36000);
+	out[12] = (char)('0' + sod / 3600 % 10);
+	out[13] = ':';
+	out[14] = (char)('0' + sod % 3600 / 600);
+	out[15] = (char)('0' + sod % 3600 / 60 % 10);
+	out[16] = ':';
+	out[17] = (char)('0' + sod % 60 / 10);
+	out[18] = (char)('0' + sod % 10);
+	out[19] = '\0';
+}
+
+void
+mgdate_utc_format(time_t t, char out[20])
+{
+	mgdate_wall((long long)t, out);
+}
+
+void
+mgdate_london_format(time_t t, char out[26])
+{
+	int off = mgdate_london_offset(t);
+
+	mgdate_wall((long long)t + off, out);
+	memcpy(out + 19, off ? "+01:00" : "+00:00", 7);
 }

@@ -55,10 +55,20 @@ static const char sendlog_schema[] =
     "CREATE TABLE IF NOT EXISTS person(seq INTEGER NOT NULL, hmac TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS person_hmac ON person(hmac);"
     "CREATE TABLE IF NOT EXISTS anchor(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,"
-    " chain TEXT NOT NULL, removed INTEGER NOT NULL, sig TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS monthly(month TEXT NOT NULL, process TEXT, org TEXT, outcome TEXT,"
-    " messages INTEGER NOT NULL, recipients INTEGER NOT NULL);"
-    "CREATE UNIQUE INDEX IF NOT EXISTS monthly_key ON monthly(month, process, org, outcome);";
+    " chain TEXT NOT NULL, removed INTEGER NOT NULL, sig TEXT NOT NULL);";
+
+/*
+ * What the queries (logquery.c) need, made on every writer's open so that
+ * older logs get it too: Message-IDs are matched case-insensitively, and
+ * the report verifies the chain, whose person check counts each row's
+ * persons (without person_seq, a scan of person per row: hours for a
+ * million rows). The report is computed from the chained rows; the
+ * unchained counts table of earlier versions goes.
+ */
+static const char sendlog_query_schema[] =
+    "CREATE INDEX IF NOT EXISTS log_msgid_ci ON log(lower(message_id));"
+    "CREATE INDEX IF NOT EXISTS person_seq ON person(seq);"
+    "DROP TABLE IF EXISTS monthly;";
 
 static const char zero_chain[] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -421,51 +431,6 @@ sendlog_last(struct sendlog *sl, long long *seq, char chain[65])
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-/*
- * The monthly report's counts, kept as rows are added, so that the report
- * reads a few rows instead of a month of the log. A message counts once per
- * (process, org, outcome) in its month however many recipients it has.
- */
-static int
-sendlog_count(struct sendlog *sl, const struct sendlog_row *r, long long seq)
-{
-	static const char first_sql[] = "SELECT NOT EXISTS (SELECT 1 FROM log WHERE message_id = ?1"
-	    " AND seq < ?2 AND kind = 'message' AND process IS ?3 AND org IS ?4 AND outcome IS ?5"
-	    " AND substr(datetime(time, 'unixepoch'), 1, 7) = ?6)";
-	static const char up_sql[] = "INSERT INTO monthly(month, process, org, outcome, messages,"
-	    " recipients) VALUES (?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT(month, process, org, outcome)"
-	    " DO UPDATE SET messages = messages + ?5, recipients = recipients + 1";
-	sqlite3_stmt *st;
-	char ts[21], month[8];
-	int first = 1, rc;
-
-	sendlog_time(r->time, ts);
-	memcpy(month, ts, 7);
-	month[7] = '\0';
-	if (r->message_id) {
-		if (sqlite3_prepare_v2(sl->db, first_sql, -1, &st, NULL) != SQLITE_OK)
-			return -1;
-		sqlite3_bind_text(st, 1, r->message_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, seq);
-		sqlite3_bind_text(st, 3, r->process, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, r->org, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 5, r->outcome, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, month, -1, SQLITE_STATIC);
-		first = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 1;
-		sqlite3_finalize(st);
-	}
-	if (sqlite3_prepare_v2(sl->db, up_sql, -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, month, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->process, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, r->org, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, r->outcome, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 5, first);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 static char *
 sendlog_num(long long v)
 {
@@ -556,8 +521,6 @@ sendlog_insert(struct sendlog *sl, const struct sendlog_row *r, char *err, size_
 		goto out;
 	}
 	sqlite3_finalize(st);
-	if (r->kind && strcmp(r->kind, "message") == 0 && sendlog_count(sl, r, seq) < 0)
-		goto out;
 	if (sendlog_insert_persons(sl, r, seq) < 0)
 		goto out;
 	rc = 0;
@@ -660,12 +623,15 @@ sendlog_migrate(struct sendlog *sl, char *err, size_t errlen)
 		    sl->dir, version, SENDLOG_SCHEMA);
 		return -1;
 	}
-	if (version == SENDLOG_SCHEMA || !(sl->flags & SENDLOG_WRITE))
+	if (!(sl->flags & SENDLOG_WRITE))
 		return 0;
+	if (version == SENDLOG_SCHEMA)
+		return sendlog_exec(sl, sendlog_query_schema, err, errlen);
 	/* version 0 is a new file: create everything in one step */
 	if (sendlog_exec(sl, "BEGIN IMMEDIATE", err, errlen) < 0)
 		return -1;
 	if (sendlog_exec(sl, sendlog_schema, err, errlen) < 0 ||
+	    sendlog_exec(sl, sendlog_query_schema, err, errlen) < 0 ||
 	    sendlog_exec(sl, "PRAGMA user_version = 1", err, errlen) < 0) {
 		sqlite3_exec(sl->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
@@ -1407,19 +1373,8 @@ sendlog_purge(struct sendlog *sl, time_t now, int months, const char *who, size_
 			count = sqlite3_column_int64(st, 0);
 		sqlite3_finalize(st);
 		free(sql);
-		/*
-		 * The months the purge reaches are counted again from what stays
-		 * (a month cut in two keeps its later rows' counts).
-		 */
-		sql = xasprintf("CREATE TEMP TABLE IF NOT EXISTS purge_month(m TEXT);"
-		    " DELETE FROM purge_month; INSERT INTO purge_month SELECT substr(datetime(time,"
-		    " 'unixepoch'), 1, 7) FROM log WHERE seq = %lld;"
-		    " DELETE FROM person WHERE seq <= %lld; DELETE FROM log WHERE seq <= %lld;"
-		    " DELETE FROM monthly WHERE month <= (SELECT m FROM purge_month);"
-		    " INSERT INTO monthly SELECT substr(datetime(time, 'unixepoch'), 1, 7), process, org,"
-		    " outcome, count(DISTINCT message_id), count(*) FROM log WHERE kind = 'message' AND"
-		    " substr(datetime(time, 'unixepoch'), 1, 7) <= (SELECT m FROM purge_month)"
-		    " GROUP BY 1, 2, 3;", last, last, last);
+		sql = xasprintf("DELETE FROM person WHERE seq <= %lld; DELETE FROM log WHERE seq <= %lld;",
+		    last, last);
 		if (sendlog_exec(sl, sql, err, errlen) < 0) {
 			free(sql);
 			goto fail_quiet;

@@ -114,7 +114,7 @@ t1=$(date +%s)
 [ $((t1 - t0)) -le 5 ] || bad "the send took $((t1 - t0)) s with the reader's locks held"
 as_reader "$MAILGATECTL" -c "$L/mailgate.conf" log query --message-id p1@lab.test > "$W/q" 2>&1 ||
 	{ bad "the reader's query"; cat "$W/q"; }
-grep -q "(1 row)" "$W/q" || { bad "the reader's query found no row"; cat "$W/q"; }
+grep -q "(1 message, 1 row;" "$W/q" || { bad "the reader's query found no row"; cat "$W/q"; }
 as_reader "$MAILGATECTL" -c "$L/mailgate.conf" log verify --heads "$W/daemon.err" > "$W/v2" 2>&1 ||
 	{ bad "the reader's verify"; cat "$W/v2"; }
 kill "$LPID" 2>/dev/null

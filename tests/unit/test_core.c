@@ -130,6 +130,49 @@ test_london(void **state)
 	assert_int_equal(mgday_today_london((time_t)d * 86400 + 23 * 3600 + 1800), d + 1);
 }
 
+static time_t
+at(const char *ymd, int h, int m)
+{
+	mgday d;
+
+	assert_true(mgday_parse_iso(ymd, &d));
+	return (time_t)d * 86400 + h * 3600 + m * 60;
+}
+
+/* The London day's bounds and London times, at both changes of the clocks. */
+static void
+test_london_bounds(void **state)
+{
+	char s[26], u[20];
+	mgday d;
+
+	(void)state;
+	/* summer: London's 2026-07-01 runs from 2026-06-30T23:00Z */
+	assert_true(mgday_parse_iso("2026-07-01", &d));
+	assert_int_equal(mgday_london_start(d), at("2026-06-30", 23, 0));
+	mgdate_london_format(at("2026-07-01", 22, 30), s);
+	assert_string_equal(s, "2026-07-01 23:30:00+01:00");
+	mgdate_utc_format(at("2026-07-01", 22, 30), u);
+	assert_string_equal(u, "2026-07-01 22:30:00");
+	/* winter: a London day is the UTC day */
+	assert_true(mgday_parse_iso("2026-12-01", &d));
+	assert_int_equal(mgday_london_start(d), at("2026-12-01", 0, 0));
+	mgdate_london_format(at("2026-12-31", 23, 59), s);
+	assert_string_equal(s, "2026-12-31 23:59:00+00:00");
+	/* the days the clocks change: 23 and 25 hours long */
+	assert_true(mgday_parse_iso("2026-03-29", &d));
+	assert_int_equal(mgday_london_start(d), at("2026-03-29", 0, 0));
+	assert_int_equal(mgday_london_start(d + 1) - mgday_london_start(d), 23 * 3600);
+	assert_true(mgday_parse_iso("2026-10-25", &d));
+	assert_int_equal(mgday_london_start(d), at("2026-10-24", 23, 0));
+	assert_int_equal(mgday_london_start(d + 1) - mgday_london_start(d), 25 * 3600);
+	assert_int_equal(mgdate_london_offset(at("2026-10-25", 0, 59)), 3600);
+	assert_int_equal(mgdate_london_offset(at("2026-10-25", 1, 0)), 0);
+	/* a wall-clock reading: 12:00 in July is 11:00Z, in January 12:00Z */
+	assert_int_equal(mgdate_london_to_utc(at("2026-07-15", 12, 0)), at("2026-07-15", 11, 0));
+	assert_int_equal(mgdate_london_to_utc(at("2026-01-15", 12, 0)), at("2026-01-15", 12, 0));
+}
+
 int
 main(void)
 {
@@ -139,6 +182,7 @@ main(void)
 		cmocka_unit_test(test_diag),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_london),
+		cmocka_unit_test(test_london_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -199,20 +199,14 @@ test_insert_and_tail(void **state)
 	free(dir);
 }
 
-/* The kept monthly counts equal what counting the rows gives, both ways. */
+/* The report counts the chained rows: no unchained counts table sits beside them. */
 static void
 assert_counts(struct sendlog *sl)
 {
-	static const char q[] = "SELECT (SELECT count(*) FROM (SELECT month, process, org, outcome,"
-	    " messages, recipients FROM monthly EXCEPT SELECT * FROM c)) + (SELECT count(*) FROM"
-	    " (SELECT * FROM c EXCEPT SELECT month, process, org, outcome, messages, recipients FROM"
-	    " monthly))";
 	sqlite3_stmt *st;
 
-	sql(sl, "CREATE TEMP VIEW IF NOT EXISTS c AS SELECT substr(datetime(time, 'unixepoch'), 1, 7),"
-	    " process, org, outcome, count(DISTINCT message_id), count(*) FROM log WHERE"
-	    " kind = 'message' GROUP BY 1, 2, 3");
-	assert_int_equal(sqlite3_prepare_v2(sendlog_db(sl), q, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(sendlog_db(sl), "SELECT count(*) FROM sqlite_master"
+	    " WHERE name = 'monthly'", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 0);
 	sqlite3_finalize(st);
