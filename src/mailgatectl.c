@@ -30,7 +30,7 @@ static const struct ctl_cmd {
 	{ "check-message", ctl_check_message, CTL_VALID_CONFIG,
 	    "check-message FILE.eml [--at=YYYY-MM-DD] [--json]" },
 	{ "policy", ctl_policy, CTL_VALID_CONFIG,
-	    "policy check [FILE] | policy show [--at=YYYY-MM-DD] [--process=ID]" },
+	    "policy check [FILE]\n  policy show [--at=YYYY-MM-DD] [--process=ID]" },
 	{ "template", ctl_template, CTL_VALID_CONFIG, "template show ID" },
 	{ "config", ctl_config, CTL_VALID_CONFIG, "config show" },
 	{ "setup", ctl_setup, CTL_OWN_CONFIG, "setup [--user=USER] [--group=GROUP] [--dry-run]" },

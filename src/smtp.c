@@ -82,7 +82,11 @@ static void smtp_kill(struct smtp_session *s)
 	s->smtp = NULL;
 }
 
-/* The connection broke mid-transaction: the server counts as failed for this pass. */
+/*
+ * The connection broke mid-transaction. A server that stopped answering
+ * (the deadline passed, or SIGTERM) counts as failed for the rest of the
+ * pass; one that closed the connection is tried again for the next message.
+ */
 static void smtp_lost(struct smtp_session *s)
 {
 	const char *why = tls_clock_why(&s->clock);
@@ -90,7 +94,8 @@ static void smtp_lost(struct smtp_session *s)
 	snprintf(s->err, sizeof(s->err), "%s: connection lost: %s", s->cfg->smtp_host,
 	    why ? why : "closed by the server");
 	smtp_kill(s);
-	s->state = 1;
+	if (why != NULL)
+		s->state = 1;
 }
 
 void smtp_free(struct smtp_session *s)
