@@ -82,6 +82,8 @@ struct ob_smtp {
 	enum ob_send (*send)(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
 	    const char *data, size_t len, int (*progress)(void *pctx), void *pctx,
 	    char *reply, size_t replylen);
+	/* For the log line, after a send: "host[ip]:port tls=TLSv1.3"; NULL op: none. */
+	void (*relay)(void *ctx, char *buf, size_t n);
 };
 
 struct ob_env {

@@ -47,6 +47,11 @@ mailstream *tls_stream(int fd, SSL *ssl, struct tls_clock *c);
 /* After a STARTTLS reply: handshake on the same socket and swap the driver; -1 with err. */
 int tls_upgrade(const struct config *cfg, const char *host, mailstream *s, char *err,
     size_t errlen);
+/*
+ * What a log line says of the connection: "IP]:PORT" of the peer and the
+ * TLS version ("TLSv1.3", or "none"), into buf. Empty when not connected.
+ */
+void tls_describe(mailstream *s, char *peer, size_t peerlen, char *version, size_t vlen);
 /* 1 when bytes wait, in libetpan's buffer or inside OpenSSL (poll() would not see them). */
 int tls_pending(mailstream *s);
 

@@ -23,6 +23,7 @@
 #include "notice.h"
 #include "outbound.h"
 #include "rewrite.h"
+#include "safeout.h"
 #include "util.h"
 #include "verdict.h"
 
@@ -39,6 +40,7 @@ struct ob_msg {
 	char *msgid;		/* the Message-ID it is sent with (original or derived) */
 	struct sbuf out;	/* the rewritten bytes */
 	struct journey j;	/* where its journey stands */
+	char relay[160];	/* "relay=host[ip]:port tls=V" of the send, for the log line */
 };
 
 /* The log's outcome word and the folder of each fate that files a message. */
@@ -333,24 +335,84 @@ static struct notice_reason *ob_notice_reasons(const struct ob_msg *m, size_t *n
 	return r;
 }
 
+/* " key=value", the value quoted (and escaped for a terminal) when it is not a plain word. */
+static void ob_kv(struct sbuf *b, const char *key, const char *v)
+{
+	const char *p;
+	int plain = v != NULL && *v != '\0';
+
+	for (p = v; plain && *p; p++)
+		plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("._@+:/-[]<>", *p) != NULL;
+	sbuf_printf(b, " %s=", key);
+	if (plain) {
+		sbuf_adds(b, v);
+		return;
+	}
+	/* quotes as \x22; safeout escapes backslashes and controls the same way */
+	sbuf_addc(b, '"');
+	for (p = v ? v : ""; *p; ) {
+		size_t k = strcspn(p, "\"");
+		char *seg = xstrndup(p, k);
+
+		safeout_term(b, seg);
+		free(seg);
+		p += k;
+		if (*p == '"') {
+			sbuf_adds(b, "\\x22");
+			p++;
+		}
+	}
+	sbuf_addc(b, '"');
+}
+
+/* The enhanced status code of an SMTP reply ("250 2.0.0 ..."), else a default. */
+static void ob_dsn(const char *reply, const char *dflt, char out[16])
+{
+	int a, b2, c;
+
+	if (reply != NULL && sscanf(reply, "%*d %d.%d.%d", &a, &b2, &c) == 3 && a >= 2 && a <= 5)
+		snprintf(out, 16, "%d.%d.%d", a, b2, c);
+	else
+		snprintf(out, 16, "%s", dflt);
+}
+
+/*
+ * One Postfix-style line per recipient:
+ * msgid=<ID> process=P to=<ADDR> relay=host[ip]:port tls=V dsn=D status=S reasons="..." (words)
+ */
 static void ob_say_filed(struct ob_env *e, const struct ob_msg *m)
 {
-	struct sbuf codes;
+	size_t i, n = m->v.nrcpts ? m->v.nrcpts : 1;
+	int smtp = m->j.fate == JF_SENT || m->j.fate == JF_SMTP_PERMANENT;
+	int prio = m->j.fate == JF_UNCERTAIN ? 3 : 6;
+	char dsn[16], *id = safeout_term_dup(m->msgid), *words;
+	struct sbuf b;
 
-	sbuf_init(&codes);
-	verdict_codes(&m->v, &codes);
-	sbuf_adds(&codes, "");
-	if (m->j.fate == JF_SENT)
-		ob_say(e, 6, "sent uid=%u message-id=<%s> process=%s recipients=%zu%s%s", m->it.uid,
-		    m->msgid, ob_process(m), m->v.nrcpts, codes.len ? " warnings=" : "", codes.data);
-	else if (m->j.fate == JF_REJECTED)
-		ob_say(e, 6, "rejected uid=%u message-id=<%s> process=%s reasons=\"%s\"", m->it.uid,
-		    m->msgid, ob_process(m), codes.data);
-	else
-		ob_say(e, m->j.fate == JF_UNCERTAIN ? 3 : 6, "%s uid=%u message-id=<%s> process=%s "
-		    "reasons=%s", ob_fates[m->j.fate].outcome, m->it.uid, m->msgid, ob_process(m),
-		    m->j.code >= 0 ? vcode_info((enum vcode)m->j.code)->code : "-");
-	sbuf_free(&codes);
+	ob_dsn(m->j.reply, m->j.fate == JF_SENT ? "2.0.0" : "5.0.0", dsn);
+	sbuf_init(&b);
+	for (i = 0; i < n; i++) {
+		sbuf_reset(&b);
+		sbuf_printf(&b, "msgid=<%s>", id);
+		ob_kv(&b, "process", ob_process(m));
+		sbuf_printf(&b, " to=<%s>", m->v.nrcpts ? m->v.rcpts[i].address : "");
+		if (smtp)
+			sbuf_printf(&b, " %s dsn=%s", m->relay[0] ? m->relay : "relay=none", dsn);
+		sbuf_printf(&b, " status=%s", ob_fates[m->j.fate].outcome);
+		words = ob_row_reasons(&m->v, m->v.nrcpts ? (long)i : -1, m->j.code);
+		if (words != NULL)
+			ob_kv(&b, "reasons", words);
+		free(words);
+		if (m->j.reply != NULL) {
+			char *r = safeout_term_dup(m->j.reply);
+
+			sbuf_printf(&b, " (%s)", r);
+			free(r);
+		}
+		ob_say(e, prio, "%s", b.data);
+	}
+	sbuf_free(&b);
+	free(id);
 }
 
 /* LOGGED -> DONE: the notice beside it, the message out of the Outbox. */
@@ -487,12 +549,19 @@ static enum ob_outcome ob_transmit(struct ob_env *e, struct ob_msg *m, char **rc
 	case OB_SEND_OK:
 		if (m->j.stage != JR_DATA)
 			break;
+		if (e->smtp->relay != NULL)
+			e->smtp->relay(e->smtp->ctx, m->relay, sizeof(m->relay));
+		/* the server's words (its queue id) go with the journey into the rows */
+		free(m->j.reply);
+		m->j.reply = xstrndup(reply, strnlen(reply, OB_MAX_DETAIL));
 		/* a refusal is remembered by the journeys' memory: go on filing */
 		ob_step(e, m, JR_ACCEPTED, JF_SENT);
 		if (m->j.stage != JR_ACCEPTED)
 			return OB_LOG_FAILED;
 		return ob_accepted(e, m, 0);
 	case OB_SEND_PERM:
+		if (e->smtp->relay != NULL)
+			e->smtp->relay(e->smtp->ctx, m->relay, sizeof(m->relay));
 		return ob_conclude(e, m, JF_SMTP_PERMANENT, VC_SMTP_PERMANENT, reply);
 	case OB_SEND_UNCERTAIN:
 		if (m->j.stage != JR_DATA)

@@ -189,11 +189,14 @@ fail:
 static void smtp_reply(mailsmtp *smtp, char *reply, size_t n)
 {
 	char *p;
+	size_t len;
 
 	snprintf(reply, n, "%d %s", smtp->response_code, smtp->response ? smtp->response : "");
 	for (p = reply; *p; p++)
 		if (*p == '\r' || *p == '\n')
 			*p = ' ';
+	for (len = strlen(reply); len > 0 && reply[len - 1] == ' '; len--)
+		reply[len - 1] = '\0';
 }
 
 static enum ob_send smtp_code(int code)
@@ -294,9 +297,23 @@ int smtp_check(struct smtp_session *s, char *err, size_t errlen)
 	return 0;
 }
 
+static void smtp_relay(void *ctx, char *buf, size_t n)
+{
+	struct smtp_session *s = ctx;
+	char peer[80], version[32];
+
+	tls_describe(s->smtp ? s->smtp->stream : NULL, peer, sizeof(peer), version,
+	    sizeof(version));
+	if (peer[0] == '\0')
+		snprintf(buf, n, "relay=%s tls=none", s->cfg->smtp_host);
+	else
+		snprintf(buf, n, "relay=%s[%s tls=%s", s->cfg->smtp_host, peer, version);
+}
+
 void smtp_ops(struct smtp_session *s, struct ob_smtp *ops)
 {
 	ops->ctx = s;
 	ops->send = smtp_send;
+	ops->relay = smtp_relay;
 }
 

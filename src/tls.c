@@ -196,6 +196,24 @@ static mailstream_low_driver tls_driver = {
 	tls_read, tls_write, tls_close, tls_get_fd, tls_free, NULL, NULL, NULL, NULL, NULL, NULL
 };
 
+void tls_describe(mailstream *s, char *peer, size_t peerlen, char *version, size_t vlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN] = "", port[8] = "";
+	struct tls_low *d;
+
+	peer[0] = version[0] = '\0';
+	if (s == NULL)
+		return;
+	d = mailstream_get_low(s)->data;
+	if (getpeername(d->fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sl, host, sizeof(host), port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(peer, peerlen, "%s]:%s", host, port);
+	snprintf(version, vlen, "%s", d->ssl ? SSL_get_version(d->ssl) : "none");
+}
+
 int tls_pending(mailstream *s)
 {
 	struct tls_low *d;

@@ -24,6 +24,12 @@ msg_from "$M/employment-business-late.eml" warn1 > "$W/warn1.eml"
 mail append Outbox "$W/ok1.eml" "$W/rej1.eml" "$W/warn1.eml"
 once; check "pass with sent, rejected, warning exits 0" 0 $rc
 check "Outbox empty" 0 "$(mail count Outbox)"
+# one Postfix-style line per recipient, parsed as a pflogsumm-like reader would
+/usr/bin/python3 "$top_srcdir/tests/integration/loglines.py" "$W/once.err" > "$W/summary.out"
+check "the outcome lines parse" 0 $?
+check "two sent, one rejected" "rejected 1 sent 2" "$(grep -v '^relay' "$W/summary.out" | tr '\n' ' ' | sed 's/ $//')"
+check "the relay and TLS version are logged" 1 "$(grep -c '^relay 127.0.0.1\[127.0.0.1\]:[0-9]* tls TLSv1.[23]$' "$W/summary.out")"
+check "the remote queue id is logged" 2 "$(grep -c 'status=sent.* (250 2.0.0 Ok: queued as [0-9-]*)$' "$W/once.err")"
 check "sent message in Sent" 1 "$(census | grep -c '^Sent <ok1@')"
 check "delivered once" 1 "$(spool_count ok1@)"
 check "rejected message in Rejected" 1 "$(census | grep -c '^Rejected <rej1@')"

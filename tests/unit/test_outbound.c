@@ -414,7 +414,7 @@ static void world_init(struct world *w)
 	backoff_init(&w->bo);
 	w->mail = (struct ob_mail){ &w->fk, fm_list, fm_fetch, fm_fetch_header, fm_append, fm_move,
 	    fm_remove, fm_search };
-	w->smtp = (struct ob_smtp){ &w->fk, fs_send };
+	w->smtp = (struct ob_smtp){ &w->fk, fs_send, NULL };
 	w->e.cfg = &w->cfg;
 	w->e.pol = w->pol;
 	w->e.worker = w->wp;
