@@ -43,6 +43,7 @@
 #include "outbound.h"
 #include "permits.h"
 #include "policy.h"
+#include "safeout.h"
 #include "sendlog.h"
 #include "smtp.h"
 #include "state.h"
@@ -106,13 +107,16 @@ static void dmn_say(int prio, const char *fmt, ...) __attribute__((format(printf
 
 static void dmn_say(int prio, const char *fmt, ...)
 {
+	char line[2048], *safe;
 	va_list ap;
 
-	fprintf(stderr, "<%d>", prio);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* a server's words may hold controls: escaped, never raw to the journal */
+	safe = safeout_term_dup(line);
+	fprintf(stderr, "<%d>%s\n", prio, safe);
+	free(safe);
 }
 
 /* Configuration and policy problems reach journald with their priority. */
@@ -133,14 +137,17 @@ static void dmn_say_diag(const struct diag *d)
 	}
 }
 
-/* outbound's lines; while the log refuses writes, its complaint is said once, not per try */
+/*
+ * outbound's lines, already escaped; while the log refuses writes, its
+ * complaint is said once, not per try.
+ */
 static void dmn_line(void *ctx, int prio, const char *line)
 {
 	const struct dmn *g = ctx;
 
 	if (g->st.log_fail != 0 && strncmp(line, "send log write failed", 21) == 0)
 		return;
-	dmn_say(prio, "%s", line);
+	fprintf(stderr, "<%d>%s\n", prio, line);
 }
 
 /* A lock held by another process is waited for briefly, and never past SIGTERM. */

@@ -80,18 +80,27 @@ static void ob_msg_free(struct ob_msg *m)
 static void ob_say(struct ob_env *e, int prio, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A line already safe for a terminal, to the journal. */
+static void ob_emit(struct ob_env *e, int prio, const char *line)
+{
+	if (e->logline != NULL)
+		e->logline(e->log_ctx, prio, line);
+	else
+		fprintf(stderr, "<%d>%s\n", prio, line);
+}
+
 static void ob_say(struct ob_env *e, int prio, const char *fmt, ...)
 {
-	char line[1024];
+	char line[1024], *safe;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (e->logline != NULL)
-		e->logline(e->log_ctx, prio, line);
-	else
-		fprintf(stderr, "<%d>%s\n", prio, line);
+	/* a Message-ID or a server's words may hold controls: never raw to the journal */
+	safe = safeout_term_dup(line);
+	ob_emit(e, prio, safe);
+	free(safe);
 }
 
 int outbound_addr_ok(const char *a)
@@ -409,7 +418,7 @@ static void ob_say_filed(struct ob_env *e, const struct ob_msg *m)
 			sbuf_printf(&b, " (%s)", r);
 			free(r);
 		}
-		ob_say(e, prio, "%s", b.data);
+		ob_emit(e, prio, b.data);	/* every part escaped above */
 	}
 	sbuf_free(&b);
 	free(id);
