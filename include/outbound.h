@@ -67,6 +67,8 @@ struct ob_mail {
 	int (*move)(void *ctx, const char *from, uint32_t uid, const char *to);
 	/* Removes uid from folder (\Deleted + UID EXPUNGE). */
 	int (*remove)(void *ctx, const char *folder, uint32_t uid);
+	/* The same for n UIDs at once (one STORE and one UID EXPUNGE of the set). */
+	int (*remove_set)(void *ctx, const char *folder, const uint32_t *uids, size_t n);
 	/* UIDs in folder whose header field has value; 0 ok (n may be 0). */
 	int (*search)(void *ctx, const char *folder, const char *field, const char *value,
 	    uint32_t **uids, size_t *n);
@@ -86,6 +88,19 @@ struct ob_smtp {
 	void (*relay)(void *ctx, char *buf, size_t n);
 };
 
+/*
+ * Sent messages whose Outbox copies are removed together (one STORE and
+ * one EXPUNGE for up to OB_BATCH of them): their journeys stay at LOGGED
+ * until the removal, so a crash before it only repeats the removal. The
+ * caller owns it and calls outbound_flush() at the end of each pass.
+ */
+#define OB_BATCH 32
+struct ob_batch {
+	uint32_t uids[OB_BATCH];
+	struct journey j[OB_BATCH];
+	size_t n;
+};
+
 struct ob_env {
 	const struct config *cfg;
 	const struct policy *pol;
@@ -94,6 +109,7 @@ struct ob_env {
 	struct sendlog *log;
 	struct journeys *jr;
 	struct backoff_tab *backoff;
+	struct ob_batch *batch;		/* NULL: each sent copy removed at once */
 	struct ob_mail *mail;
 	struct ob_smtp *smtp;
 	/* The mode (enum mg_mode, mode.h) before each message; -1 unknown. */
@@ -126,6 +142,13 @@ enum ob_outcome outbound_message(struct ob_env *e, const struct ob_item *it);
  * list. 0, or OB_MAILBOX_FAILED / OB_LOG_FAILED as above.
  */
 int outbound_recover(struct ob_env *e, const struct ob_item *items, size_t n);
+
+/*
+ * Removes the batched Outbox copies and closes their journeys. 0, or
+ * OB_MAILBOX_FAILED / OB_LOG_FAILED (the journeys stay at LOGGED: the next
+ * pass finishes them).
+ */
+int outbound_flush(struct ob_env *e);
 
 /* 1 when an envelope address is safe to hand to SMTP (no CR, LF, NUL, <>, spaces; bounded). */
 int outbound_addr_ok(const char *addr);

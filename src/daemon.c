@@ -693,11 +693,14 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	struct ob_smtp smtp;
 	struct ob_env e;
 	struct ob_item *items = NULL;
+	struct ob_batch batch;
 	enum ob_outcome o;
 	size_t n = 0, i, done = 0;
 	int rc, failed = 0;
 
 	dmn_env(g, &e, &mail, &smtp);
+	memset(&batch, 0, sizeof(batch));
+	e.batch = &batch;
 	if (mail.list(mail.ctx, g->cfg.outbox_folder, dmn_now() - g->cfg.outbox_settle_seconds,
 	    &items, &n) < 0)
 		return -1;
@@ -723,6 +726,11 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	}
 	ps->left += (unsigned)(n - done);
 	free(items);
+	rc = outbound_flush(&e);
+	if (rc == OB_MAILBOX_FAILED)
+		failed = 1;
+	else if (rc == OB_LOG_FAILED)
+		ps->log_failed = 1;
 	/* the pass's last DONE steps, written now rather than with the next message */
 	if (journey_sync(g->jr) < 0)
 		ps->log_failed = 1;

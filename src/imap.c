@@ -408,9 +408,9 @@ static int imap_append(void *ctx, const char *folder, const char *data, size_t l
 	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(im, "APPEND", r);
 }
 
-static int imap_delete_uid(struct imap_session *im, uint32_t uid)
+/* \Deleted on the set, then UID EXPUNGE of exactly the set (EXPUNGE without UIDPLUS). */
+static int imap_delete_set(struct imap_session *im, struct mailimap_set *set)
 {
-	struct mailimap_set *set = mailimap_set_new_single(uid);
 	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
 	struct mailimap_store_att_flags *sf;
 	int r;
@@ -427,6 +427,11 @@ static int imap_delete_uid(struct imap_session *im, uint32_t uid)
 		    mailimap_expunge(im->imap);
 	mailimap_set_free(set);
 	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(im, "STORE/EXPUNGE", r);
+}
+
+static int imap_delete_uid(struct imap_session *im, uint32_t uid)
+{
+	return imap_delete_set(im, mailimap_set_new_single(uid));
 }
 
 static int imap_move(void *ctx, const char *from, uint32_t uid, const char *to)
@@ -456,6 +461,22 @@ static int imap_remove(void *ctx, const char *folder, uint32_t uid)
 	if (imap_select(im, folder) < 0)
 		return -1;
 	return imap_delete_uid(im, uid);
+}
+
+static int imap_remove_set(void *ctx, const char *folder, const uint32_t *uids, size_t n)
+{
+	struct imap_session *im = ctx;
+	struct mailimap_set *set;
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	if (imap_select(im, folder) < 0)
+		return -1;
+	set = mailimap_set_new_empty();
+	for (i = 0; i < n; i++)
+		mailimap_set_add_single(set, uids[i]);
+	return imap_delete_set(im, set);
 }
 
 static int imap_search(void *ctx, const char *folder, const char *field, const char *value,
@@ -511,6 +532,7 @@ void imap_ops(struct imap_session *im, struct ob_mail *ops)
 	ops->append = imap_append;
 	ops->move = imap_move;
 	ops->remove = imap_remove;
+	ops->remove_set = imap_remove_set;
 	ops->search = imap_search;
 }
 

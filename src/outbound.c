@@ -424,6 +424,48 @@ static void ob_say_filed(struct ob_env *e, const struct ob_msg *m)
 	free(id);
 }
 
+/* ---- sent copies removed together -------------------------------------- */
+
+static void ob_batch_add(struct ob_env *e, const struct ob_msg *m)
+{
+	struct ob_batch *b = e->batch;
+	struct journey *j = &b->j[b->n];
+
+	*j = m->j;
+	j->message_id = xstrdup(m->j.message_id);
+	j->reply = m->j.reply ? xstrdup(m->j.reply) : NULL;
+	b->uids[b->n++] = m->it.uid;
+}
+
+static void ob_batch_clear(struct ob_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		journey_clear(&b->j[i]);
+	b->n = 0;
+}
+
+int outbound_flush(struct ob_env *e)
+{
+	char err[512];
+	size_t i;
+	int rc = 0;
+
+	if (e->batch == NULL || e->batch->n == 0)
+		return 0;
+	if (e->mail->remove_set(e->mail->ctx, e->cfg->outbox_folder, e->batch->uids,
+	    e->batch->n) < 0)
+		rc = OB_MAILBOX_FAILED;
+	for (i = 0; rc == 0 && i < e->batch->n; i++)
+		if (journey_done_lazy(e->jr, &e->batch->j[i], err, sizeof(err)) < 0) {
+			ob_say(e, 3, "%s; message-id=<%s>", err, e->batch->j[i].message_id);
+			rc = OB_LOG_FAILED;
+		}
+	ob_batch_clear(e->batch);
+	return rc;
+}
+
 /* LOGGED -> DONE: the notice beside it, the message out of the Outbox. */
 static enum ob_outcome ob_finish(struct ob_env *e, struct ob_msg *m)
 {
@@ -442,6 +484,13 @@ static enum ob_outcome ob_finish(struct ob_env *e, struct ob_msg *m)
 	if (m->j.fate != JF_SENT || nr > 0)
 		rc = ob_notice(e, m, ob_fates[m->j.fate].kind, folder, r, nr);
 	free(r);
+	if (rc == 0 && m->j.fate == JF_SENT && e->batch != NULL && e->mail->remove_set != NULL) {
+		ob_batch_add(e, m);
+		ob_backoff_key(m, key);
+		backoff_clear(e->backoff, key);
+		ob_say_filed(e, m);
+		return e->batch->n == OB_BATCH && outbound_flush(e) != 0 ? OB_MAILBOX_FAILED : OB_SENT;
+	}
 	if (rc == 0)
 		rc = m->j.fate == JF_SENT ?
 		    e->mail->remove(e->mail->ctx, e->cfg->outbox_folder, m->it.uid) :

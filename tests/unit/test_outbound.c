@@ -258,6 +258,19 @@ static int fm_remove(void *ctx, const char *folder, uint32_t uid)
 	return 0;
 }
 
+static int fm_remove_set(void *ctx, const char *folder, const uint32_t *uids, size_t n)
+{
+	struct fake *fk = ctx;
+	size_t i, at;
+
+	if (fake_mail_fails(fk))
+		return -1;
+	for (i = 0; i < n; i++)
+		if (fake_get(fk, fidx(folder), uids[i], &at) != NULL)
+			fake_drop(fk, fidx(folder), at);
+	return 0;
+}
+
 /* 1 when the message's header has field with exactly value. */
 static int fake_has(const struct fmsg *m, const char *field, const char *value)
 {
@@ -412,8 +425,9 @@ static void world_init(struct world *w)
 	w->wp = worker_pool_new(&lim);
 	assert_non_null(w->wp);
 	backoff_init(&w->bo);
-	w->mail = (struct ob_mail){ &w->fk, fm_list, fm_fetch, fm_fetch_header, fm_append, fm_move,
-	    fm_remove, fm_search };
+	w->mail = (struct ob_mail){ .ctx = &w->fk, .list = fm_list, .fetch = fm_fetch,
+	    .fetch_header = fm_fetch_header, .append = fm_append, .move = fm_move,
+	    .remove = fm_remove, .remove_set = fm_remove_set, .search = fm_search };
 	w->smtp = (struct ob_smtp){ &w->fk, fs_send, NULL };
 	w->e.cfg = &w->cfg;
 	w->e.pol = w->pol;
@@ -459,10 +473,14 @@ static void world_free(struct world *w)
 static void run_pass(struct world *w)
 {
 	struct ob_item *items = NULL;
+	struct ob_batch batch;
 	size_t n = 0, i;
 	int rc;
 
 	fake_time += 3600;	/* past any backoff */
+	memset(&batch, 0, sizeof(batch));
+	/* every other world removes its sent copies together, as the daemon does */
+	w->e.batch = w->fk.fail_at % 2 ? &batch : NULL;
 	if (w->mail.list(&w->fk, "Outbox", fake_time, &items, &n) == 0) {
 		rc = outbound_recover(&w->e, items, n);
 		for (i = 0; rc == 0 && i < n; i++) {
@@ -471,7 +489,9 @@ static void run_pass(struct world *w)
 			if (o == OB_MAILBOX_FAILED || o == OB_LOG_FAILED)
 				break;
 		}
+		(void)outbound_flush(&w->e);
 	}
+	w->e.batch = NULL;
 	free(items);
 	if (w->fk.crashed) {
 		w->fk.crashed = 0;
