@@ -6,6 +6,8 @@ MAILGATECTL="$top_builddir/mailgatectl"
 # the parser program as built, not as installed
 MAILGATE_ANALYSE=${MAILGATE_ANALYSE:-$top_builddir/mailgate-analyse}
 export MAILGATE_ANALYSE
+MAILGATE_SCHEMA_DIR=${MAILGATE_SCHEMA_DIR:-$top_srcdir/policies}
+export MAILGATE_SCHEMA_DIR
 LAB_PW=s3cret-pw
 DPID=
 
