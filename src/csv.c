@@ -132,6 +132,8 @@ csv_parse(const char *text, size_t len, struct csv_table *t, char *err, size_t e
 		csv_push_cell(&s);
 		csv_push_row(&s, 0);
 	}
+	/* after a blank last line the row array is still ours, empty */
+	free(s.cells);
 	sbuf_free(&s.cell);
 	return 0;
 fail:
