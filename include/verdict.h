@@ -95,7 +95,4 @@ void verdict_print_json(const struct verdict *v, FILE *fp);
 /* Space-separated codes of reasons then warnings (for headers and the log). */
 void verdict_codes(const struct verdict *v, struct sbuf *out);
 
-/* JSON string escaping shared by every JSON writer. */
-void json_add_string(struct sbuf *b, const char *s);
-
 #endif

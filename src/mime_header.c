@@ -120,6 +120,17 @@ mh_get(const struct mh_block *b, const char *name)
 	return NULL;
 }
 
+/* The cleaning path of the text (mime_int.h) for a value already in UTF-8. */
+static char *
+mh_clean(const char *utf8, size_t len)
+{
+	struct sbuf b;
+
+	sbuf_init(&b);
+	mt_clean(utf8, len, "utf-8", MT_REFS, &b);
+	return sbuf_steal(&b, NULL);
+}
+
 char *
 mh_decode(const char *raw)
 {
@@ -129,15 +140,18 @@ mh_decode(const char *raw)
 
 	if (mailmime_encoded_phrase_parse(mt_valid_utf8(raw, len) ? "utf-8" : "iso-8859-1",
 	    raw, len, &idx, "utf-8", &out) == MAILIMF_NO_ERROR && out != NULL) {
-		r = xstrdup(out);
-		free(out);
-		if (mt_valid_utf8(r, strlen(r)))
+		if (mt_valid_utf8(out, strlen(out))) {
+			r = mh_clean(out, strlen(out));
+			free(out);
 			return r;
-		free(r);
+		}
+		free(out);
 	}
 	sbuf_init(&b);
 	mt_to_utf8(raw, len, NULL, &b);
-	return sbuf_steal(&b, NULL);
+	r = mh_clean(b.data ? b.data : "", b.len);
+	sbuf_free(&b);
+	return r;
 }
 
 static int
@@ -149,30 +163,71 @@ mh_hex(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Appends the %xx-decoded bytes of s (an RFC 2231 extended value). */
+static void
+mh_unpercent(const char *s, struct sbuf *raw)
+{
+	const char *p;
+
+	for (p = s; *p; p++) {
+		if (*p == '%' && mh_hex((unsigned char)p[1]) >= 0 && mh_hex((unsigned char)p[2]) >= 0) {
+			sbuf_addc(raw, (char)(mh_hex((unsigned char)p[1]) * 16 + mh_hex((unsigned char)p[2])));
+			p += 2;
+		} else {
+			sbuf_addc(raw, *p);
+		}
+	}
+}
+
 char *
 mh_decode_2231(const char *value)
 {
-	const char *q1 = strchr(value, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL, *p;
-	struct sbuf raw, out;
-	char *cs;
+	const struct mh_section one = { 0, 1, value };
 
-	if (q2 == NULL)
-		return xstrdup(value);
+	return mh_join_2231(&one, 1);
+}
+
+static int
+mh_section_cmp(const void *x, const void *y)
+{
+	const struct mh_section *a = x, *b = y;
+
+	return a->num < b->num ? -1 : a->num > b->num;
+}
+
+char *
+mh_join_2231(const struct mh_section *in, size_t n)
+{
+	struct mh_section *v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+	struct sbuf raw, out;
+	char *cs = NULL, *r;
+	size_t i;
+
+	memcpy(v, in, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), mh_section_cmp);
 	sbuf_init(&raw);
-	for (p = q2 + 1; *p; p++) {
-		if (*p == '%' && mh_hex((unsigned char)p[1]) >= 0 && mh_hex((unsigned char)p[2]) >= 0) {
-			sbuf_addc(&raw, (char)(mh_hex((unsigned char)p[1]) * 16 + mh_hex((unsigned char)p[2])));
-			p += 2;
-		} else {
-			sbuf_addc(&raw, *p);
+	for (i = 0; i < n; i++) {
+		const char *val = v[i].value, *q1, *q2;
+
+		/* only the first section names the charset (charset'language'value) */
+		if (i == 0 && v[i].encoded && (q1 = strchr(val, '\'')) != NULL &&
+		    (q2 = strchr(q1 + 1, '\'')) != NULL) {
+			cs = xstrndup(val, (size_t)(q1 - val));
+			val = q2 + 1;
 		}
+		if (v[i].encoded)
+			mh_unpercent(val, &raw);
+		else
+			sbuf_adds(&raw, val);
 	}
-	cs = xstrndup(value, (size_t)(q1 - value));
 	sbuf_init(&out);
-	mt_to_utf8(raw.data ? raw.data : "", raw.len, *cs ? cs : NULL, &out);
+	mt_to_utf8(raw.data ? raw.data : "", raw.len, cs && *cs ? cs : NULL, &out);
+	r = mh_clean(out.data ? out.data : "", out.len);
 	free(cs);
+	free(v);
 	sbuf_free(&raw);
-	return sbuf_steal(&out, NULL);
+	sbuf_free(&out);
+	return r;
 }
 
 int

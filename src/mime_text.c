@@ -5,9 +5,13 @@
  * Each converter is one linear pass; nothing here allocates more than a
  * small multiple of its input. See src/mime_int.h.
  */
+#include <errno.h>
 #include <iconv.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <uninorm.h>
 
 #include "mime_int.h"
 
@@ -80,10 +84,45 @@ mt_iconv(const char *in, size_t len, const char *cs, struct sbuf *out)
 	iconv_close(cd);
 }
 
+/*
+ * UTF-16 without a byte-order mark: a NUL in every other byte (at least
+ * eight pairs, and no NUL on the other side). 1 little-endian, 2 big-endian.
+ */
+static int
+mt_nul_pairs(const unsigned char *u, size_t len)
+{
+	size_t i, even = 0, odd = 0;
+
+	if (len < 16)
+		return 0;
+	for (i = 0; i + 1 < len && i < 4096; i += 2) {
+		even += u[i] == 0;
+		odd += u[i + 1] == 0;
+	}
+	if (odd >= (i / 2) * 3 / 4 && even == 0)
+		return 1;
+	if (even >= (i / 2) * 3 / 4 && odd == 0)
+		return 2;
+	return 0;
+}
+
+int
+mt_is_utf16(const char *in, size_t len, const char *charset)
+{
+	const unsigned char *u = (const unsigned char *)in;
+
+	if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+		return 1;
+	if (mt_cs(charset, "utf-16le") || mt_cs(charset, "utf-16") || mt_cs(charset, "utf-16be"))
+		return 1;
+	return mt_nul_pairs(u, len) != 0;
+}
+
 void
 mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out)
 {
 	const unsigned char *u = (const unsigned char *)in;
+	int pairs;
 
 	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
 		in += 3;
@@ -102,6 +141,11 @@ mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out)
 	}
 	if (mt_cs(charset, "utf-16be")) {
 		mt_utf16(u, len, 1, out);
+		return;
+	}
+	/* whatever the label says, a NUL in every other byte is UTF-16 */
+	if ((pairs = mt_nul_pairs(u, len)) != 0) {
+		mt_utf16(u, len, pairs == 2, out);
 		return;
 	}
 	if (charset == NULL || mt_cs(charset, "us-ascii") || mt_cs(charset, "utf-8") ||
@@ -149,6 +193,80 @@ mt_strip_invisible(char *s, size_t len)
 	if (w < len)
 		s[w] = '\0';
 	return w;
+}
+
+/* Invalid UTF-8 (a lone surrogate from UTF-16, say) becomes U+FFFD, so NFKC can run. */
+static void
+mt_repair_utf8(struct sbuf *b)
+{
+	struct sbuf o;
+	size_t i = 0, n;
+
+	if (utf8_valid(b->data ? b->data : "", b->len))
+		return;
+	sbuf_init(&o);
+	while (i < b->len) {
+		for (n = 1; n <= 4 && i + n <= b->len; n++)
+			if (utf8_valid(b->data + i, n))
+				break;
+		if (n <= 4 && i + n <= b->len) {
+			sbuf_add(&o, b->data + i, n);
+			i += n;
+		} else {
+			sbuf_add_utf8(&o, 0xFFFD);
+			i++;
+		}
+	}
+	sbuf_free(b);
+	*b = o;
+}
+
+static int
+mt_all_ascii(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+void
+mt_fold(struct sbuf *b)
+{
+	uint8_t *n;
+	size_t nlen = 0;
+
+	if (b->len == 0 || mt_all_ascii(b->data, b->len))
+		return;
+	mt_repair_utf8(b);
+	n = u8_normalize(UNINORM_NFKC, (const uint8_t *)b->data, b->len, NULL, &nlen);
+	if (n == NULL && errno == ENOMEM)
+		xmalloc(SIZE_MAX);	/* reports and exits as every allocation failure does */
+	if (n == NULL)
+		util_panic("NFKC of repaired UTF-8 failed: %s", strerror(errno));
+	sbuf_reset(b);
+	sbuf_add(b, n, nlen);
+	free(n);
+	b->len = mt_strip_invisible(b->data, b->len);
+}
+
+void
+mt_clean(const char *in, size_t len, const char *charset, unsigned flags, struct sbuf *out)
+{
+	struct sbuf u;
+
+	sbuf_init(&u);
+	mt_to_utf8(in, len, charset, &u);
+	if (flags & MT_REFS) {
+		mt_decode_refs(u.data ? u.data : "", u.len, out);
+		sbuf_free(&u);
+	} else {
+		sbuf_free(out);
+		*out = u;
+	}
+	mt_fold(out);
 }
 
 void
@@ -246,6 +364,28 @@ mt_entity(const char *s, const char *end, uint32_t *cp)
 	return 0;
 }
 
+void
+mt_decode_refs(const char *in, size_t len, struct sbuf *out)
+{
+	const char *s = in, *end = in + len, *amp;
+
+	while (s < end && (amp = memchr(s, '&', (size_t)(end - s))) != NULL) {
+		uint32_t cp;
+		size_t n;
+
+		sbuf_add(out, s, (size_t)(amp - s));
+		if ((n = mt_entity(amp + 1, end, &cp)) > 0) {
+			sbuf_add_utf8(out, cp);
+			s = amp + 1 + n;
+		} else {
+			sbuf_addc(out, '&');
+			s = amp + 1;
+		}
+	}
+	if (s < end)
+		sbuf_add(out, s, (size_t)(end - s));
+}
+
 /* Appends text with entities decoded; collapse folds white space as HTML does. */
 static void
 mt_html_text(const char *s, const char *end, struct sbuf *out, int collapse, int *space)
@@ -301,7 +441,7 @@ mt_newline(struct sbuf *out)
 		sbuf_addc(out, '\n');
 }
 
-/* Reads the attributes of a tag between p and end; alt/title to extra, img cid: to cids. */
+/* Reads the attributes of a tag between p and end: values to extra, img cid: to cids. */
 static void
 mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, struct sbuf *cids)
 {
@@ -344,12 +484,14 @@ mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, st
 		}
 		if (v == NULL)
 			continue;
-		if (mt_tag_is(an, anl, "alt") || mt_tag_is(an, anl, "title")) {
+		{
+			/* every attribute value is sent, so every one is searched */
 			int sp = 0;
 
 			mt_html_text(v, ve, extra, 1, &sp);
 			sbuf_addc(extra, '\n');
-		} else if (is_img && mt_tag_is(an, anl, "src") && ve - v > 4 &&
+		}
+		if (is_img && mt_tag_is(an, anl, "src") && ve - v > 4 &&
 		    ascii_strncasecmp(v, "cid:", 4) == 0) {
 			sbuf_add(cids, v + 4, (size_t)(ve - v - 4));
 			sbuf_addc(cids, '\n');
@@ -407,6 +549,9 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 					break;
 				q++;
 			}
+			/* not shown, but sent: searched */
+			mt_html_text(p, q, extra, 0, &space);
+			sbuf_addc(extra, '\n');
 			gt = q < end ? memchr(q, '>', (size_t)(end - q)) : NULL;
 			p = gt ? gt + 1 : end;
 			continue;
@@ -440,6 +585,61 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 		}
 	}
 	mt_newline(text);
+}
+
+/* --- embedded files --- */
+
+static int
+mt_line_is(const char *l, size_t n, const char *word)
+{
+	size_t w = strlen(word);
+
+	while (n > 0 && (l[n - 1] == '\r' || l[n - 1] == ' ' || l[n - 1] == '\t'))
+		n--;
+	return n == w && memcmp(l, word, w) == 0;
+}
+
+/* "begin NNN name" or "begin-base64 NNN name": a uuencode header line. */
+static int
+mt_uu_begin(const char *l, size_t n)
+{
+	size_t i = 0, d = 0;
+
+	if (n > 13 && memcmp(l, "begin-base64 ", 13) == 0)
+		i = 13;
+	else if (n > 6 && memcmp(l, "begin ", 6) == 0)
+		i = 6;
+	else
+		return 0;
+	while (i < n && l[i] >= '0' && l[i] <= '7' && d < 5)
+		i++, d++;
+	return d >= 3 && d <= 4 && i < n && l[i] == ' ' && i + 1 < n && l[i + 1] != ' ';
+}
+
+int
+mt_embedded_file(const char *s, size_t len, const char **what)
+{
+	const char *p = s, *end = s + len;
+	int begun = 0;
+
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
+
+		if (memmem(p, n, "(This file must be converted with BinHex", 40) != NULL) {
+			*what = "BinHex file in the text";
+			return 1;
+		}
+		if (mt_uu_begin(p, n))
+			begun = 1;
+		else if (begun && (mt_line_is(p, n, "end") || mt_line_is(p, n, "====") ||
+		    (n == 61 && p[0] == 'M'))) {
+			*what = "uuencoded file in the text";
+			return 1;
+		}
+		p = e ? e + 1 : end;
+	}
+	return 0;
 }
 
 /* --- RTF --- */

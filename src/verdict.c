@@ -436,43 +436,6 @@ verdict_print_human(const struct verdict *v, FILE *fp)
 		verdict_print_line(fp, vcode_table[v->warnings[i].code].code, v->warnings[i].detail);
 }
 
-void
-json_add_string(struct sbuf *b, const char *s)
-{
-	const unsigned char *p;
-
-	if (s == NULL) {
-		sbuf_adds(b, "null");
-		return;
-	}
-	sbuf_addc(b, '"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			sbuf_adds(b, "\\\"");
-			break;
-		case '\\':
-			sbuf_adds(b, "\\\\");
-			break;
-		case '\n':
-			sbuf_adds(b, "\\n");
-			break;
-		case '\r':
-			sbuf_adds(b, "\\r");
-			break;
-		case '\t':
-			sbuf_adds(b, "\\t");
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				sbuf_printf(b, "\\u%04x", *p);
-			else
-				sbuf_addc(b, (char)*p);
-		}
-	}
-	sbuf_addc(b, '"');
-}
-
 static void
 verdict_json_reasons(struct sbuf *b, const struct vreason *r, size_t n)
 {
