@@ -76,6 +76,8 @@ int mime_analyse(const char *msg, size_t len, const struct mime_limits *lim,
 void mime_result_encode(const struct mime_result *r, struct sbuf *out);
 /* 0 ok, -1 when the bytes are not a complete, valid encoding. */
 int mime_result_decode(const char *buf, size_t len, struct mime_result *out);
+/* 1 when two results say the same in every field (records in the same order). */
+int mime_result_equal(const struct mime_result *a, const struct mime_result *b);
 
 /*
  * The pre-filter for headers Debian's libetpan crashes on (libetpan-notes
