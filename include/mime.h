@@ -68,7 +68,15 @@ struct mime_result {
 void mime_result_init(struct mime_result *r);
 void mime_result_free(struct mime_result *r);
 
-/* Analyses a whole message. Returns 0; the outcome is in out->status. */
+/* The size of a message counted with CRLF line endings (a bare LF counts two). */
+size_t mime_crlf_size(const char *msg, size_t len);
+
+/*
+ * Analyses a whole message. Returns 0; the outcome is in out->status. A
+ * message over lim->max_message_bytes (mime_crlf_size) is not parsed at all:
+ * MIME_TOO_LARGE, a resource guard only; whether it is too large for the
+ * rules is verdict_size_exceeds()'s call.
+ */
 int mime_analyse(const char *msg, size_t len, const struct mime_limits *lim,
     struct mime_result *out);
 

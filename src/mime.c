@@ -1141,9 +1141,8 @@ ma_message(struct ma *a, struct mailmime *m, const char *raw, size_t rawlen, uns
 		ma_walk(a, m->mm_data.mm_message.mm_msg_mime, depth + 1, top);
 }
 
-/* Size with CRLF line endings: a bare LF counts as two bytes. */
-static size_t
-ma_crlf_size(const char *msg, size_t len)
+size_t
+mime_crlf_size(const char *msg, size_t len)
 {
 	size_t n = len, i;
 	const char *p = msg;
@@ -1195,7 +1194,7 @@ mime_analyse(const char *msg, size_t len, const struct mime_limits *lim, struct 
 	a.lim = lim;
 	a.r = out;
 	sbuf_init(&a.cids);
-	out->size = ma_crlf_size(msg, len);
+	out->size = mime_crlf_size(msg, len);
 	if (out->size > lim->max_message_bytes) {
 		out->status = MIME_TOO_LARGE;
 		out->detail = xasprintf("the message is %zu bytes; the limit is %zu", out->size,
@@ -1240,7 +1239,7 @@ done:
 		mime_result_free(out);
 		out->status = MIME_MALFORMED;
 		out->detail = detail;
-		out->size = ma_crlf_size(msg, len);
+		out->size = mime_crlf_size(msg, len);
 	}
 	return 0;
 }

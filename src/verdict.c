@@ -33,6 +33,10 @@ static const struct vcode_info vcode_table[VC_COUNT] = {
 	    "The message has no recipient.",
 	    "Address it to the department's inbox for this process or to an approved "
 	    "sub-contractor.", 0 },
+	[VC_TOO_MANY_RECIPIENTS] = { "too-many-recipients",
+	    "The message has more recipients than the policy allows.",
+	    "Send the form only to the inbox that takes it; write one message per "
+	    "recipient if several must have it.", 0 },
 	[VC_RECIPIENT_NOT_APPROVED] = { "recipient-not-approved",
 	    "A recipient is not approved to receive this form by email today.",
 	    "Send the form only to the department's inbox for this process or to a "
@@ -373,6 +377,20 @@ verdict_attachments(const struct mime_result *msg, struct verdict *v)
 		verdict_add(v, VC_UNINSPECTABLE_ATTACHMENT, msg->uninspectable[i]);
 }
 
+int
+verdict_size_exceeds(const struct policy *p, size_t crlf_size)
+{
+	return p->max_message_bytes >= 0 && crlf_size > (size_t)p->max_message_bytes;
+}
+
+void
+verdict_too_large_result(size_t crlf_size, struct mime_result *out)
+{
+	mime_result_free(out);
+	out->status = MIME_TOO_LARGE;
+	out->size = crlf_size;
+}
+
 /*
  * Reasons must come out in table order, but the template check also yields
  * the late-notice warning; warnings are kept apart, so running the checks in
@@ -386,19 +404,27 @@ verdict_judge(const struct policy *p, const struct mime_result *msg, mgday day,
 	int known;
 
 	v->accept = 0;
+	/* too large first: such a message may not have been parsed at all */
+	if (msg->status == MIME_TOO_LARGE || verdict_size_exceeds(p, msg->size)) {
+		verdict_addf(v, VC_MESSAGE_TOO_LARGE,
+		    "the message is %zu bytes with CRLF line endings; the policy allows %ld",
+		    msg->size, p->max_message_bytes);
+		return;
+	}
 	if (msg->status == MIME_MALFORMED) {
 		verdict_add(v, VC_MALFORMED_MESSAGE, msg->detail);
 		return;
 	}
-	if (msg->status == MIME_TOO_LARGE) {
-		verdict_add(v, VC_MESSAGE_TOO_LARGE, msg->detail);
-		return;
-	}
+	if (msg->status != MIME_OK)
+		util_panic("a message analysis with status %d", (int)msg->status);
 	v->records = msg->records.n;
 	known = verdict_process(p, msg, day, v);
 	infos = xcalloc(msg->nrcpts, sizeof(*infos));
 	verdict_classify(p, msg, day, v, infos);
-	if (known)
+	if (known && msg->nrcpts > (size_t)p->max_recipients)
+		verdict_addf(v, VC_TOO_MANY_RECIPIENTS, "%zu distinct recipients; the policy allows %ld",
+		    msg->nrcpts, p->max_recipients);
+	else if (known)
 		verdict_recipients(p, msg, day, v, infos);
 	verdict_subject(msg, v);
 	if (known) {
