@@ -68,6 +68,22 @@ office_small_entry(zip_t *z, const char *name, size_t max, size_t *len)
 	return buf;
 }
 
+/*
+ * A package whose [Content_Types].xml names no main part by override (only
+ * Default entries) is still what its main part says: the part's name.
+ */
+static enum office_kind
+office_sniff_parts(zip_t *z)
+{
+	if (zip_name_locate(z, "word/document.xml", 0) >= 0)
+		return OFFICE_DOCX;
+	if (zip_name_locate(z, "xl/workbook.xml", 0) >= 0)
+		return OFFICE_XLSX;
+	if (zip_name_locate(z, "ppt/presentation.xml", 0) >= 0)
+		return OFFICE_PPTX;
+	return OFFICE_OTHER_ZIP;
+}
+
 enum office_kind
 office_sniff(const char *data, size_t len)
 {
@@ -98,6 +114,8 @@ office_sniff(const char *data, size_t len)
 			k = OFFICE_ODP;
 		free(ct);
 	}
+	if (k == OFFICE_OTHER_ZIP)
+		k = office_sniff_parts(z);
 	zip_close(z);
 	return k;
 }
