@@ -38,6 +38,8 @@ struct ma {
 	struct ma_image *imgs;		/* images that are decoration only if referenced */
 	size_t nimgs;
 	int in_signature;		/* walking the second part of a multipart/signed */
+	const char *rcpt_raw;		/* the address field being read, as written */
+	const char *rcpt_field;		/* its name */
 	char *body_plain, *body_html;
 	size_t plain_len, html_len;
 	unsigned anon;			/* numbering of attachments without a name */
@@ -138,6 +140,54 @@ ma_uninspectable(struct ma *a, const char *name, const char *what)
 
 /* --- addresses and headers --- */
 
+static int
+ma_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL) || c >= 0x80;
+}
+
+/* 1 when s can stand as a local part without quotes (a dot-atom). */
+static int
+ma_dot_atom(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(ma_atext((unsigned char)s[i]) || (s[i] == '.' && s[i + 1] != '.')))
+			return 0;
+	return 1;
+}
+
+/*
+ * The RFC 5321 form of an addr-spec, lower case: a quoted local part that
+ * needs no quoting is the plain one ("whp"@x is whp@x); nothing else changes.
+ */
+static char *
+ma_canonical_addr(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	size_t ln = at ? (size_t)(at - addr) : 0, i;
+	struct sbuf u;
+
+	if (at == NULL || ln < 2 || addr[0] != '"' || addr[ln - 1] != '"')
+		return ascii_lower(xstrdup(addr));
+	sbuf_init(&u);
+	for (i = 1; i + 1 < ln; i++) {
+		if (addr[i] == '\\' && i + 2 < ln)
+			i++;
+		sbuf_addc(&u, addr[i]);
+	}
+	if (!ma_dot_atom(u.data ? u.data : "", u.len)) {
+		sbuf_free(&u);
+		return ascii_lower(xstrdup(addr));
+	}
+	sbuf_adds(&u, at);
+	return ascii_lower(sbuf_steal(&u, NULL));
+}
+
 static void
 ma_add_rcpt(struct ma *a, const char *addr)
 {
@@ -147,7 +197,13 @@ ma_add_rcpt(struct ma *a, const char *addr)
 
 	if (addr == NULL || *addr == '\0')
 		return;
-	l = ascii_lower(xstrdup(addr));
+	if (addr[0] == '"' && a->rcpt_raw &&
+	    memmem(a->rcpt_raw, strlen(a->rcpt_raw), addr, (size_t)(strrchr(addr, '"') - addr + 1)) == NULL) {
+		/* libetpan drops white space inside a quoted local part: not the address written */
+		ma_malformed(a, "an address of the %s header cannot be read exactly", a->rcpt_field);
+		return;
+	}
+	l = ma_canonical_addr(addr);
 	for (i = 0; i < r->nrcpts; i++)
 		if (strcmp(r->rcpts[i], l) == 0) {
 			free(l);
@@ -197,13 +253,84 @@ ma_blank(const char *s)
 	return 1;
 }
 
-/* Headers libetpan must have parsed: a raw one it did not is malformed. */
+/*
+ * Drops obsolete source routes (RFC 5322 4.4: "<@relay,@relay2:user@host>")
+ * outside quoted strings and comments: the route is not part of the address,
+ * and libetpan cannot parse it.
+ */
+static char *
+ma_drop_routes(const char *v)
+{
+	struct sbuf b;
+	int quoted = 0, comment = 0;
+	const char *p;
+
+	sbuf_init(&b);
+	for (p = v; *p; p++) {
+		if (*p == '\\' && (quoted || comment) && p[1]) {
+			sbuf_add(&b, p, 2);
+			p++;
+			continue;
+		}
+		if (!comment && *p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == '(')
+			comment++;
+		else if (!quoted && *p == ')' && comment)
+			comment--;
+		sbuf_addc(&b, *p);
+		if (!quoted && !comment && *p == '<') {
+			const char *q = p + 1, *colon;
+
+			while (*q == ' ' || *q == '\t')
+				q++;
+			colon = strpbrk(q, ":>");
+			if (*q == '@' && colon && *colon == ':')
+				p = colon;
+		}
+	}
+	return sbuf_steal(&b, NULL);
+}
+
+/* To, Cc or Bcc as written: every address, routes dropped; malformed when unreadable. */
+static void
+ma_rcpt_field(struct ma *a, const struct mh_block *raw, const char *name)
+{
+	struct mailimf_address_list *al = NULL;
+	const char *v = mh_get(raw, name);
+	size_t idx = 0;
+	char *clean;
+
+	if (v == NULL)
+		return;
+	clean = ma_drop_routes(v);
+	a->rcpt_raw = clean;
+	a->rcpt_field = name;
+	if (ma_blank(clean)) {
+		a->rcpt_raw = NULL;
+		free(clean);
+		return;
+	}
+	/* the whole value must be addresses: a list libetpan stops reading is not one */
+	if (mailimf_address_list_parse(clean, strlen(clean), &idx, &al) == MAILIMF_NO_ERROR) {
+		/* trailing white space or comments; a failure leaves idx short: malformed */
+		(void)mailimf_cfws_parse(clean, strlen(clean), &idx);
+		if (idx == strlen(clean))
+			ma_address_list(a, al);
+		mailimf_address_list_free(al);
+	}
+	if (idx != strlen(clean))
+		ma_malformed(a, "the %s header cannot be read", name);
+	a->rcpt_raw = NULL;
+	free(clean);
+}
+
+/* Headers libetpan must have parsed: a raw one it did not is malformed (To, Cc, Bcc: ma_rcpt_field). */
 static void
 ma_check_parsed(struct ma *a, const struct mh_block *raw, struct mailimf_fields *f)
 {
 	static const struct { const char *name; int type; } need[] = {
-		{ "From", MAILIMF_FIELD_FROM }, { "To", MAILIMF_FIELD_TO }, { "Cc", MAILIMF_FIELD_CC },
-		{ "Bcc", MAILIMF_FIELD_BCC }, { "Subject", MAILIMF_FIELD_SUBJECT },
+		{ "From", MAILIMF_FIELD_FROM }, { "Subject", MAILIMF_FIELD_SUBJECT },
 	};
 	clistiter *it;
 	size_t i;
@@ -229,6 +356,9 @@ ma_top_fields(struct ma *a, const struct mh_block *raw, struct mailimf_fields *f
 	clistiter *it;
 
 	ma_check_parsed(a, raw, f);
+	ma_rcpt_field(a, raw, "To");
+	ma_rcpt_field(a, raw, "Cc");
+	ma_rcpt_field(a, raw, "Bcc");
 	for (it = f && f->fld_list ? clist_begin(f->fld_list) : NULL; it; it = clist_next(it)) {
 		struct mailimf_field *fld = clist_content(it);
 
@@ -243,15 +373,6 @@ ma_top_fields(struct ma *a, const struct mh_block *raw, struct mailimf_fields *f
 				if (mb->mb_addr_spec)
 					a->r->from = ascii_lower(xstrdup(mb->mb_addr_spec));
 			}
-			break;
-		case MAILIMF_FIELD_TO:
-			ma_address_list(a, fld->fld_data.fld_to->to_addr_list);
-			break;
-		case MAILIMF_FIELD_CC:
-			ma_address_list(a, fld->fld_data.fld_cc->cc_addr_list);
-			break;
-		case MAILIMF_FIELD_BCC:
-			ma_address_list(a, fld->fld_data.fld_bcc->bcc_addr_list);
 			break;
 		default:
 			break;

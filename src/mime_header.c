@@ -187,12 +187,26 @@ mh_decode_2231(const char *value)
 	return mh_join_2231(&one, 1);
 }
 
-static int
-mh_section_cmp(const void *x, const void *y)
+/*
+ * Sections in number order, stable: a merge sort of our own, because glibc's
+ * qsort asks sysinfo() for large arrays, which the worker's seccomp forbids.
+ */
+static void
+mh_sort_sections(struct mh_section *v, size_t n)
 {
-	const struct mh_section *a = x, *b = y;
+	struct mh_section *tmp = xreallocarray(NULL, n ? n : 1, sizeof(*tmp));
+	size_t w, i;
 
-	return a->num < b->num ? -1 : a->num > b->num;
+	for (w = 1; w < n; w *= 2) {
+		for (i = 0; i < n; i += 2 * w) {
+			size_t a = i, m = i + w < n ? i + w : n, b = m, e = i + 2 * w < n ? i + 2 * w : n, k = i;
+
+			while (a < m || b < e)
+				tmp[k++] = b >= e || (a < m && v[a].num <= v[b].num) ? v[a++] : v[b++];
+		}
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+	free(tmp);
 }
 
 char *
@@ -204,7 +218,7 @@ mh_join_2231(const struct mh_section *in, size_t n)
 	size_t i;
 
 	memcpy(v, in, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), mh_section_cmp);
+	mh_sort_sections(v, n);
 	sbuf_init(&raw);
 	for (i = 0; i < n; i++) {
 		const char *val = v[i].value, *q1, *q2;

@@ -31,7 +31,11 @@ void mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *ou
 int mt_is_utf16(const char *in, size_t len, const char *charset);
 /* Appends in with every "&name;" entity and "&#N;"/"&#xH;" reference decoded. */
 void mt_decode_refs(const char *in, size_t len, struct sbuf *out);
-/* NFKC, then the invisible characters deleted, in place; invalid UTF-8 becomes U+FFFD. */
+/*
+ * NFKC, then the invisible characters deleted and the separator dashes
+ * (U+2010-U+2013, U+2212) made '-', in place; invalid UTF-8 becomes U+FFFD.
+ * NFKC already makes every separator space of the rules U+0020.
+ */
 void mt_fold(struct sbuf *b);
 /* 1 when the bytes are valid UTF-8. */
 int mt_valid_utf8(const char *s, size_t len);

@@ -232,6 +232,33 @@ mt_all_ascii(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * The dashes the rules take as separators (U+2010-U+2013, U+2212) become
+ * '-': NFKC leaves them, and the scanner's fast path expects separators of
+ * at most two bytes. In place; returns the new length.
+ */
+static size_t
+mt_fold_dashes(char *s, size_t len)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t r = 0, w = 0;
+
+	if (!memchr(s, 0xE2, len))
+		return len;
+	while (r < len) {
+		if (p[r] == 0xE2 && r + 2 < len && ((p[r + 1] == 0x80 && p[r + 2] >= 0x90 &&
+		    p[r + 2] <= 0x93) || (p[r + 1] == 0x88 && p[r + 2] == 0x92))) {
+			p[w++] = '-';
+			r += 3;
+			continue;
+		}
+		p[w++] = p[r++];
+	}
+	if (w < len)
+		s[w] = '\0';
+	return w;
+}
+
 void
 mt_fold(struct sbuf *b)
 {
@@ -241,6 +268,10 @@ mt_fold(struct sbuf *b)
 	if (b->len == 0 || mt_all_ascii(b->data, b->len))
 		return;
 	mt_repair_utf8(b);
+	/* deleted before NFKC, so what they parted composes as it will be read */
+	b->len = mt_strip_invisible(b->data, b->len);
+	if (b->len == 0)
+		return;
 	n = u8_normalize(UNINORM_NFKC, (const uint8_t *)b->data, b->len, NULL, &nlen);
 	if (n == NULL && errno == ENOMEM)
 		xmalloc(SIZE_MAX);	/* reports and exits as every allocation failure does */
@@ -249,7 +280,7 @@ mt_fold(struct sbuf *b)
 	sbuf_reset(b);
 	sbuf_add(b, n, nlen);
 	free(n);
-	b->len = mt_strip_invisible(b->data, b->len);
+	b->len = mt_fold_dashes(b->data, b->len);
 }
 
 void
@@ -633,7 +664,7 @@ mt_embedded_file(const char *s, size_t len, const char **what)
 		if (mt_uu_begin(p, n))
 			begun = 1;
 		else if (begun && (mt_line_is(p, n, "end") || mt_line_is(p, n, "====") ||
-		    (n == 61 && p[0] == 'M'))) {
+		    ((n == 61 || (n == 62 && p[61] == '\r')) && p[0] == 'M'))) {
 			*what = "uuencoded file in the text";
 			return 1;
 		}
