@@ -3,8 +3,9 @@
 
 Each message is a realistic .eml (CRLF line endings) built against the sample
 policy (policies/policy.xml); its .expect holds what the rules in the seed
-require as of 2026-11-23: the verdict line, then one reason or warning code per
-line. Run from the top of the tree: scripts/make-test-messages.py
+require as of 2026-11-23: the verdict line, then one "code: detail" line per
+reason or warning (the codes by each message, the details from DETAILS at
+the end). Run from the top of the tree: scripts/make-test-messages.py
 """
 import base64
 import io
@@ -557,13 +558,136 @@ msg("pre01-two-participants", hdr("PRE01 Refusal of Employment", to=LMDM) + "Con
     ["reject compliance-doubt", "too-many-records"])
 
 
+# The detail of each reason, in order (tests/messages.sh compares whole lines:
+# which field, which recipient, which file). Reviewed by hand when written.
+DETAILS = {
+    "bad-base64": ["a base64 part (text/plain) holds characters that are not base64"],
+    "binhex-in-body": ["message text (BinHex file in the text)"],
+    "boundary-crash-comment-after-value": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-comment-before-colon": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-comment": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-folded": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-in-forwarded-base64": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-in-part": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-second-parameter": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-space-before-colon": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-spaces-around-equals": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-upper-case": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash": ["a boundary parameter this parser cannot read safely"],
+    "cte-on-multipart": ["the transfer encoding \"x-gzip\" of the message cannot be decoded"],
+    "cte-x-foo": ["the transfer encoding \"x-foo\" of the message cannot be decoded"],
+    "cte-x-uuencode": ["the transfer encoding \"x-uuencode\" of a body part cannot be decoded"],
+    "duplicate-to": ["the To header appears more than once"],
+    "employment-business-late": ["2026-11-26 is 3 day(s) from today; 5 are required"],
+    "entity-in-subject": ["the subject holds a National Insurance number",
+        "2 participant records; change-of-circumstances allows at most 1"],
+    "epilogue-nested": ["2 participant records; change-of-circumstances allows at most 1"],
+    "epilogue": ["2 participant records; change-of-circumstances allows at most 1"],
+    "esf-withdrawn": ["process withdrawn on 2023-07-23"],
+    "exit-report-short-next-steps": ["'Next steps' has 3 words; at least 25 are needed"],
+    "fifty-recipients-is-the-limit": ["%s: not a department inbox or an approved sub-contractor" % a
+        for a in ["person%d@acme.example" % i for i in range(49)]],
+    "forwarded-base64-header": ["2 participant records; change-of-circumstances allows at most 1"],
+    "forwarded-cc-display-name": ["2 participant records; change-of-circumstances allows at most 1"],
+    "forwarded-message": ["2 participant records; change-of-circumstances allows at most 1"],
+    "forwarded-subject": ["2 participant records; change-of-circumstances allows at most 1"],
+    "forwarded-two-deep-header": ["2 participant records; change-of-circumstances allows at most 1"],
+    "forwarded-x-header": ["2 participant records; change-of-circumstances allows at most 1"],
+    "fullwidth-body": ["2 participant records; change-of-circumstances allows at most 1"],
+    "fullwidth-subject": ["the subject holds a National Insurance number",
+        "2 participant records; change-of-circumstances allows at most 1"],
+    "header-line-without-colon": ["header line 4 cannot be read"],
+    "html-alt-attribute": ["3 participant records; change-of-circumstances allows at most 1"],
+    "html-bogus-comment": ["2 participant records; change-of-circumstances allows at most 1"],
+    "html-cdata": ["2 participant records; change-of-circumstances allows at most 1"],
+    "html-data-attribute": ["2 participant records; change-of-circumstances allows at most 1"],
+    "html-end-tag-attribute": ["2 participant records; change-of-circumstances allows at most 1"],
+    "html-entity-number": ["2 participant records; change-of-circumstances allows at most 1"],
+    "html-meta-content": ["2 participant records; change-of-circumstances allows at most 1"],
+    "html-script": ["2 participant records; change-of-circumstances allows at most 1"],
+    "html-split-by-tags": ["2 participant records; change-of-circumstances allows at most 1"],
+    "html-style": ["2 participant records; change-of-circumstances allows at most 1"],
+    "ideographic-space-and-dashes": ["2 participant records; change-of-circumstances allows at most 1"],
+    "internal-and-department": ["caseworkers@provider.example: internal inboxes do not receive outbound forms",
+        "someone@gmail.example: not a department inbox or an approved sub-contractor"],
+    "invisible-bom-in-body": ["2 participant records; change-of-circumstances allows at most 1"],
+    "invisible-shy-subject": ["the subject holds a National Insurance number",
+        "2 participant records; change-of-circumstances allows at most 1"],
+    "invisible-to-display-name": ["2 participant records; change-of-circumstances allows at most 1"],
+    "invisible-word-joiner-x-header": ["2 participant records; change-of-circumstances allows at most 1"],
+    "invisible-zwsp-encoded-subject": ["the subject holds a National Insurance number",
+        "2 participant records; change-of-circumstances allows at most 1"],
+    "json-attachment": ["2 participant records; change-of-circumstances allows at most 1"],
+    "names-list-bad-row": ["list.csv row 3, column 'National Insurance number': not a National Insurance number with its final letter"],
+    "nino-in-subject": ["the subject holds a National Insurance number"],
+    "no-recipient": ["the message has no To, Cc or Bcc address"],
+    "no-record": ["no National Insurance number was found",
+        "'National Insurance number' must hold exactly one National Insurance number with its final letter, like QQ 12 34 56 C"],
+    "offshore-subcontractor": ["whp@faraway.example: Faraway Data Services is marked offshore"],
+    "other-parameter": ["2 participant records; change-of-circumstances allows at most 1"],
+    "part-header-content-id": ["2 participant records; change-of-circumstances allows at most 1"],
+    "part-header-description": ["2 participant records; change-of-circumstances allows at most 1"],
+    "part-header-x-note": ["2 participant records; change-of-circumstances allows at most 1"],
+    "pdf-attachment": ["letter.pdf (application/pdf)"],
+    "permit-not-started": ["referrals@brightpath.example: the permit of Brightpath Training for change-of-circumstances starts on 2027-01-01"],
+    "photo-attached": ["id-card.png (image/png)"],
+    "pre01-to-subcontractor": ["whp@acme.example: Acme Skills Ltd holds no permit for compliance-doubt"],
+    "pre01-two-participants": ["2 participant records; compliance-doubt allows at most 1"],
+    "preamble": ["2 participant records; change-of-circumstances allows at most 1"],
+    "psi-incomplete": ["'Reason for completion' has 1 word; at least 5 are needed"],
+    "psi-to-performance-manager": ["performance.manager@dwp.example: this DWP inbox does not take potential-security-incident"],
+    "psi-with-staff-nino": ["1 participant records; potential-security-incident allows at most 0"],
+    "qp-soft-break-in-number": ["2 participant records; change-of-circumstances allows at most 1"],
+    "quoted-local-part-needing-quotes": ["\"whp..x\"@acme.example: not a department inbox or an approved sub-contractor"],
+    "quoted-local-part-with-parenthesis": ["the To header cannot be read"],
+    "quoted-local-part-with-space": ["an address of the To header cannot be read exactly"],
+    "rfc2047-filename": ["2 participant records; change-of-circumstances allows at most 1"],
+    "rfc2231-3001-sections": ["2 participant records; change-of-circumstances allows at most 1"],
+    "rfc2231-filename-encoded": ["2 participant records; change-of-circumstances allows at most 1"],
+    "rfc2231-filename-quoted": ["2 participant records; change-of-circumstances allows at most 1"],
+    "rfc2231-name-sections": ["2 participant records; change-of-circumstances allows at most 1"],
+    "rfc2231-sections-out-of-order": ["2 participant records; change-of-circumstances allows at most 1"],
+    "rfc822-headers-part": ["2 participant records; change-of-circumstances allows at most 1"],
+    "rtf-attachment": ["2 participant records; change-of-circumstances allows at most 1"],
+    "security-inbox-takes-nothing-else": ["wpd.security@dwp.example: this DWP inbox does not take change-of-circumstances"],
+    "signed-plain-text-signature": ["2 participant records; change-of-circumstances allows at most 1"],
+    "template-incomplete": ["'Change' is missing",
+        "'Date of change' is not a date (write YYYY-MM-DD or D/M/YYYY): 31/11/2026"],
+    "too-deep": ["the message is nested more than 8 levels deep"],
+    "too-many-parts": ["the message has more than 256 parts"],
+    "too-many-recipients": ["51 distinct recipients; the policy allows 50"],
+    "truncated-multipart": ["a multipart/mixed part is not closed"],
+    "two-participants": ["2 participant records; change-of-circumstances allows at most 1"],
+    "unknown-process": ["the subject does not start with the standard subject of an approved form"],
+    "utf16-attachment": ["2 participant records; change-of-circumstances allows at most 1"],
+    "utf16-undeclared-nul-pairs": ["2 participant records; change-of-circumstances allows at most 1"],
+    "utf16be-declared-no-bom": ["2 participant records; change-of-circumstances allows at most 1"],
+    "uuencode-in-body": ["message text (uuencoded file in the text)"],
+    "uuencode-without-end": ["message text (uuencoded file in the text)"],
+    "wp08-without-provider-direct-call": ["'Date Provider Direct was called' is missing"],
+    "xml-char-refs": ["2 participant records; change-of-circumstances allows at most 1"],
+    "zip-attachment": ["notes.zip (archive)"],
+}
+
+
+def expect_lines(name, expect):
+    """The verdict line, then "code: detail" for each reason and warning."""
+    codes, details = expect[1:], DETAILS.get(name, [])
+    if len(codes) != len(details):
+        raise SystemExit("%s: %d codes but %d details" % (name, len(codes), len(details)))
+    return [expect[0]] + ["%s: %s" % cd for cd in zip(codes, details)]
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    unused = set(DETAILS) - set(MESSAGES)
+    if unused:
+        raise SystemExit("details for no message: %s" % ", ".join(sorted(unused)))
     for name, (text, expect) in sorted(MESSAGES.items()):
         with open(os.path.join(OUT, name + ".eml"), "w", newline="") as f:
             f.write(text)
-        with open(os.path.join(OUT, name + ".expect"), "w") as f:
-            f.write("\n".join(expect) + "\n")
+        with open(os.path.join(OUT, name + ".expect"), "w", encoding="utf-8") as f:
+            f.write("\n".join(expect_lines(name, expect)) + "\n")
     print("wrote %d messages to %s" % (len(MESSAGES), OUT))
 
 
