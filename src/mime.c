@@ -161,6 +161,27 @@ ma_dot_atom(const char *s, size_t n)
 	return 1;
 }
 
+/* local@domain: a dot-atom or quoted local part, a dot-atom or literal domain. */
+static int
+ma_addr_valid(const char *addr)
+{
+	const char *at = strrchr(addr, '@'), *d;
+	size_t ln = at ? (size_t)(at - addr) : 0;
+
+	if (at == NULL || ln == 0 || at[1] == '\0')
+		return 0;
+	if (!(ln >= 2 && addr[0] == '"' && addr[ln - 1] == '"') && !ma_dot_atom(addr, ln))
+		return 0;
+	d = at + 1;
+	if (*d == '[')
+		return d[strlen(d) - 1] == ']' && strpbrk(d + 1, "[\\ \t") == NULL;
+	for (; *d; d++)
+		if (!((*d | 0x20) >= 'a' && (*d | 0x20) <= 'z') && !(*d >= '0' && *d <= '9') &&
+		    *d != '.' && *d != '-' && (unsigned char)*d < 0x80)
+			return 0;
+	return at[1] != '.' && at[strlen(at) - 1] != '.' && strstr(at, "..") == NULL;
+}
+
 /*
  * The RFC 5321 form of an addr-spec, lower case: a quoted local part that
  * needs no quoting is the plain one ("whp"@x is whp@x); nothing else changes.
@@ -204,6 +225,12 @@ ma_add_rcpt(struct ma *a, const char *addr)
 		return;
 	}
 	l = ma_canonical_addr(addr);
+	if (!ma_addr_valid(l)) {
+		/* libetpan's obsolete syntax glues words together ("a@b.examplejunk<") */
+		ma_malformed(a, "an address of the %s header cannot be read exactly", a->rcpt_field);
+		free(l);
+		return;
+	}
 	for (i = 0; i < r->nrcpts; i++)
 		if (strcmp(r->rcpts[i], l) == 0) {
 			free(l);

@@ -39,6 +39,27 @@ mp_field_end(const char *msg, size_t len, size_t p)
 	return len;
 }
 
+/*
+ * Skips what may stand between a field name and its colon: libetpan's CFWS,
+ * and, more leniently than libetpan (a false alarm is the safe side), any
+ * further run of white space and comments.
+ */
+static size_t
+mp_skip_cfws(const char *msg, size_t len, size_t idx)
+{
+	size_t before;
+
+	do {
+		before = idx;
+		if (mailimf_cfws_parse(msg, len, &idx) != MAILIMF_NO_ERROR)
+			idx = before;
+		while (idx < len && (msg[idx] == ' ' || msg[idx] == '\t' || msg[idx] == '\r' ||
+		    msg[idx] == '\n'))
+			idx++;
+	} while (idx != before && idx < len);
+	return idx;
+}
+
 /* 1 when libetpan's boundary for this Content-Type value starts with '"'. */
 static int
 mp_value_bad(const char *v, size_t n)
@@ -74,10 +95,8 @@ mime_prefilter(const char *msg, size_t len, const char **detail)
 
 		if ((msg[i] | 0x20) != 'c' || ascii_strncasecmp(msg + i, name, nl) != 0)
 			continue;
-		idx = i + nl;
 		/* the field's colon may follow comments and folded white space */
-		if (mailimf_cfws_parse(msg, len, &idx) != MAILIMF_NO_ERROR)
-			idx = i + nl;
+		idx = mp_skip_cfws(msg, len, i + nl);
 		if (idx >= len || msg[idx] != ':')
 			continue;
 		idx++;
