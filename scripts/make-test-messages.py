@@ -518,6 +518,44 @@ msg("boundary-quoted-pair-is-fine", hdr("WHP07 Change of Circumstances") +
     ["accept change-of-circumstances"])
 
 
+# Office packages: every entry is accounted for.
+def docx_with(extra_entries, body_attr="", nino="AB 12 34 56 C"):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="xml" ContentType="application/xml"/>'
+                   '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
+        rows = [("Participant surname", "Smith"), ("National Insurance number", nino),
+                ("Change", "Re-engaged with the programme"), ("Date of change", "2026-11-20")]
+        paras = "".join('<w:p%s><w:r><w:t>%s: %s</w:t></w:r></w:p>' % (((body_attr if i == 0 else ""),) + tuple(r))
+                        for i, r in enumerate(rows))
+        z.writestr("word/document.xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+                   '<w:body>%s</w:body></w:document>' % paras)
+        for name, data in extra_entries:
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def docx_message(data, body="The form is attached.\n"):
+    return (hdr("WHP07 Change of Circumstances") +
+            mixed("Content-Type: text/plain; charset=utf-8\n\n" + body,
+                  att_b64("WHP07.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", data)))
+
+
+INNER = docx_with([], nino="CE 65 43 21 A")
+msg("docx-attribute-value", docx_message(docx_with([], ' w:rsidR="CE654321A"')), TWO)
+msg("docx-embedded-docx", docx_message(docx_with([("word/embeddings/Microsoft_Word_Document1.docx", INNER)])), TWO)
+msg("docx-text-entry", docx_message(docx_with([("word/notes.txt", "Partner: CE654321A\n")])), TWO)
+msg("docx-macros", docx_message(docx_with([("word/vbaProject.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64)]),
+    body=COC), UNI)
+msg("docx-ole-object", docx_message(docx_with([("word/embeddings/oleObject1.bin", b"\x01\x02\x03\x00binary")]),
+    body=COC), UNI)
+msg("docx-thumbnail-is-decoration", docx_message(docx_with([("docProps/thumbnail.jpeg", b"\xff\xd8\xff\xe0" + b"\0" * 32)])),
+    ["accept change-of-circumstances"])
+
+
 # --- the Provider Direct seed (003): Annex B, WP08 and PRE01 ------------------
 PSI = ("Prime provider organisation: Provider Ltd\nSubcontractor organisation: Acme Skills Ltd\n"
        "Date of change of circumstances: 2026-11-20\n"
@@ -561,6 +599,11 @@ msg("pre01-two-participants", hdr("PRE01 Refusal of Employment", to=LMDM) + "Con
 # The detail of each reason, in order (tests/messages.sh compares whole lines:
 # which field, which recipient, which file). Reviewed by hand when written.
 DETAILS = {
+    "docx-attribute-value": ["2 participant records; change-of-circumstances allows at most 1"],
+    "docx-embedded-docx": ["2 participant records; change-of-circumstances allows at most 1"],
+    "docx-text-entry": ["2 participant records; change-of-circumstances allows at most 1"],
+    "docx-macros": ["WHP07.docx (the document holds a part that cannot be read (word/vbaProject.bin))"],
+    "docx-ole-object": ["WHP07.docx (the document holds a part that cannot be read (word/embeddings/oleObject1.bin))"],
     "bad-base64": ["a base64 part (text/plain) holds characters that are not base64"],
     "binhex-in-body": ["message text (BinHex file in the text)"],
     "boundary-crash-comment-after-value": ["a boundary parameter this parser cannot read safely"],

@@ -1022,22 +1022,27 @@ ma_is_signature(const char *d, size_t n)
 static void
 ma_office(struct ma *a, const char *d, size_t n, const struct ma_part *p)
 {
-	struct sbuf t;
+	struct sbuf t, extra;
 	char err[200], *txt;
 	size_t len;
 
 	sbuf_init(&t);
-	if (office_extract(d, n, a->lim, &t, err, sizeof(err)) < 0) {
+	sbuf_init(&extra);
+	if (office_extract(d, n, a->lim, &t, &extra, err, sizeof(err)) < 0) {
 		ma_uninspectable(a, p->name ? p->name : "document", err);
 		sbuf_free(&t);
+		sbuf_free(&extra);
 		return;
 	}
 	mt_fold(&t);
+	mt_fold(&extra);
 	txt = sbuf_steal(&t, &len);
-	if (ma_search(a, txt, len)) {
+	if ((extra.len && ma_search(a, extra.data, extra.len)) || ma_search(a, txt, len)) {
+		sbuf_free(&extra);
 		free(txt);
 		return;
 	}
+	sbuf_free(&extra);
 	ma_add_text(&a->r->docs, &a->r->ndocs, p->name ? p->name : "document", txt, len);
 }
 
