@@ -422,6 +422,10 @@ msg("html-meta-content", hdr("WHP07 Change of Circumstances") + HT + HTML_BASE %
 msg("html-bogus-comment", hdr("WHP07 Change of Circumstances") + HT + HTML_BASE % ("", "<!CE654321A><?CE 654321 A?>"), TWO)
 msg("html-end-tag-attribute", hdr("WHP07 Change of Circumstances") + HT + HTML_BASE % ("", "<p>x</p CE654321A>"), TWO)
 msg("html-entity-number", hdr("WHP07 Change of Circumstances") + HT + HTML_BASE % ("", "<p>C&#69;&#x36;54321&shy;A</p>"), TWO)
+msg("html-data-uri-base64", hdr("WHP07 Change of Circumstances") + HT + HTML_BASE % ("", '<a href="data:text/plain;base64,%s">notes</a>' % base64.b64encode(b"Partner CE654321A").decode()), TWO)
+msg("html-data-uri-percent", hdr("WHP07 Change of Circumstances") + HT + HTML_BASE % ("", '<iframe src="data:text/html,%3Cb%3ECE%36%354321A%3C/b%3E"></iframe>'), TWO)
+msg("html-data-uri-image-is-decoration", hdr("WHP07 Change of Circumstances") + HT + HTML_BASE % ("", '<img src="data:image/png;base64,%s">' % base64.b64encode(PNG).decode()),
+    ["accept change-of-circumstances"])
 msg("html-split-by-tags", hdr("WHP07 Change of Circumstances") + HT + HTML_BASE % ("", "<p>CE65<b></b>4321A</p>"), TWO)
 
 # multipart/signed: the signature part is decoration only when it is one.
@@ -599,6 +603,8 @@ msg("pre01-two-participants", hdr("PRE01 Refusal of Employment", to=LMDM) + "Con
 # The detail of each reason, in order (tests/messages.sh compares whole lines:
 # which field, which recipient, which file). Reviewed by hand when written.
 DETAILS = {
+    "html-data-uri-base64": ["2 participant records; change-of-circumstances allows at most 1"],
+    "html-data-uri-percent": ["2 participant records; change-of-circumstances allows at most 1"],
     "docx-attribute-value": ["2 participant records; change-of-circumstances allows at most 1"],
     "docx-embedded-docx": ["2 participant records; change-of-circumstances allows at most 1"],
     "docx-text-entry": ["2 participant records; change-of-circumstances allows at most 1"],

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <libetpan/libetpan.h>
 #include <uninorm.h>
 
 #include "mime_int.h"
@@ -472,6 +473,62 @@ mt_newline(struct sbuf *out)
 		sbuf_addc(out, '\n');
 }
 
+static int
+mt_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * A data: URI of a text type (text, JSON, XML; none given is text/plain)
+ * decoded into extra: its bytes are sent. Others are decoration, as images.
+ */
+static void
+mt_data_uri(const char *v, const char *ve, struct sbuf *extra)
+{
+	const char *comma = memchr(v, ',', (size_t)(ve - v)), *mt = v + 5, *p;
+	struct sbuf raw;
+	size_t mlen;
+	int b64;
+
+	if (comma == NULL)
+		return;
+	mlen = (size_t)(comma - mt);
+	if (!(mlen == 0 || *mt == ';' || ascii_strncasecmp(mt, "text/", 5) == 0 ||
+	    ascii_strncasecmp(mt, "application/json", 16) == 0 ||
+	    ascii_strncasecmp(mt, "application/xml", 15) == 0))
+		return;
+	b64 = mlen >= 7 && ascii_strncasecmp(comma - 7, ";base64", 7) == 0;
+	sbuf_init(&raw);
+	if (b64) {
+		size_t idx = 0, len = 0;
+		char *res = NULL;
+
+		if (mailmime_part_parse(comma + 1, (size_t)(ve - comma - 1), &idx,
+		    MAILMIME_MECHANISM_BASE64, &res, &len) == MAILIMF_NO_ERROR) {
+			sbuf_add(&raw, res, len);
+			mmap_string_unref(res);
+		}
+	} else {
+		for (p = comma + 1; p < ve; p++) {
+			if (*p == '%' && p + 2 < ve && mt_hexval((unsigned char)p[1]) >= 0 &&
+			    mt_hexval((unsigned char)p[2]) >= 0) {
+				sbuf_addc(&raw, (char)(mt_hexval((unsigned char)p[1]) * 16 +
+				    mt_hexval((unsigned char)p[2])));
+				p += 2;
+			} else {
+				sbuf_addc(&raw, *p);
+			}
+		}
+	}
+	mt_to_utf8(raw.data ? raw.data : "", raw.len, NULL, extra);
+	sbuf_addc(extra, '\n');
+	sbuf_free(&raw);
+}
+
 /* Reads the attributes of a tag between p and end: values to extra, img cid: to cids. */
 static void
 mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, struct sbuf *cids)
@@ -521,6 +578,8 @@ mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, st
 
 			mt_html_text(v, ve, extra, 1, &sp);
 			sbuf_addc(extra, '\n');
+			if (ve - v > 5 && ascii_strncasecmp(v, "data:", 5) == 0)
+				mt_data_uri(v, ve, extra);
 		}
 		if (is_img && mt_tag_is(an, anl, "src") && ve - v > 4 &&
 		    ascii_strncasecmp(v, "cid:", 4) == 0) {
