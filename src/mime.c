@@ -218,8 +218,8 @@ ma_add_rcpt(struct ma *a, const char *addr)
 
 	if (addr == NULL || *addr == '\0')
 		return;
-	if (addr[0] == '"' && a->rcpt_raw &&
-	    memmem(a->rcpt_raw, strlen(a->rcpt_raw), addr, (size_t)(strrchr(addr, '"') - addr + 1)) == NULL) {
+	if (addr[0] == '"' && a->rcpt_raw && memmem(a->rcpt_raw, strlen(a->rcpt_raw), addr,
+	    (size_t)(strrchr(addr, '"') - addr + 1)) == NULL) {
 		/* libetpan drops white space inside a quoted local part: not the address written */
 		ma_malformed(a, "an address of the %s header cannot be read exactly", a->rcpt_field);
 		return;
@@ -352,7 +352,7 @@ ma_rcpt_field(struct ma *a, const struct mh_block *raw, const char *name)
 	free(clean);
 }
 
-/* Headers libetpan must have parsed: a raw one it did not is malformed (To, Cc, Bcc: ma_rcpt_field). */
+/* Headers libetpan must have parsed: a raw one it did not is malformed (To, Cc, Bcc: below). */
 static void
 ma_check_parsed(struct ma *a, const struct mh_block *raw, struct mailimf_fields *f)
 {

@@ -589,6 +589,32 @@ mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, st
 	}
 }
 
+/*
+ * The contents of a script or style element, up to its close tag: not
+ * shown, but sent, so searched. Returns where the text goes on.
+ */
+static const char *
+mt_html_raw(const char *p, const char *end, const char *name, size_t nl, struct sbuf *extra)
+{
+	const char *q = p, *gt;
+	int space = 0;
+
+	while (q < end) {
+		q = memchr(q, '<', (size_t)(end - q));
+		if (q == NULL || (size_t)(end - q) < nl + 2) {
+			q = end;
+			break;
+		}
+		if (q[1] == '/' && ascii_strncasecmp(q + 2, name, nl) == 0)
+			break;
+		q++;
+	}
+	mt_html_text(p, q, extra, 0, &space);
+	sbuf_addc(extra, '\n');
+	gt = q < end ? memchr(q, '>', (size_t)(end - q)) : NULL;
+	return gt ? gt + 1 : end;
+}
+
 void
 mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struct sbuf *cids)
 {
@@ -625,25 +651,7 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 			;
 		p = gt + 1;
 		if (!closing && (mt_tag_is(name, nl, "script") || mt_tag_is(name, nl, "style"))) {
-			/* skip to the matching close tag */
-			const char *q = p;
-			size_t want = nl + 2;
-
-			while (q < end) {
-				q = memchr(q, '<', (size_t)(end - q));
-				if (q == NULL || (size_t)(end - q) < want) {
-					q = end;
-					break;
-				}
-				if (q[1] == '/' && ascii_strncasecmp(q + 2, name, nl) == 0)
-					break;
-				q++;
-			}
-			/* not shown, but sent: searched */
-			mt_html_text(p, q, extra, 0, &space);
-			sbuf_addc(extra, '\n');
-			gt = q < end ? memchr(q, '>', (size_t)(end - q)) : NULL;
-			p = gt ? gt + 1 : end;
+			p = mt_html_raw(p, end, name, nl, extra);
 			continue;
 		}
 		if (!closing)
