@@ -365,6 +365,11 @@ many = ";\n ".join('filename*%d="%s"' % (i, SECS[i - 1500] if 1500 <= i < 1500 +
 msg("rfc2231-3001-sections", hdr("WHP07 Change of Circumstances") + mixed(FORM_PART, ATT % many), TWO)
 msg("rfc2047-filename", hdr("WHP07 Change of Circumstances") +
     mixed(FORM_PART, ATT % 'filename="=?utf-8?Q?notes_CE654321A=2Etxt?="'), TWO)
+msg("multipart-parameter-sections", hdr("WHP07 Change of Circumstances") +
+    'Content-Type: multipart/mixed; boundary="b"; x-ref*0="CE654"; x-ref*1="321A"\n\n--b\n' + FORM_PART + "\n--b--\n", TWO)
+msg("message-partial", hdr("WHP07 Change of Circumstances") +
+    mixed(FORM_PART, 'Content-Type: message/partial; id="abc@x"; number=2; total=2\n\n321A joined\n'),
+    ["reject change-of-circumstances", "uninspectable-attachment"])
 msg("other-parameter", hdr("WHP07 Change of Circumstances") +
     mixed(FORM_PART, 'Content-Type: text/plain; charset=utf-8; x-ref="CE654321A"\n\nnothing more\n'), TWO)
 
@@ -383,6 +388,8 @@ msg("fullwidth-subject-matches", hdr("\uff37\uff28\uff30\uff10\uff17 Change of C
     ["accept change-of-circumstances"])
 msg("ideographic-space-and-dashes", hdr("WHP07 Change of Circumstances") + PLAIN +
     "Partner: CE\u300065\u201143\u221221\u2003A\n", TWO)
+msg("cyrillic-look-alike-letters", hdr("WHP07 Change of Circumstances") + PLAIN + "Partner: \u0421\u0415 65 43 21 \u0410\n", TWO)
+msg("greek-look-alike-subject", hdr("WHP07 Change of Circumstances \u039a\u0391654321\u0392") + PLAIN, SUBJ2)
 msg("arabic-indic-digits-are-not-a-number", hdr("WHP07 Change of Circumstances") + PLAIN +
     "Reference: CE\u0666\u0665\u0664\u0663\u0662\u0661A\n", ["accept change-of-circumstances"])
 
@@ -603,6 +610,10 @@ msg("pre01-two-participants", hdr("PRE01 Refusal of Employment", to=LMDM) + "Con
 # The detail of each reason, in order (tests/messages.sh compares whole lines:
 # which field, which recipient, which file). Reviewed by hand when written.
 DETAILS = {
+    "cyrillic-look-alike-letters": ["2 participant records; change-of-circumstances allows at most 1"],
+    "multipart-parameter-sections": ["2 participant records; change-of-circumstances allows at most 1"],
+    "greek-look-alike-subject": ["the subject holds a National Insurance number", "2 participant records; change-of-circumstances allows at most 1"],
+    "message-partial": ["part (part of a message sent elsewhere)"],
     "html-data-uri-base64": ["2 participant records; change-of-circumstances allows at most 1"],
     "html-data-uri-percent": ["2 participant records; change-of-circumstances allows at most 1"],
     "docx-attribute-value": ["2 participant records; change-of-circumstances allows at most 1"],

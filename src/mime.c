@@ -115,9 +115,27 @@ ma_malformed(struct ma *a, const char *fmt, ...)
 }
 
 static void
+ma_scan_alike(const char *text, struct nino_set *set)
+{
+	struct sbuf alike;
+
+	sbuf_init(&alike);
+	if (mt_fold_confusables(text, strlen(text), &alike))
+		nino_scan(alike.data, alike.len, 0, set);
+	sbuf_free(&alike);
+}
+
+/* Records in text; where letters of other scripts pass for Latin ones, in the look-alike too. */
+static void
 ma_scan(struct ma *a, const char *text, size_t len, unsigned flags)
 {
+	struct sbuf alike;
+
 	nino_scan(text, len, flags, &a->r->records);
+	sbuf_init(&alike);
+	if (mt_fold_confusables(text, len, &alike))
+		nino_scan(alike.data, alike.len, flags, &a->r->records);
+	sbuf_free(&alike);
 }
 
 static void
@@ -435,6 +453,7 @@ ma_scan_headers(struct ma *a, const struct mh_block *raw, int top)
 
 			nino_set_init(&s);
 			nino_scan(dec, strlen(dec), 0, &s);
+			ma_scan_alike(dec, &s);
 			a->r->subject_records = (int)s.n;
 			nino_set_free(&s);
 			a->r->subject = str_trim(dec);
@@ -758,6 +777,9 @@ ma_sniff(const char *d, size_t n, const char *type, const char *name, const char
 		return strncmp(type, "image/", 6) == 0 ? MK_IMAGE : MK_OTHER;
 	if (strcmp(type, "message/rfc822") == 0 || strcmp(type, "message/global") == 0)
 		return MK_MESSAGE;
+	/* a fragment or a pointer: what it stands for cannot be read here */
+	if (strcmp(type, "message/partial") == 0 || strcmp(type, "message/external-body") == 0)
+		return *what = "part of a message sent elsewhere", MK_OTHER;
 	if (strcmp(type, "text/html") == 0 || ma_ends(name, ".html") || ma_ends(name, ".htm"))
 		return MK_HTML;
 	if (strcmp(type, "text/rtf") == 0 || strcmp(type, "application/rtf") == 0)
@@ -1225,6 +1247,23 @@ ma_multipart(struct ma *a, struct mailmime *m, unsigned depth, int top)
 	free(type);
 }
 
+/* Every parameter of a multipart's or a message part's Content-Type and Content-Disposition. */
+static void
+ma_scan_part_params(struct ma *a, struct mailmime *m)
+{
+	struct mailmime_single_fields sf;
+	struct ma_pv *pv;
+	size_t n;
+
+	mailmime_single_fields_init(&sf, m->mm_mime_fields, m->mm_content_type);
+	n = ma_ct_params(m->mm_content_type, &pv);
+	ma_scan_params(a, pv, n);
+	free(pv);
+	n = ma_disp_params(sf.fld_disposition, &pv);
+	ma_scan_params(a, pv, n);
+	free(pv);
+}
+
 /* The header block of a body part: read completely, no field twice, every field searched. */
 static void
 ma_part_block(struct ma *a, struct mailmime *m)
@@ -1253,6 +1292,8 @@ ma_walk(struct ma *a, struct mailmime *m, unsigned depth, int top)
 		return;
 	}
 	ma_part_block(a, m);
+	if (m->mm_type != MAILMIME_SINGLE)
+		ma_scan_part_params(a, m);	/* a single part's are read with its file name */
 	if (a->malformed)
 		return;
 	switch (m->mm_type) {

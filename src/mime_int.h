@@ -54,6 +54,11 @@ void mt_unflow(const char *in, size_t len, int delsp, struct sbuf *out);
 void mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra,
     struct sbuf *cids);
 /*
+ * Appends in with the Cyrillic and Greek letters that pass for Latin ones
+ * made Latin; 1 when any was. For searching only: the text itself is kept.
+ */
+int mt_fold_confusables(const char *in, size_t len, struct sbuf *out);
+/*
  * 1 when the text carries an embedded file (a uuencoded block, "begin NNN
  * name" then "end" or a full 'M' line, or BinHex 4.0); what names it.
  */

@@ -685,6 +685,53 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 	mt_newline(text);
 }
 
+/* --- letters that pass for Latin ones --- */
+
+/*
+ * Cyrillic and Greek letters that look like the Latin letters of a number
+ * (confusables of Unicode TR 39 for A-Z; NFKC keeps them apart): a
+ * "СЕ 65 43 21 А" reads as a number to a person, so it is searched as one.
+ */
+static const struct { uint16_t cp; char latin; } mt_confusables[] = {
+	{ 0x0391, 'A' }, { 0x0392, 'B' }, { 0x0395, 'E' }, { 0x0396, 'Z' }, { 0x0397, 'H' },
+	{ 0x0399, 'I' }, { 0x039A, 'K' }, { 0x039C, 'M' }, { 0x039D, 'N' }, { 0x039F, 'O' },
+	{ 0x03A1, 'P' }, { 0x03A4, 'T' }, { 0x03A5, 'Y' }, { 0x03A7, 'X' }, { 0x03BF, 'o' },
+	{ 0x0405, 'S' }, { 0x0406, 'I' }, { 0x0408, 'J' }, { 0x0410, 'A' }, { 0x0412, 'B' },
+	{ 0x0415, 'E' }, { 0x041A, 'K' }, { 0x041C, 'M' }, { 0x041D, 'H' }, { 0x041E, 'O' },
+	{ 0x0420, 'P' }, { 0x0421, 'C' }, { 0x0422, 'T' }, { 0x0423, 'Y' }, { 0x0425, 'X' },
+	{ 0x0430, 'a' }, { 0x0435, 'e' }, { 0x043E, 'o' }, { 0x0440, 'p' }, { 0x0441, 'c' },
+	{ 0x0443, 'y' }, { 0x0445, 'x' }, { 0x0455, 's' }, { 0x0456, 'i' }, { 0x0458, 'j' },
+};
+
+int
+mt_fold_confusables(const char *in, size_t len, struct sbuf *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0, k;
+	int changed = 0;
+
+	if (!memchr(in, 0xCE, len) && !memchr(in, 0xCF, len) && !memchr(in, 0xD0, len) &&
+	    !memchr(in, 0xD1, len))
+		return 0;
+	while (i < len) {
+		if (i + 1 < len && p[i] >= 0xCE && p[i] <= 0xD1 && (p[i + 1] & 0xC0) == 0x80) {
+			uint32_t cp = ((uint32_t)(p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F);
+
+			for (k = 0; k < sizeof(mt_confusables) / sizeof(mt_confusables[0]); k++)
+				if (mt_confusables[k].cp == cp)
+					break;
+			if (k < sizeof(mt_confusables) / sizeof(mt_confusables[0])) {
+				sbuf_addc(out, mt_confusables[k].latin);
+				changed = 1;
+				i += 2;
+				continue;
+			}
+		}
+		sbuf_addc(out, in[i++]);
+	}
+	return changed;
+}
+
 /* --- embedded files --- */
 
 static int

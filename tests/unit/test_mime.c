@@ -68,6 +68,17 @@ test_cleaning_path(void **state)
 	assert_string_equal(c = clean("\xD9\xA6", 2, "utf-8"), "\xD9\xA6"), free(c);
 	/* an invisible character between a letter and a combining mark: removed first, then composed */
 	assert_string_equal(c = clean("e\xE2\x80\x8B\xCC\x81", 6, "utf-8"), "\xC3\xA9"), free(c);
+	/* Cyrillic and Greek look-alikes are searched as Latin letters; Latin text is left alone */
+	{
+		struct sbuf b;
+
+		sbuf_init(&b);
+		assert_true(mt_fold_confusables("\xD0\xA1\xD0\x95 65 43 21 \xCE\x91", 16, &b));
+		assert_string_equal(b.data, "CE 65 43 21 A");
+		sbuf_reset(&b);
+		assert_false(mt_fold_confusables("CE 65 43 21 A \xC3\xA9", 15, &b));
+		sbuf_free(&b);
+	}
 	/* headers take the same path: RFC 2047, then the cleaning */
 	h = mh_decode("=?utf-8?Q?CE65=E2=80=8B4321A?= &#x41;");
 	assert_string_equal(h, "CE654321A A");
