@@ -381,6 +381,10 @@ msg("invisible-word-joiner-x-header", hdr("WHP07 Change of Circumstances", extra
 msg("invisible-to-display-name", hdr("WHP07 Change of Circumstances",
     to="=?utf-8?Q?CE=E2=80=8D654321A?= <whp@acme.example>") + PLAIN, TWO)
 msg("invisible-bom-in-body", hdr("WHP07 Change of Circumstances") + PLAIN + "Partner: CE\ufeff65\u200c4321A\n", TWO)
+msg("encoded-word-utf16-subject", hdr("WHP07 Change of Circumstances =?utf-16le?B?%s?=" %
+    base64.b64encode("CE654321A".encode("utf-16-le")).decode()) + PLAIN, SUBJ2)
+msg("encoded-words-split-number", hdr("WHP07 Change of Circumstances =?utf-8?Q?CE654?=\n =?utf-8?B?%s?=" %
+    base64.b64encode(b"321A").decode()) + PLAIN, SUBJ2)
 msg("entity-in-subject", hdr("WHP07 Change of Circumstances CE&#54;54321A") + PLAIN, SUBJ2)
 msg("fullwidth-subject", hdr("WHP07 Change of Circumstances \uff23\uff25\uff16\uff15\uff14\uff13\uff12\uff11\uff21") + PLAIN, SUBJ2)
 msg("fullwidth-body", hdr("WHP07 Change of Circumstances") + PLAIN + "Partner: \uff23\uff25\uff16\uff15\uff14\uff13\uff12\uff11\uff21\n", TWO)
@@ -457,6 +461,12 @@ msg("utf16be-declared-no-bom", hdr("WHP07 Change of Circumstances") +
     mixed(FORM_PART, att_b64("notes.txt", "text/plain; charset=utf-16be", "Partner: CE654321A\r\n".encode("utf-16-be"))), TWO)
 msg("utf16-undeclared-nul-pairs", hdr("WHP07 Change of Circumstances") +
     mixed(FORM_PART, att_b64("notes.txt", "text/plain; charset=us-ascii", "Partner: CE654321A\r\n".encode("utf-16-le"))), TWO)
+msg("utf32-declared", hdr("WHP07 Change of Circumstances") +
+    mixed(FORM_PART, att_b64("notes.txt", "text/plain; charset=utf-32le", "Partner: CE654321A\r\n".encode("utf-32-le"))), TWO)
+msg("utf32-bom-undeclared", hdr("WHP07 Change of Circumstances") +
+    mixed(FORM_PART, att_b64("notes.txt", "text/plain", "Partner: CE654321A\r\n".encode("utf-32"))), TWO)
+msg("utf16-nul-characters", hdr("WHP07 Change of Circumstances") +
+    mixed(FORM_PART, att_b64("notes.txt", "text/plain; charset=utf-16le", "Partner: C\0E\x00654\x00321A\r\n".encode("utf-16-le"))), TWO)
 msg("xml-char-refs", hdr("WHP07 Change of Circumstances") +
     mixed(FORM_PART, att_b64("data.xml", "application/octet-stream",
           '<?xml version="1.0"?><people><p nino="&#67;&#x45;654321A"/></people>')), TWO)
@@ -610,6 +620,11 @@ msg("pre01-two-participants", hdr("PRE01 Refusal of Employment", to=LMDM) + "Con
 # The detail of each reason, in order (tests/messages.sh compares whole lines:
 # which field, which recipient, which file). Reviewed by hand when written.
 DETAILS = {
+    "utf32-bom-undeclared": ["2 participant records; change-of-circumstances allows at most 1"],
+    "utf16-nul-characters": ["2 participant records; change-of-circumstances allows at most 1"],
+    "utf32-declared": ["2 participant records; change-of-circumstances allows at most 1"],
+    "encoded-word-utf16-subject": ["the subject holds a National Insurance number", "2 participant records; change-of-circumstances allows at most 1"],
+    "encoded-words-split-number": ["the subject holds a National Insurance number", "2 participant records; change-of-circumstances allows at most 1"],
     "cyrillic-look-alike-letters": ["2 participant records; change-of-circumstances allows at most 1"],
     "multipart-parameter-sections": ["2 participant records; change-of-circumstances allows at most 1"],
     "greek-look-alike-subject": ["the subject holds a National Insurance number", "2 participant records; change-of-circumstances allows at most 1"],

@@ -131,29 +131,6 @@ mh_clean(const char *utf8, size_t len)
 	return sbuf_steal(&b, NULL);
 }
 
-char *
-mh_decode(const char *raw)
-{
-	size_t idx = 0, len = strlen(raw);
-	char *out = NULL, *r;
-	struct sbuf b;
-
-	if (mailmime_encoded_phrase_parse(mt_valid_utf8(raw, len) ? "utf-8" : "iso-8859-1",
-	    raw, len, &idx, "utf-8", &out) == MAILIMF_NO_ERROR && out != NULL) {
-		if (mt_valid_utf8(out, strlen(out))) {
-			r = mh_clean(out, strlen(out));
-			free(out);
-			return r;
-		}
-		free(out);
-	}
-	sbuf_init(&b);
-	mt_to_utf8(raw, len, NULL, &b);
-	r = mh_clean(b.data ? b.data : "", b.len);
-	sbuf_free(&b);
-	return r;
-}
-
 static int
 mh_hex(int c)
 {
@@ -161,6 +138,113 @@ mh_hex(int c)
 		return c - '0';
 	c |= 0x20;
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Base64 or Q bytes of one encoded word (RFC 2047 4.1, 4.2) appended to raw; -1 if bad. */
+static int
+mh_word_bytes(const char *t, size_t n, int b, struct sbuf *raw)
+{
+	size_t i, idx = 0, len = 0;
+	char *res = NULL;
+
+	if (b) {
+		if (mailmime_part_parse(t, n, &idx, MAILMIME_MECHANISM_BASE64, &res, &len) !=
+		    MAILIMF_NO_ERROR)
+			return -1;
+		sbuf_add(raw, res, len);
+		mmap_string_unref(res);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i] == '_')
+			sbuf_addc(raw, ' ');
+		else if (t[i] == '=' && i + 2 < n && mh_hex((unsigned char)t[i + 1]) >= 0 &&
+		    mh_hex((unsigned char)t[i + 2]) >= 0) {
+			sbuf_addc(raw, (char)(mh_hex((unsigned char)t[i + 1]) * 16 +
+			    mh_hex((unsigned char)t[i + 2])));
+			i += 2;
+		} else
+			sbuf_addc(raw, t[i]);
+	}
+	return 0;
+}
+
+/*
+ * One encoded word "=?charset[*lang]?B|Q?text?=" at p, decoded to UTF-8 in
+ * out through the charset conversion of the text (so UTF-16 and UTF-32 words
+ * read as they do in a body). Returns its length, or 0 when p is not one.
+ */
+static size_t
+mh_word(const char *p, struct sbuf *out)
+{
+	const char *cs = p + 2, *q1, *q2, *end;
+	struct sbuf raw;
+	char *charset;
+	int b;
+
+	if (strncmp(p, "=?", 2) != 0)
+		return 0;
+	q1 = strchr(cs, '?');
+	if (q1 == NULL || q1 == cs ||
+	    ((q1[1] | 0x20) != 'b' && (q1[1] | 0x20) != 'q') || q1[2] != '?')
+		return 0;
+	b = (q1[1] | 0x20) == 'b';
+	q2 = q1 + 3;
+	if ((end = strstr(q2, "?=")) == NULL || memchr(p, ' ', (size_t)(end - p)) != NULL)
+		return 0;
+	charset = xstrndup(cs, (size_t)(q1 - cs));
+	if (strchr(charset, '*'))
+		*strchr(charset, '*') = '\0';
+	sbuf_init(&raw);
+	if (mh_word_bytes(q2, (size_t)(end - q2), b, &raw) < 0) {
+		sbuf_free(&raw);
+		free(charset);
+		return 0;
+	}
+	mt_to_utf8(raw.data ? raw.data : "", raw.len, charset, out);
+	sbuf_free(&raw);
+	free(charset);
+	return (size_t)(end + 2 - p);
+}
+
+char *
+mh_decode(const char *raw)
+{
+	struct sbuf b, plain;
+	const char *p = raw;
+	int last_word = 0;
+	char *r;
+
+	sbuf_init(&b);
+	sbuf_init(&plain);
+	while (*p) {
+		size_t n = mh_word(p, &b);
+		const char *ws = p;
+
+		if (n > 0) {
+			p += n;
+			last_word = 1;
+			continue;
+		}
+		/* white space between two encoded words is not part of the text */
+		while (*ws == ' ' || *ws == '\t' || *ws == '\r' || *ws == '\n')
+			ws++;
+		if (last_word && ws > p && mh_word(ws, &plain) > 0) {
+			sbuf_reset(&plain);
+			p = ws;
+			continue;
+		}
+		last_word = 0;
+		for (ws = p + 1; *ws && strncmp(ws, "=?", 2) != 0; ws++)
+			;
+		/* raw 8-bit text: UTF-8 when it is, else Windows-1252 */
+		mt_to_utf8(p, (size_t)(ws - p), NULL, &b);
+		p = ws;
+	}
+	sbuf_free(&plain);
+	r = mh_clean(b.data ? b.data : "", b.len);
+	sbuf_free(&b);
+	return r;
 }
 
 /* Appends the %xx-decoded bytes of s (an RFC 2231 extended value). */

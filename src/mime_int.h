@@ -27,13 +27,17 @@ void mt_clean(const char *in, size_t len, const char *charset, unsigned flags, s
  * every other byte (UTF-16 without a BOM), overrides the label.
  */
 void mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out);
-/* 1 when the bytes are UTF-16 by BOM, by label or by NUL in every other byte. */
+/*
+ * 1 when the bytes are wide text: UTF-16 by BOM, by label or by a NUL in
+ * every other byte, or labelled UTF-32, UCS-2 or UCS-4.
+ */
 int mt_is_utf16(const char *in, size_t len, const char *charset);
 /* Appends in with every "&name;" entity and "&#N;"/"&#xH;" reference decoded. */
 void mt_decode_refs(const char *in, size_t len, struct sbuf *out);
 /*
- * NFKC, then the invisible characters deleted and the separator dashes
- * (U+2010-U+2013, U+2212) made '-', in place; invalid UTF-8 becomes U+FFFD.
+ * U+0000 and the invisible characters deleted, NFKC, then the separator
+ * dashes (U+2010-U+2013, U+2212) made '-', in place; invalid UTF-8 becomes
+ * U+FFFD.
  * NFKC already makes every separator space of the rules U+0020.
  */
 void mt_fold(struct sbuf *b);
@@ -88,9 +92,10 @@ void mh_free(struct mh_block *b);
 size_t mh_count(const struct mh_block *b, const char *name);
 const char *mh_get(const struct mh_block *b, const char *name);
 /*
- * RFC 2047 decoding to UTF-8 (raw 8-bit taken as UTF-8 if valid, else
- * Latin-1), then the cleaning path (mt_clean, MT_REFS): what is searched and
- * what subjects are matched on.
+ * RFC 2047 decoding to UTF-8 through the same charset conversion as text
+ * (raw 8-bit taken as UTF-8 if valid, else Windows-1252; white space between
+ * encoded words dropped), then the cleaning path (mt_clean, MT_REFS): what
+ * is searched and what subjects are matched on.
  */
 char *mh_decode(const char *raw);
 /* RFC 2231 extended parameter value (charset'lang'%xx) to UTF-8, cleaned. */

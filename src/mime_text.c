@@ -50,6 +50,21 @@ mt_utf16(const unsigned char *p, size_t len, int be, struct sbuf *out)
 	}
 }
 
+/* UTF-32 read here, not by iconv: the worker's sandbox cannot load gconv modules. */
+static void
+mt_utf32(const unsigned char *p, size_t len, int be, struct sbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i + 3 < len; i += 4) {
+		uint32_t u = be ? ((uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 |
+		    (uint32_t)p[i + 2] << 8 | p[i + 3]) : ((uint32_t)p[i + 3] << 24 |
+		    (uint32_t)p[i + 2] << 16 | (uint32_t)p[i + 1] << 8 | p[i]);
+
+		sbuf_add_utf8(out, u);
+	}
+}
+
 static int
 mt_cs(const char *cs, const char *name)
 {
@@ -116,6 +131,10 @@ mt_is_utf16(const char *in, size_t len, const char *charset)
 		return 1;
 	if (mt_cs(charset, "utf-16le") || mt_cs(charset, "utf-16") || mt_cs(charset, "utf-16be"))
 		return 1;
+	/* text in these has NULs too, and iconv reads it */
+	if (mt_cs(charset, "utf-32") || mt_cs(charset, "utf-32le") || mt_cs(charset, "utf-32be") ||
+	    mt_cs(charset, "ucs-2") || mt_cs(charset, "ucs-4"))
+		return 1;
 	return mt_nul_pairs(u, len) != 0;
 }
 
@@ -129,6 +148,10 @@ mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out)
 		in += 3;
 		len -= 3;
 		charset = "utf-8";
+	} else if (len >= 4 && (memcmp(u, "\xFF\xFE\0\0", 4) == 0 || memcmp(u, "\0\0\xFE\xFF", 4) == 0)) {
+		/* the UTF-32 byte-order marks, before UTF-16's that the first one starts with */
+		mt_utf32(u + 4, len - 4, u[0] == 0, out);
+		return;
 	} else if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
 		mt_utf16(u + 2, len - 2, 0, out);
 		return;
@@ -140,8 +163,20 @@ mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out)
 		mt_utf16(u, len, 0, out);
 		return;
 	}
-	if (mt_cs(charset, "utf-16be")) {
+	if (mt_cs(charset, "utf-16be") || mt_cs(charset, "ucs-2")) {
 		mt_utf16(u, len, 1, out);
+		return;
+	}
+	if (mt_cs(charset, "utf-32") || mt_cs(charset, "utf-32le") || mt_cs(charset, "utf-32be") ||
+	    mt_cs(charset, "ucs-4")) {
+		int be = mt_cs(charset, "utf-32be") || mt_cs(charset, "ucs-4");
+
+		/* a BOM decides, as for UTF-16 */
+		if (len >= 4 && memcmp(u, "\xFF\xFE\0\0", 4) == 0)
+			be = 0, u += 4, len -= 4;
+		else if (len >= 4 && memcmp(u, "\0\0\xFE\xFF", 4) == 0)
+			be = 1, u += 4, len -= 4;
+		mt_utf32(u, len, be, out);
 		return;
 	}
 	/* whatever the label says, a NUL in every other byte is UTF-16 */
@@ -193,6 +228,19 @@ mt_strip_invisible(char *s, size_t len)
 	}
 	if (w < len)
 		s[w] = '\0';
+	return w;
+}
+
+/* U+0000 shows as nothing, so it must not part a number either (UTF-16 text can hold it). */
+static size_t
+mt_strip_nul(char *s, size_t len)
+{
+	size_t r, w = 0;
+
+	for (r = 0; r < len; r++)
+		if (s[r] != '\0')
+			s[w++] = s[r];
+	s[w] = '\0';
 	return w;
 }
 
@@ -266,6 +314,8 @@ mt_fold(struct sbuf *b)
 	uint8_t *n;
 	size_t nlen = 0;
 
+	if (b->len && memchr(b->data, '\0', b->len))
+		b->len = mt_strip_nul(b->data, b->len);
 	if (b->len == 0 || mt_all_ascii(b->data, b->len))
 		return;
 	mt_repair_utf8(b);
