@@ -62,6 +62,8 @@ struct mime_result {
 	size_t nuninspectable;
 
 	struct nino_set records;	/* distinct persons found in every searched place */
+	char **record_where;		/* records.n: where each was first found ("the body");
+					 * NULL, or an entry NULL, when not known */
 	int subject_records;		/* persons found in the subject */
 };
 

@@ -50,19 +50,26 @@ def qp(text):
 def docx(rows):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml",
+        zput(z, "[Content_Types].xml",
                    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
                    '<Default Extension="xml" ContentType="application/xml"/>'
                    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
-        z.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>')
+        zput(z, "_rels/.rels", '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>')
         cells = "".join(
             '<w:tr><w:tc><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:tc><w:tc><w:p><w:r><w:t>%s</w:t></w:r></w:p></w:tc></w:tr>' % r
             for r in rows)
-        z.writestr("word/document.xml",
+        zput(z, "word/document.xml",
                    '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
                    '<w:body><w:p><w:r><w:t>WHP07 Change of Circumstances</w:t></w:r></w:p><w:tbl>%s</w:tbl></w:body></w:document>' % cells)
-        z.writestr("docProps/core.xml", '<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Sam Case</dc:creator></cp:coreProperties>')
+        zput(z, "docProps/core.xml", '<?xml version="1.0"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Sam Case</dc:creator></cp:coreProperties>')
     return buf.getvalue()
+
+
+def zput(z, name, data):
+    """A zip entry with a fixed date, so that the messages are the same at every run."""
+    info = zipfile.ZipInfo(name, date_time=(2026, 11, 23, 9, 0, 0))
+    info.compress_type = z.compression
+    z.writestr(info, data)
 
 
 MESSAGES = {}
@@ -274,7 +281,7 @@ msg("rtf-attachment", hdr("WHP07 Change of Circumstances") + MIXED +
 
 ZIP = io.BytesIO()
 with zipfile.ZipFile(ZIP, "w") as z:
-    z.writestr("notes.txt", "nothing to see")
+    zput(z, "notes.txt", "nothing to see")
 msg("zip-attachment", hdr("WHP07 Change of Circumstances") + MIXED +
     "------=_Part_42\nContent-Type: text/plain; charset=utf-8\n\n" + COC +
     "------=_Part_42\nContent-Type: application/zip; name=\"notes.zip\"\n"
@@ -477,11 +484,11 @@ msg("json-attachment", hdr("WHP07 Change of Circumstances") +
 def docx_no_overrides(rows):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml",
+        zput(z, "[Content_Types].xml",
                    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
                    '<Default Extension="xml" ContentType="application/xml"/></Types>')
         cells = "".join('<w:p><w:r><w:t>%s: %s</w:t></w:r></w:p>' % r for r in rows)
-        z.writestr("word/document.xml",
+        zput(z, "word/document.xml",
                    '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
                    '<w:body>%s</w:body></w:document>' % cells)
     return buf.getvalue()
@@ -543,7 +550,7 @@ msg("boundary-quoted-pair-is-fine", hdr("WHP07 Change of Circumstances") +
 def docx_with(extra_entries, body_attr="", nino="AB 12 34 56 C"):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml",
+        zput(z, "[Content_Types].xml",
                    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
                    '<Default Extension="xml" ContentType="application/xml"/>'
                    '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
@@ -551,11 +558,11 @@ def docx_with(extra_entries, body_attr="", nino="AB 12 34 56 C"):
                 ("Change", "Re-engaged with the programme"), ("Date of change", "2026-11-20")]
         paras = "".join('<w:p%s><w:r><w:t>%s: %s</w:t></w:r></w:p>' % (((body_attr if i == 0 else ""),) + tuple(r))
                         for i, r in enumerate(rows))
-        z.writestr("word/document.xml",
+        zput(z, "word/document.xml",
                    '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
                    '<w:body>%s</w:body></w:document>' % paras)
         for name, data in extra_entries:
-            z.writestr(name, data)
+            zput(z, name, data)
     return buf.getvalue()
 
 
@@ -620,22 +627,6 @@ msg("pre01-two-participants", hdr("PRE01 Refusal of Employment", to=LMDM) + "Con
 # The detail of each reason, in order (tests/messages.sh compares whole lines:
 # which field, which recipient, which file). Reviewed by hand when written.
 DETAILS = {
-    "utf32-bom-undeclared": ["2 participant records; change-of-circumstances allows at most 1"],
-    "utf16-nul-characters": ["2 participant records; change-of-circumstances allows at most 1"],
-    "utf32-declared": ["2 participant records; change-of-circumstances allows at most 1"],
-    "encoded-word-utf16-subject": ["the subject holds a National Insurance number", "2 participant records; change-of-circumstances allows at most 1"],
-    "encoded-words-split-number": ["the subject holds a National Insurance number", "2 participant records; change-of-circumstances allows at most 1"],
-    "cyrillic-look-alike-letters": ["2 participant records; change-of-circumstances allows at most 1"],
-    "multipart-parameter-sections": ["2 participant records; change-of-circumstances allows at most 1"],
-    "greek-look-alike-subject": ["the subject holds a National Insurance number", "2 participant records; change-of-circumstances allows at most 1"],
-    "message-partial": ["part (part of a message sent elsewhere)"],
-    "html-data-uri-base64": ["2 participant records; change-of-circumstances allows at most 1"],
-    "html-data-uri-percent": ["2 participant records; change-of-circumstances allows at most 1"],
-    "docx-attribute-value": ["2 participant records; change-of-circumstances allows at most 1"],
-    "docx-embedded-docx": ["2 participant records; change-of-circumstances allows at most 1"],
-    "docx-text-entry": ["2 participant records; change-of-circumstances allows at most 1"],
-    "docx-macros": ["WHP07.docx (the document holds a part that cannot be read (word/vbaProject.bin))"],
-    "docx-ole-object": ["WHP07.docx (the document holds a part that cannot be read (word/embeddings/oleObject1.bin))"],
     "bad-base64": ["a base64 part (text/plain) holds characters that are not base64"],
     "binhex-in-body": ["message text (BinHex file in the text)"],
     "boundary-crash-comment-after-value": ["a boundary parameter this parser cannot read safely"],
@@ -652,95 +643,114 @@ DETAILS = {
     "cte-on-multipart": ["the transfer encoding \"x-gzip\" of the message cannot be decoded"],
     "cte-x-foo": ["the transfer encoding \"x-foo\" of the message cannot be decoded"],
     "cte-x-uuencode": ["the transfer encoding \"x-uuencode\" of a body part cannot be decoded"],
+    "cyrillic-look-alike-letters": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "docx-attribute-value": ["2 participant records; change-of-circumstances allows at most 1 (found in WHP07.docx)"],
+    "docx-embedded-docx": ["2 participant records; change-of-circumstances allows at most 1 (found in WHP07.docx)"],
+    "docx-macros": ["WHP07.docx (the document holds a part that cannot be read (word/vbaProject.bin))"],
+    "docx-ole-object": ["WHP07.docx (the document holds a part that cannot be read (word/embeddings/oleObject1.bin))"],
+    "docx-text-entry": ["2 participant records; change-of-circumstances allows at most 1 (found in WHP07.docx)"],
     "duplicate-to": ["the To header appears more than once"],
     "employment-business-late": ["2026-11-26 is 3 day(s) from today; 5 are required"],
+    "encoded-word-utf16-subject": ["the subject holds a National Insurance number",
+        "2 participant records; change-of-circumstances allows at most 1 (found in the Subject, the body)"],
+    "encoded-words-split-number": ["the subject holds a National Insurance number",
+        "2 participant records; change-of-circumstances allows at most 1 (found in the Subject, the body)"],
     "entity-in-subject": ["the subject holds a National Insurance number",
-        "2 participant records; change-of-circumstances allows at most 1"],
-    "epilogue-nested": ["2 participant records; change-of-circumstances allows at most 1"],
-    "epilogue": ["2 participant records; change-of-circumstances allows at most 1"],
+        "2 participant records; change-of-circumstances allows at most 1 (found in the Subject, the body)"],
+    "epilogue-nested": ["2 participant records; change-of-circumstances allows at most 1 (found in the text around the parts, the body)"],
+    "epilogue": ["2 participant records; change-of-circumstances allows at most 1 (found in the text around the parts, the body)"],
     "esf-withdrawn": ["process withdrawn on 2023-07-23"],
     "exit-report-short-next-steps": ["'Next steps' has 3 words; at least 25 are needed"],
     "fifty-recipients-is-the-limit": ["%s: not a department inbox or an approved sub-contractor" % a
         for a in ["person%d@acme.example" % i for i in range(49)]],
-    "forwarded-base64-header": ["2 participant records; change-of-circumstances allows at most 1"],
-    "forwarded-cc-display-name": ["2 participant records; change-of-circumstances allows at most 1"],
-    "forwarded-message": ["2 participant records; change-of-circumstances allows at most 1"],
-    "forwarded-subject": ["2 participant records; change-of-circumstances allows at most 1"],
-    "forwarded-two-deep-header": ["2 participant records; change-of-circumstances allows at most 1"],
-    "forwarded-x-header": ["2 participant records; change-of-circumstances allows at most 1"],
-    "fullwidth-body": ["2 participant records; change-of-circumstances allows at most 1"],
+    "forwarded-base64-header": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, a forwarded message)"],
+    "forwarded-cc-display-name": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, a forwarded message)"],
+    "forwarded-message": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, a text part)"],
+    "forwarded-subject": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, a forwarded message)"],
+    "forwarded-two-deep-header": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, a forwarded message)"],
+    "forwarded-x-header": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, a forwarded message)"],
+    "fullwidth-body": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
     "fullwidth-subject": ["the subject holds a National Insurance number",
-        "2 participant records; change-of-circumstances allows at most 1"],
+        "2 participant records; change-of-circumstances allows at most 1 (found in the Subject, the body)"],
+    "greek-look-alike-subject": ["the subject holds a National Insurance number",
+        "2 participant records; change-of-circumstances allows at most 1 (found in the Subject, the body)"],
     "header-line-without-colon": ["header line 4 cannot be read"],
-    "html-alt-attribute": ["3 participant records; change-of-circumstances allows at most 1"],
-    "html-bogus-comment": ["2 participant records; change-of-circumstances allows at most 1"],
-    "html-cdata": ["2 participant records; change-of-circumstances allows at most 1"],
-    "html-data-attribute": ["2 participant records; change-of-circumstances allows at most 1"],
-    "html-end-tag-attribute": ["2 participant records; change-of-circumstances allows at most 1"],
-    "html-entity-number": ["2 participant records; change-of-circumstances allows at most 1"],
-    "html-meta-content": ["2 participant records; change-of-circumstances allows at most 1"],
-    "html-script": ["2 participant records; change-of-circumstances allows at most 1"],
-    "html-split-by-tags": ["2 participant records; change-of-circumstances allows at most 1"],
-    "html-style": ["2 participant records; change-of-circumstances allows at most 1"],
-    "ideographic-space-and-dashes": ["2 participant records; change-of-circumstances allows at most 1"],
+    "html-alt-attribute": ["3 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "html-bogus-comment": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "html-cdata": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "html-data-attribute": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "html-data-uri-base64": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "html-data-uri-percent": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "html-end-tag-attribute": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "html-entity-number": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "html-meta-content": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "html-script": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "html-split-by-tags": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "html-style": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
+    "ideographic-space-and-dashes": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
     "internal-and-department": ["caseworkers@provider.example: internal inboxes do not receive outbound forms",
         "someone@gmail.example: not a department inbox or an approved sub-contractor"],
-    "invisible-bom-in-body": ["2 participant records; change-of-circumstances allows at most 1"],
+    "invisible-bom-in-body": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
     "invisible-shy-subject": ["the subject holds a National Insurance number",
-        "2 participant records; change-of-circumstances allows at most 1"],
-    "invisible-to-display-name": ["2 participant records; change-of-circumstances allows at most 1"],
-    "invisible-word-joiner-x-header": ["2 participant records; change-of-circumstances allows at most 1"],
+        "2 participant records; change-of-circumstances allows at most 1 (found in the Subject, the body)"],
+    "invisible-to-display-name": ["2 participant records; change-of-circumstances allows at most 1 (found in the message's headers, the body)"],
+    "invisible-word-joiner-x-header": ["2 participant records; change-of-circumstances allows at most 1 (found in the message's headers, the body)"],
     "invisible-zwsp-encoded-subject": ["the subject holds a National Insurance number",
-        "2 participant records; change-of-circumstances allows at most 1"],
-    "json-attachment": ["2 participant records; change-of-circumstances allows at most 1"],
+        "2 participant records; change-of-circumstances allows at most 1 (found in the Subject, the body)"],
+    "json-attachment": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, data.json)"],
+    "message-partial": ["part (part of a message sent elsewhere)"],
+    "multipart-parameter-sections": ["2 participant records; change-of-circumstances allows at most 1 (found in the message's headers, the body)"],
     "names-list-bad-row": ["list.csv row 3, column 'National Insurance number': not a National Insurance number with its final letter"],
     "nino-in-subject": ["the subject holds a National Insurance number"],
     "no-recipient": ["the message has no To, Cc or Bcc address"],
     "no-record": ["no National Insurance number was found",
         "'National Insurance number' must hold exactly one National Insurance number with its final letter, like QQ 12 34 56 C"],
     "offshore-subcontractor": ["whp@faraway.example: Faraway Data Services is marked offshore"],
-    "other-parameter": ["2 participant records; change-of-circumstances allows at most 1"],
-    "part-header-content-id": ["2 participant records; change-of-circumstances allows at most 1"],
-    "part-header-description": ["2 participant records; change-of-circumstances allows at most 1"],
-    "part-header-x-note": ["2 participant records; change-of-circumstances allows at most 1"],
+    "other-parameter": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, the headers of a body part)"],
+    "part-header-content-id": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, the headers of a body part)"],
+    "part-header-description": ["2 participant records; change-of-circumstances allows at most 1 (found in the headers of a body part, the body)"],
+    "part-header-x-note": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, the headers of a body part)"],
     "pdf-attachment": ["letter.pdf (application/pdf)"],
     "permit-not-started": ["referrals@brightpath.example: the permit of Brightpath Training for change-of-circumstances starts on 2027-01-01"],
     "photo-attached": ["id-card.png (image/png)"],
     "pre01-to-subcontractor": ["whp@acme.example: Acme Skills Ltd holds no permit for compliance-doubt"],
-    "pre01-two-participants": ["2 participant records; compliance-doubt allows at most 1"],
-    "preamble": ["2 participant records; change-of-circumstances allows at most 1"],
+    "pre01-two-participants": ["2 participant records; compliance-doubt allows at most 1 (found in the body)"],
+    "preamble": ["2 participant records; change-of-circumstances allows at most 1 (found in the text around the parts, the body)"],
     "psi-incomplete": ["'Reason for completion' has 1 word; at least 5 are needed"],
     "psi-to-performance-manager": ["performance.manager@dwp.example: this DWP inbox does not take potential-security-incident"],
-    "psi-with-staff-nino": ["1 participant records; potential-security-incident allows at most 0"],
-    "qp-soft-break-in-number": ["2 participant records; change-of-circumstances allows at most 1"],
+    "psi-with-staff-nino": ["1 participant record; potential-security-incident allows at most 0 (found in the body)"],
+    "qp-soft-break-in-number": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
     "quoted-local-part-needing-quotes": ["\"whp..x\"@acme.example: not a department inbox or an approved sub-contractor"],
     "quoted-local-part-with-parenthesis": ["the To header cannot be read"],
     "quoted-local-part-with-space": ["an address of the To header cannot be read exactly"],
-    "rfc2047-filename": ["2 participant records; change-of-circumstances allows at most 1"],
-    "rfc2231-3001-sections": ["2 participant records; change-of-circumstances allows at most 1"],
-    "rfc2231-filename-encoded": ["2 participant records; change-of-circumstances allows at most 1"],
-    "rfc2231-filename-quoted": ["2 participant records; change-of-circumstances allows at most 1"],
-    "rfc2231-name-sections": ["2 participant records; change-of-circumstances allows at most 1"],
-    "rfc2231-sections-out-of-order": ["2 participant records; change-of-circumstances allows at most 1"],
-    "rfc822-headers-part": ["2 participant records; change-of-circumstances allows at most 1"],
-    "rtf-attachment": ["2 participant records; change-of-circumstances allows at most 1"],
+    "rfc2047-filename": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, the headers of a body part)"],
+    "rfc2231-3001-sections": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, the headers of a body part)"],
+    "rfc2231-filename-encoded": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, the headers of a body part)"],
+    "rfc2231-filename-quoted": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, the headers of a body part)"],
+    "rfc2231-name-sections": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, the headers of a body part)"],
+    "rfc2231-sections-out-of-order": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, the headers of a body part)"],
+    "rfc822-headers-part": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, a text part)"],
+    "rtf-attachment": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, notes.rtf)"],
     "security-inbox-takes-nothing-else": ["wpd.security@dwp.example: this DWP inbox does not take change-of-circumstances"],
-    "signed-plain-text-signature": ["2 participant records; change-of-circumstances allows at most 1"],
+    "signed-plain-text-signature": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, a text part)"],
     "template-incomplete": ["'Change' is missing",
         "'Date of change' is not a date (write YYYY-MM-DD or D/M/YYYY): 31/11/2026"],
     "too-deep": ["the message is nested more than 8 levels deep"],
     "too-many-parts": ["the message has more than 256 parts"],
     "too-many-recipients": ["51 distinct recipients; the policy allows 50"],
     "truncated-multipart": ["a multipart/mixed part is not closed"],
-    "two-participants": ["2 participant records; change-of-circumstances allows at most 1"],
+    "two-participants": ["2 participant records; change-of-circumstances allows at most 1 (found in the body)"],
     "unknown-process": ["the subject does not start with the standard subject of an approved form"],
-    "utf16-attachment": ["2 participant records; change-of-circumstances allows at most 1"],
-    "utf16-undeclared-nul-pairs": ["2 participant records; change-of-circumstances allows at most 1"],
-    "utf16be-declared-no-bom": ["2 participant records; change-of-circumstances allows at most 1"],
+    "utf16-attachment": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, notes.txt)"],
+    "utf16-nul-characters": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, notes.txt)"],
+    "utf16-undeclared-nul-pairs": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, notes.txt)"],
+    "utf16be-declared-no-bom": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, notes.txt)"],
+    "utf32-bom-undeclared": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, notes.txt)"],
+    "utf32-declared": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, notes.txt)"],
     "uuencode-in-body": ["message text (uuencoded file in the text)"],
     "uuencode-without-end": ["message text (uuencoded file in the text)"],
     "wp08-without-provider-direct-call": ["'Date Provider Direct was called' is missing"],
-    "xml-char-refs": ["2 participant records; change-of-circumstances allows at most 1"],
+    "xml-char-refs": ["2 participant records; change-of-circumstances allows at most 1 (found in the body, data.xml)"],
     "zip-attachment": ["notes.zip (archive)"],
 }
 

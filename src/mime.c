@@ -38,6 +38,7 @@ struct ma {
 	struct ma_image *imgs;		/* images that are decoration only if referenced */
 	size_t nimgs;
 	int in_signature;		/* walking the second part of a multipart/signed */
+	const char *where;		/* what is being searched, for the records found there */
 	const char *rcpt_raw;		/* the address field being read, as written */
 	const char *rcpt_field;		/* its name */
 	char *body_plain, *body_html;
@@ -89,6 +90,8 @@ mime_result_free(struct mime_result *r)
 	mime_free_texts(r->docs, r->ndocs);
 	mime_free_texts(r->csvs, r->ncsvs);
 	strv_free(r->uninspectable, r->nuninspectable);
+	if (r->record_where)
+		strv_free(r->record_where, r->records.n);
 	nino_set_free(&r->records);
 	mime_result_init(r);
 }
@@ -131,11 +134,20 @@ ma_scan(struct ma *a, const char *text, size_t len, unsigned flags)
 {
 	struct sbuf alike;
 
-	nino_scan(text, len, flags, &a->r->records);
+	struct mime_result *r = a->r;
+	size_t before = r->records.n;
+
+	nino_scan(text, len, flags, &r->records);
 	sbuf_init(&alike);
 	if (mt_fold_confusables(text, len, &alike))
-		nino_scan(alike.data, alike.len, flags, &a->r->records);
+		nino_scan(alike.data, alike.len, flags, &r->records);
 	sbuf_free(&alike);
+	if (r->records.n == before)
+		return;
+	/* records are added in first-seen order: the new ones are at the end */
+	r->record_where = xreallocarray(r->record_where, r->records.n, sizeof(char *));
+	for (; before < r->records.n; before++)
+		r->record_where[before] = xstrdup(a->where ? a->where : "the message");
 }
 
 static void
@@ -437,17 +449,21 @@ ma_top_fields(struct ma *a, const struct mh_block *raw, struct mailimf_fields *f
 
 /* Every searched header, decoded; the subject also on its own. */
 static void
-ma_scan_headers(struct ma *a, const struct mh_block *raw, int top)
+ma_scan_headers(struct ma *a, const struct mh_block *raw, int top, const char *where)
 {
 	size_t i;
 
+	a->where = where;
 	for (i = 0; i < raw->n; i++) {
 		char *dec;
 
 		if (mh_not_searched(raw->v[i].name))
 			continue;
 		dec = mh_decode(raw->v[i].value);
+		if (top && ascii_strcasecmp(raw->v[i].name, "Subject") == 0)
+			a->where = "the Subject";
 		ma_scan(a, dec, strlen(dec), 0);
+		a->where = where;
 		if (top && ascii_strcasecmp(raw->v[i].name, "Subject") == 0 && a->r->subject == NULL) {
 			struct nino_set s;
 
@@ -1095,6 +1111,8 @@ ma_describe(struct ma *a, struct mailmime *m, const struct mailmime_single_field
 	p->ct = m->mm_content_type;
 	p->charset = sf->fld_content_charset;
 	p->top = top;
+	a->where = m->mm_parent_type == MAILMIME_MULTIPLE ? "the headers of a body part" :
+	    "the message's headers";
 	n = ma_ct_params(m->mm_content_type, &pv);
 	ma_scan_params(a, pv, n);
 	p->name = ma_pv_get(pv, n, "name");
@@ -1144,12 +1162,15 @@ ma_single(struct ma *a, struct mailmime *m, unsigned depth, int top)
 	case MK_TEXT:
 	case MK_HTML:
 	case MK_RTF:
+		a->where = p.name ? p.name : p.top && a->body_plain == NULL && a->body_html == NULL ?
+		    "the body" : "a text part";
 		ma_text(a, kind, decoded, len, &p);
 		break;
 	case MK_MESSAGE:
 		ma_nested_bytes(a, decoded, len, depth + 1);
 		break;
 	case MK_OFFICE:
+		a->where = p.name ? p.name : "a document";
 		ma_office(a, decoded, len, &p);
 		break;
 	case MK_IMAGE:
@@ -1163,6 +1184,7 @@ ma_single(struct ma *a, struct mailmime *m, unsigned depth, int top)
 	}
 	free(decoded);
 out:
+	a->where = NULL;	/* it may have been p.name */
 	free(p.type);
 	free(p.name);
 }
@@ -1227,8 +1249,10 @@ ma_multipart(struct ma *a, struct mailmime *m, unsigned depth, int top)
 	else if ((epilogue = ma_closed(m, boundary)) == NULL)
 		ma_malformed(a, "a %s part is not closed", type);
 	free(boundary);
-	if (!a->malformed)
+	if (!a->malformed) {
+		a->where = "the text around the parts";
 		ma_scan_around(a, m, epilogue);
+	}
 	if (strcmp(type, "multipart/encrypted") == 0) {
 		ma_uninspectable(a, "encrypted part", type);
 		free(type);
@@ -1256,6 +1280,8 @@ ma_scan_part_params(struct ma *a, struct mailmime *m)
 	size_t n;
 
 	mailmime_single_fields_init(&sf, m->mm_mime_fields, m->mm_content_type);
+	a->where = m->mm_parent_type == MAILMIME_MULTIPLE ? "the headers of a body part" :
+	    "the message's headers";
 	n = ma_ct_params(m->mm_content_type, &pv);
 	ma_scan_params(a, pv, n);
 	free(pv);
@@ -1274,7 +1300,7 @@ ma_part_block(struct ma *a, struct mailmime *m)
 		return;
 	mh_parse(m->mm_mime_start, m->mm_length, &hb);
 	ma_check_part_block(a, &hb, "a body part");
-	ma_scan_headers(a, &hb, 0);
+	ma_scan_headers(a, &hb, 0, "the headers of a body part");
 	mh_free(&hb);
 }
 
@@ -1329,7 +1355,7 @@ ma_message(struct ma *a, struct mailmime *m, const char *raw, size_t rawlen, uns
 	} else {
 		ma_check_part_block(a, &hb, "a forwarded message");
 	}
-	ma_scan_headers(a, &hb, top);
+	ma_scan_headers(a, &hb, top, top ? "the message's headers" : "a forwarded message");
 	mh_free(&hb);
 	if (!a->malformed)
 		ma_walk(a, m->mm_data.mm_message.mm_msg_mime, depth + 1, top);

@@ -56,7 +56,7 @@ enc_strv(struct sbuf *b, char *const *v, size_t n)
 		enc_str(b, v[i], strlen(v[i]));
 }
 
-#define MIME_ENC_MAGIC 0x4d47524531ULL	/* "MGRE1" */
+#define MIME_ENC_MAGIC 0x4d47524532ULL	/* "MGRE2": records carry where they were found */
 
 void
 mime_result_encode(const struct mime_result *r, struct sbuf *out)
@@ -78,6 +78,9 @@ mime_result_encode(const struct mime_result *r, struct sbuf *out)
 	enc_u64(out, r->records.n);
 	for (i = 0; i < r->records.n; i++)
 		sbuf_add(out, r->records.v[i].s, NINO_STEM_LEN);
+	for (i = 0; i < r->records.n; i++)
+		enc_str(out, r->record_where ? r->record_where[i] : NULL,
+		    r->record_where ? strlen(r->record_where[i]) : 0);
 	enc_u64(out, (uint64_t)r->subject_records);
 }
 
@@ -196,9 +199,14 @@ mime_result_decode(const char *buf, size_t len, struct mime_result *out)
 			d.bad = 1;
 			break;
 		}
-		nino_set_add(&out->records, (const char *)d.p);
+		if (nino_set_add(&out->records, (const char *)d.p) != 1)
+			d.bad = 1;	/* a stem twice is no encoding of ours */
 		d.p += NINO_STEM_LEN;
 	}
+	if (!d.bad)
+		out->record_where = xcalloc(out->records.n ? out->records.n : 1, sizeof(char *));
+	for (i = 0; i < out->records.n && !d.bad; i++)
+		out->record_where[i] = dec_str(&d, NULL);	/* NULL: not known */
 	out->subject_records = (int)dec_u64(&d);
 	if (d.bad || d.p != d.end) {
 		mime_result_free(out);
@@ -257,7 +265,9 @@ mime_result_equal(const struct mime_result *a, const struct mime_result *b)
 	    !eq_texts(a->csvs, a->ncsvs, b->csvs, b->ncsvs))
 		return 0;
 	for (i = 0; i < a->records.n; i++)
-		if (memcmp(a->records.v[i].s, b->records.v[i].s, NINO_STEM_LEN) != 0)
+		if (memcmp(a->records.v[i].s, b->records.v[i].s, NINO_STEM_LEN) != 0 ||
+		    !eq_str(a->record_where ? a->record_where[i] : NULL,
+		    b->record_where ? b->record_where[i] : NULL))
 			return 0;
 	return 1;
 }

@@ -314,17 +314,44 @@ verdict_template_needs_nino(const struct template *t)
 	return 0;
 }
 
+/* Where the records were found, each place once, in the order found (never the numbers). */
+static void
+verdict_where(const struct mime_result *msg, struct sbuf *d)
+{
+	size_t i, j, shown = 0;
+
+	for (i = 0; msg->record_where && i < msg->records.n; i++) {
+		if (msg->record_where[i] == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (msg->record_where[j] && strcmp(msg->record_where[j], msg->record_where[i]) == 0)
+				break;
+		if (j < i)
+			continue;
+		sbuf_adds(d, shown++ ? ", " : " (found in ");
+		sbuf_adds(d, msg->record_where[i]);
+	}
+	if (shown)
+		sbuf_addc(d, ')');
+}
+
 static void
 verdict_records(const struct mime_result *msg, struct verdict *v)
 {
 	const struct policy_process *proc = v->process;
 
-	if (v->records > (size_t)proc->max_records)
-		verdict_addf(v, VC_TOO_MANY_RECORDS, "%zu participant records; %s allows at most %d",
-		    v->records, proc->id, proc->max_records);
+	if (v->records > (size_t)proc->max_records) {
+		struct sbuf d;
+
+		sbuf_init(&d);
+		sbuf_printf(&d, "%zu participant record%s; %s allows at most %d", v->records,
+		    v->records == 1 ? "" : "s", proc->id, proc->max_records);
+		verdict_where(msg, &d);
+		verdict_add(v, VC_TOO_MANY_RECORDS, d.data);
+		sbuf_free(&d);
+	}
 	if (v->records == 0 && verdict_template_needs_nino(v->form->tpl))
 		verdict_add(v, VC_NO_RECORD, "no National Insurance number was found");
-	(void)msg;
 }
 
 static void
