@@ -491,6 +491,10 @@ ma_check_cte(struct ma *a, const struct mh_block *raw, const char *where)
 	if (v == NULL)
 		return;
 	t = str_trim(xstrdup(v));
+	if (*t == '\0') {
+		free(t);	/* an empty field says nothing: 7bit, as when absent */
+		return;
+	}
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (ascii_strcasecmp(t, known[i]) == 0)
 			break;
