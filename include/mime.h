@@ -62,13 +62,23 @@ struct mime_result {
 	size_t nuninspectable;
 
 	struct nino_set records;	/* distinct persons found in every searched place */
+	char **record_where;		/* records.n: where each was first found ("the body");
+					 * NULL, or an entry NULL, when not known */
 	int subject_records;		/* persons found in the subject */
 };
 
 void mime_result_init(struct mime_result *r);
 void mime_result_free(struct mime_result *r);
 
-/* Analyses a whole message. Returns 0; the outcome is in out->status. */
+/* The size of a message counted with CRLF line endings (a bare LF counts two). */
+size_t mime_crlf_size(const char *msg, size_t len);
+
+/*
+ * Analyses a whole message. Returns 0; the outcome is in out->status. A
+ * message over lim->max_message_bytes (mime_crlf_size) is not parsed at all:
+ * MIME_TOO_LARGE, a resource guard only; whether it is too large for the
+ * rules is verdict_size_exceeds()'s call.
+ */
 int mime_analyse(const char *msg, size_t len, const struct mime_limits *lim,
     struct mime_result *out);
 
@@ -76,6 +86,8 @@ int mime_analyse(const char *msg, size_t len, const struct mime_limits *lim,
 void mime_result_encode(const struct mime_result *r, struct sbuf *out);
 /* 0 ok, -1 when the bytes are not a complete, valid encoding. */
 int mime_result_decode(const char *buf, size_t len, struct mime_result *out);
+/* 1 when two results say the same in every field (records in the same order). */
+int mime_result_equal(const struct mime_result *a, const struct mime_result *b);
 
 /*
  * The pre-filter for headers Debian's libetpan crashes on (libetpan-notes

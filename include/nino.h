@@ -7,6 +7,10 @@
  * NK NT TN ZZ), six digits, suffix A-D, any case. Each of the four gaps
  * (after the prefix, between the digit pairs, before the suffix) holds zero
  * or one separator: space, tab, U+00A0 or '-'; two in a row end the number.
+ * The other separators of the interface (U+2000-U+200A, U+202F, U+205F,
+ * U+3000 and the dashes U+2010-U+2013, U+2212) reach the scanner as ' ' and
+ * '-': mime's cleaning path (NFKC, then the dashes) folds every searched
+ * text first.
  * A number without a valid suffix counts when a gap holds a separator, when
  * a context word (NINO, NINOs, NI number, NI no, National Insurance; any
  * case, whole words) stands on the same line, or when the caller says the

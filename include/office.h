@@ -26,11 +26,15 @@ enum office_kind { OFFICE_NONE, OFFICE_DOCX, OFFICE_XLSX, OFFICE_PPTX, OFFICE_OD
 enum office_kind office_sniff(const char *data, size_t len);
 
 /*
- * Extracts the text of an Office file into out (UTF-8). Returns 0, or -1
- * with a one-line reason in err (not an Office file, limits exceeded,
- * encrypted, corrupt): the caller makes that part uninspectable.
+ * Extracts the text of an Office file into out (UTF-8, where form fields
+ * are read) and every attribute value and text entry into extra (searched
+ * for records only). Office documents embedded in it are read the same
+ * way, within the same limits. Returns 0, or -1 with a one-line reason in
+ * err (not an Office file, limits exceeded, encrypted, corrupt, a binary
+ * part that carries content such as macros or OLE objects): the caller
+ * makes that part uninspectable.
  */
 int office_extract(const char *data, size_t len, const struct mime_limits *lim,
-    struct sbuf *out, char *err, size_t errlen);
+    struct sbuf *out, struct sbuf *extra, char *err, size_t errlen);
 
 #endif

@@ -62,4 +62,10 @@ char *file_read(const char *path, size_t max, size_t *len);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void hex_encode(const unsigned char *in, size_t n, char *out);
 
+/* Appends s as a JSON string ("null" for NULL): the escaping every JSON writer shares. */
+void json_add_string(struct sbuf *b, const char *s);
+
+/* An impossible state: one line on stderr, then abort(). Never returns. */
+void util_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
 #endif

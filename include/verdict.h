@@ -25,6 +25,7 @@ enum vcode {
 	VC_MESSAGE_TOO_LARGE,
 	VC_UNKNOWN_PROCESS,
 	VC_NO_RECIPIENT,
+	VC_TOO_MANY_RECIPIENTS,
 	VC_RECIPIENT_NOT_APPROVED,
 	VC_OFFSHORE_RECIPIENT,
 	VC_PERSONAL_DATA_IN_SUBJECT,
@@ -83,6 +84,19 @@ struct verdict {
 void verdict_init(struct verdict *v);
 void verdict_free(struct verdict *v);
 
+/*
+ * The size rule, decided here only (check-message, the daemon and the
+ * worker's caller all ask it): a message whose size with CRLF line endings
+ * (mime_crlf_size) is over the policy's max-message-bytes is too large;
+ * equal passes. verdict_judge() applies it to msg->size before anything else.
+ */
+int verdict_size_exceeds(const struct policy *p, size_t crlf_size);
+/*
+ * Fills an initialised result for a message that is not analysed because
+ * verdict_size_exceeds() said so: status MIME_TOO_LARGE and its size.
+ */
+void verdict_too_large_result(size_t crlf_size, struct mime_result *out);
+
 /* Judges msg under policy p on day. v must be initialised. */
 void verdict_judge(const struct policy *p, const struct mime_result *msg, mgday day,
     struct verdict *v);
@@ -96,8 +110,5 @@ void verdict_print_human(const struct verdict *v, FILE *fp);
 void verdict_print_json(const struct verdict *v, FILE *fp);
 /* Space-separated codes of reasons then warnings (for headers and the log). */
 void verdict_codes(const struct verdict *v, struct sbuf *out);
-
-/* JSON string escaping shared by every JSON writer. */
-void json_add_string(struct sbuf *b, const char *s);
 
 #endif

@@ -55,6 +55,45 @@ csv_push_row(struct csv_state *s, int blank)
 	s->ncells = s->cap = 0;
 }
 
+/*
+ * A quoted cell from the opening quote at *i: "" is a quote, line breaks are
+ * kept; after the closing quote only a separator or the end of the row may
+ * follow. -1 with the line in err.
+ */
+static int
+csv_quoted(const char *text, size_t len, size_t *ip, struct csv_state *s, char *err,
+    size_t errlen)
+{
+	size_t i = *ip, start = s->line;
+
+	for (i++;; i++) {
+		if (i >= len) {
+			snprintf(err, errlen, "line %zu: a quoted field is not closed", start);
+			return -1;
+		}
+		if (text[i] == '"') {
+			if (i + 1 < len && text[i + 1] == '"') {
+				sbuf_addc(&s->cell, '"');
+				i++;
+				continue;
+			}
+			i++;
+			break;
+		}
+		if (text[i] == '\n')
+			s->line++;
+		sbuf_addc(&s->cell, text[i]);
+	}
+	*ip = i;
+	if (i < len && text[i] != ',' && text[i] != '\n' &&
+	    !(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n') &&
+	    !(text[i] == '\r' && i + 1 == len)) {
+		snprintf(err, errlen, "line %zu: text after a closing quote", s->line);
+		return -1;
+	}
+	return 0;
+}
+
 int
 csv_parse(const char *text, size_t len, struct csv_table *t, char *err, size_t errlen)
 {
@@ -73,33 +112,9 @@ csv_parse(const char *text, size_t len, struct csv_table *t, char *err, size_t e
 		char c = text[i];
 
 		if (c == '"' && s.cell.len == 0 && !quoted_cell) {
-			size_t start = s.line;
-
 			quoted_cell = any = 1;
-			for (i++;; i++) {
-				if (i >= len) {
-					snprintf(err, errlen, "line %zu: a quoted field is not closed", start);
-					goto fail;
-				}
-				if (text[i] == '"') {
-					if (i + 1 < len && text[i + 1] == '"') {
-						sbuf_addc(&s.cell, '"');
-						i++;
-						continue;
-					}
-					i++;
-					break;
-				}
-				if (text[i] == '\n')
-					s.line++;
-				sbuf_addc(&s.cell, text[i]);
-			}
-			if (i < len && text[i] != ',' && text[i] != '\n' &&
-			    !(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n') &&
-			    !(text[i] == '\r' && i + 1 == len)) {
-				snprintf(err, errlen, "line %zu: text after a closing quote", s.line);
+			if (csv_quoted(text, len, &i, &s, err, errlen) < 0)
 				goto fail;
-			}
 			continue;
 		}
 		if (c == '"') {
@@ -132,6 +147,8 @@ csv_parse(const char *text, size_t len, struct csv_table *t, char *err, size_t e
 		csv_push_cell(&s);
 		csv_push_row(&s, 0);
 	}
+	/* after a blank last line the row array is still ours, empty */
+	free(s.cells);
 	sbuf_free(&s.cell);
 	return 0;
 fail:

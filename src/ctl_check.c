@@ -79,14 +79,63 @@ check_read(const char *path, size_t limit, size_t *len, int *too_big)
 	return msg;
 }
 
+/* The CRLF size of a file too large to hold: counted as it streams past. */
+static int
+check_crlf_size(const char *path, size_t *size)
+{
+	FILE *fp = fopen(path, "rb");
+	char buf[65536];
+	size_t n, i;
+	int prev = 0;
+
+	if (fp == NULL)
+		return -1;
+	*size = 0;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		for (i = 0; i < n; i++) {
+			*size += buf[i] == '\n' && prev != '\r' ? 2 : 1;
+			prev = (unsigned char)buf[i];
+		}
+	n = (size_t)ferror(fp);
+	fclose(fp);
+	return n ? -1 : 0;
+}
+
+/* The message's analysis; -1 when the worker cannot start. The size rule is the verdict's. */
+static int
+check_analyse(const struct policy *p, const char *path, const char *msg, size_t len,
+    int too_big, struct mime_result *res)
+{
+	struct mime_limits lim;
+	struct worker_pool *wp;
+	size_t size = 0;
+
+	if (too_big && check_crlf_size(path, &size) < 0)
+		return -1;
+	if (!too_big)
+		size = mime_crlf_size(msg, len);
+	if (verdict_size_exceeds(p, size)) {
+		verdict_too_large_result(size, res);
+		return 0;
+	}
+	if (too_big)
+		util_panic("%s: over the limit unread, yet within it counted", path);
+	mime_limits_default(&lim, (size_t)p->max_message_bytes);
+	wp = worker_pool_new(&lim);
+	if (wp == NULL || worker_pool_analyse(wp, msg, len, res) < 0) {
+		worker_pool_free(wp);
+		return -1;
+	}
+	worker_pool_free(wp);
+	return 0;
+}
+
 int
 ctl_check_message(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct check_opts o;
 	struct policy *p = NULL;
-	struct mime_limits lim;
 	struct mime_result res;
-	struct worker_pool *wp;
 	struct verdict v;
 	struct diag d;
 	size_t len = 0;
@@ -109,23 +158,14 @@ ctl_check_message(struct ctl_ctx *ctx, int argc, char **argv)
 		policy_free(p);
 		return 2;
 	}
-	mime_limits_default(&lim, (size_t)p->max_message_bytes);
 	mime_result_init(&res);
-	if (too_big) {
-		res.status = MIME_TOO_LARGE;
-		res.detail = xasprintf("the message is larger than the limit of %ld bytes",
-		    p->max_message_bytes);
-	} else {
-		wp = worker_pool_new(&lim);
-		if (wp == NULL || worker_pool_analyse(wp, msg, len, &res) < 0) {
-			fprintf(stderr, "%s: error: cannot start the parser worker: %s\n", o.file,
-			    strerror(errno));
-			worker_pool_free(wp);
-			free(msg);
-			policy_free(p);
-			return 2;
-		}
-		worker_pool_free(wp);
+	if (check_analyse(p, o.file, msg, len, too_big, &res) < 0) {
+		fprintf(stderr, "%s: error: cannot analyse the message: %s\n", o.file,
+		    strerror(errno));
+		mime_result_free(&res);
+		free(msg);
+		policy_free(p);
+		return 2;
 	}
 	free(msg);
 

@@ -37,6 +37,10 @@ struct ma {
 	struct sbuf cids;		/* every cid: referenced from HTML, one per line */
 	struct ma_image *imgs;		/* images that are decoration only if referenced */
 	size_t nimgs;
+	int in_signature;		/* walking the second part of a multipart/signed */
+	const char *where;		/* what is being searched, for the records found there */
+	const char *rcpt_raw;		/* the address field being read, as written */
+	const char *rcpt_field;		/* its name */
 	char *body_plain, *body_html;
 	size_t plain_len, html_len;
 	unsigned anon;			/* numbering of attachments without a name */
@@ -86,6 +90,8 @@ mime_result_free(struct mime_result *r)
 	mime_free_texts(r->docs, r->ndocs);
 	mime_free_texts(r->csvs, r->ncsvs);
 	strv_free(r->uninspectable, r->nuninspectable);
+	if (r->record_where)
+		strv_free(r->record_where, r->records.n);
 	nino_set_free(&r->records);
 	mime_result_init(r);
 }
@@ -112,9 +118,36 @@ ma_malformed(struct ma *a, const char *fmt, ...)
 }
 
 static void
+ma_scan_alike(const char *text, struct nino_set *set)
+{
+	struct sbuf alike;
+
+	sbuf_init(&alike);
+	if (mt_fold_confusables(text, strlen(text), &alike))
+		nino_scan(alike.data, alike.len, 0, set);
+	sbuf_free(&alike);
+}
+
+/* Records in text; where letters of other scripts pass for Latin ones, in the look-alike too. */
+static void
 ma_scan(struct ma *a, const char *text, size_t len, unsigned flags)
 {
-	nino_scan(text, len, flags, &a->r->records);
+	struct sbuf alike;
+
+	struct mime_result *r = a->r;
+	size_t before = r->records.n;
+
+	nino_scan(text, len, flags, &r->records);
+	sbuf_init(&alike);
+	if (mt_fold_confusables(text, len, &alike))
+		nino_scan(alike.data, alike.len, flags, &r->records);
+	sbuf_free(&alike);
+	if (r->records.n == before)
+		return;
+	/* records are added in first-seen order: the new ones are at the end */
+	r->record_where = xreallocarray(r->record_where, r->records.n, sizeof(char *));
+	for (; before < r->records.n; before++)
+		r->record_where[before] = xstrdup(a->where ? a->where : "the message");
 }
 
 static void
@@ -137,6 +170,75 @@ ma_uninspectable(struct ma *a, const char *name, const char *what)
 
 /* --- addresses and headers --- */
 
+static int
+ma_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL) || c >= 0x80;
+}
+
+/* 1 when s can stand as a local part without quotes (a dot-atom). */
+static int
+ma_dot_atom(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!(ma_atext((unsigned char)s[i]) || (s[i] == '.' && s[i + 1] != '.')))
+			return 0;
+	return 1;
+}
+
+/* local@domain: a dot-atom or quoted local part, a dot-atom or literal domain. */
+static int
+ma_addr_valid(const char *addr)
+{
+	const char *at = strrchr(addr, '@'), *d;
+	size_t ln = at ? (size_t)(at - addr) : 0;
+
+	if (at == NULL || ln == 0 || at[1] == '\0')
+		return 0;
+	if (!(ln >= 2 && addr[0] == '"' && addr[ln - 1] == '"') && !ma_dot_atom(addr, ln))
+		return 0;
+	d = at + 1;
+	if (*d == '[')
+		return d[strlen(d) - 1] == ']' && strpbrk(d + 1, "[\\ \t") == NULL;
+	for (; *d; d++)
+		if (!((*d | 0x20) >= 'a' && (*d | 0x20) <= 'z') && !(*d >= '0' && *d <= '9') &&
+		    *d != '.' && *d != '-' && (unsigned char)*d < 0x80)
+			return 0;
+	return at[1] != '.' && at[strlen(at) - 1] != '.' && strstr(at, "..") == NULL;
+}
+
+/*
+ * The RFC 5321 form of an addr-spec, lower case: a quoted local part that
+ * needs no quoting is the plain one ("whp"@x is whp@x); nothing else changes.
+ */
+static char *
+ma_canonical_addr(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	size_t ln = at ? (size_t)(at - addr) : 0, i;
+	struct sbuf u;
+
+	if (at == NULL || ln < 2 || addr[0] != '"' || addr[ln - 1] != '"')
+		return ascii_lower(xstrdup(addr));
+	sbuf_init(&u);
+	for (i = 1; i + 1 < ln; i++) {
+		if (addr[i] == '\\' && i + 2 < ln)
+			i++;
+		sbuf_addc(&u, addr[i]);
+	}
+	if (!ma_dot_atom(u.data ? u.data : "", u.len)) {
+		sbuf_free(&u);
+		return ascii_lower(xstrdup(addr));
+	}
+	sbuf_adds(&u, at);
+	return ascii_lower(sbuf_steal(&u, NULL));
+}
+
 static void
 ma_add_rcpt(struct ma *a, const char *addr)
 {
@@ -146,7 +248,19 @@ ma_add_rcpt(struct ma *a, const char *addr)
 
 	if (addr == NULL || *addr == '\0')
 		return;
-	l = ascii_lower(xstrdup(addr));
+	if (addr[0] == '"' && a->rcpt_raw && memmem(a->rcpt_raw, strlen(a->rcpt_raw), addr,
+	    (size_t)(strrchr(addr, '"') - addr + 1)) == NULL) {
+		/* libetpan drops white space inside a quoted local part: not the address written */
+		ma_malformed(a, "an address of the %s header cannot be read exactly", a->rcpt_field);
+		return;
+	}
+	l = ma_canonical_addr(addr);
+	if (!ma_addr_valid(l)) {
+		/* libetpan's obsolete syntax glues words together ("a@b.examplejunk<") */
+		ma_malformed(a, "an address of the %s header cannot be read exactly", a->rcpt_field);
+		free(l);
+		return;
+	}
 	for (i = 0; i < r->nrcpts; i++)
 		if (strcmp(r->rcpts[i], l) == 0) {
 			free(l);
@@ -196,13 +310,84 @@ ma_blank(const char *s)
 	return 1;
 }
 
-/* Headers libetpan must have parsed: a raw one it did not is malformed. */
+/*
+ * Drops obsolete source routes (RFC 5322 4.4: "<@relay,@relay2:user@host>")
+ * outside quoted strings and comments: the route is not part of the address,
+ * and libetpan cannot parse it.
+ */
+static char *
+ma_drop_routes(const char *v)
+{
+	struct sbuf b;
+	int quoted = 0, comment = 0;
+	const char *p;
+
+	sbuf_init(&b);
+	for (p = v; *p; p++) {
+		if (*p == '\\' && (quoted || comment) && p[1]) {
+			sbuf_add(&b, p, 2);
+			p++;
+			continue;
+		}
+		if (!comment && *p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == '(')
+			comment++;
+		else if (!quoted && *p == ')' && comment)
+			comment--;
+		sbuf_addc(&b, *p);
+		if (!quoted && !comment && *p == '<') {
+			const char *q = p + 1, *colon;
+
+			while (*q == ' ' || *q == '\t')
+				q++;
+			colon = strpbrk(q, ":>");
+			if (*q == '@' && colon && *colon == ':')
+				p = colon;
+		}
+	}
+	return sbuf_steal(&b, NULL);
+}
+
+/* To, Cc or Bcc as written: every address, routes dropped; malformed when unreadable. */
+static void
+ma_rcpt_field(struct ma *a, const struct mh_block *raw, const char *name)
+{
+	struct mailimf_address_list *al = NULL;
+	const char *v = mh_get(raw, name);
+	size_t idx = 0;
+	char *clean;
+
+	if (v == NULL)
+		return;
+	clean = ma_drop_routes(v);
+	a->rcpt_raw = clean;
+	a->rcpt_field = name;
+	if (ma_blank(clean)) {
+		a->rcpt_raw = NULL;
+		free(clean);
+		return;
+	}
+	/* the whole value must be addresses: a list libetpan stops reading is not one */
+	if (mailimf_address_list_parse(clean, strlen(clean), &idx, &al) == MAILIMF_NO_ERROR) {
+		/* trailing white space or comments; a failure leaves idx short: malformed */
+		(void)mailimf_cfws_parse(clean, strlen(clean), &idx);
+		if (idx == strlen(clean))
+			ma_address_list(a, al);
+		mailimf_address_list_free(al);
+	}
+	if (idx != strlen(clean))
+		ma_malformed(a, "the %s header cannot be read", name);
+	a->rcpt_raw = NULL;
+	free(clean);
+}
+
+/* Headers libetpan must have parsed: a raw one it did not is malformed (To, Cc, Bcc: below). */
 static void
 ma_check_parsed(struct ma *a, const struct mh_block *raw, struct mailimf_fields *f)
 {
 	static const struct { const char *name; int type; } need[] = {
-		{ "From", MAILIMF_FIELD_FROM }, { "To", MAILIMF_FIELD_TO }, { "Cc", MAILIMF_FIELD_CC },
-		{ "Bcc", MAILIMF_FIELD_BCC }, { "Subject", MAILIMF_FIELD_SUBJECT },
+		{ "From", MAILIMF_FIELD_FROM }, { "Subject", MAILIMF_FIELD_SUBJECT },
 	};
 	clistiter *it;
 	size_t i;
@@ -228,6 +413,9 @@ ma_top_fields(struct ma *a, const struct mh_block *raw, struct mailimf_fields *f
 	clistiter *it;
 
 	ma_check_parsed(a, raw, f);
+	ma_rcpt_field(a, raw, "To");
+	ma_rcpt_field(a, raw, "Cc");
+	ma_rcpt_field(a, raw, "Bcc");
 	for (it = f && f->fld_list ? clist_begin(f->fld_list) : NULL; it; it = clist_next(it)) {
 		struct mailimf_field *fld = clist_content(it);
 
@@ -242,15 +430,6 @@ ma_top_fields(struct ma *a, const struct mh_block *raw, struct mailimf_fields *f
 				if (mb->mb_addr_spec)
 					a->r->from = ascii_lower(xstrdup(mb->mb_addr_spec));
 			}
-			break;
-		case MAILIMF_FIELD_TO:
-			ma_address_list(a, fld->fld_data.fld_to->to_addr_list);
-			break;
-		case MAILIMF_FIELD_CC:
-			ma_address_list(a, fld->fld_data.fld_cc->cc_addr_list);
-			break;
-		case MAILIMF_FIELD_BCC:
-			ma_address_list(a, fld->fld_data.fld_bcc->bcc_addr_list);
 			break;
 		default:
 			break;
@@ -270,22 +449,27 @@ ma_top_fields(struct ma *a, const struct mh_block *raw, struct mailimf_fields *f
 
 /* Every searched header, decoded; the subject also on its own. */
 static void
-ma_scan_headers(struct ma *a, const struct mh_block *raw, int top)
+ma_scan_headers(struct ma *a, const struct mh_block *raw, int top, const char *where)
 {
 	size_t i;
 
+	a->where = where;
 	for (i = 0; i < raw->n; i++) {
 		char *dec;
 
 		if (mh_not_searched(raw->v[i].name))
 			continue;
 		dec = mh_decode(raw->v[i].value);
+		if (top && ascii_strcasecmp(raw->v[i].name, "Subject") == 0)
+			a->where = "the Subject";
 		ma_scan(a, dec, strlen(dec), 0);
+		a->where = where;
 		if (top && ascii_strcasecmp(raw->v[i].name, "Subject") == 0 && a->r->subject == NULL) {
 			struct nino_set s;
 
 			nino_set_init(&s);
 			nino_scan(dec, strlen(dec), 0, &s);
+			ma_scan_alike(dec, &s);
 			a->r->subject_records = (int)s.n;
 			nino_set_free(&s);
 			a->r->subject = str_trim(dec);
@@ -293,6 +477,30 @@ ma_scan_headers(struct ma *a, const struct mh_block *raw, int top)
 		}
 		free(dec);
 	}
+}
+
+/* Only the five transfer encodings of RFC 2045 can be undone; anything else is malformed. */
+static void
+ma_check_cte(struct ma *a, const struct mh_block *raw, const char *where)
+{
+	static const char *known[] = { "7bit", "8bit", "binary", "quoted-printable", "base64" };
+	const char *v = mh_get(raw, "Content-Transfer-Encoding");
+	char *t;
+	size_t i;
+
+	if (v == NULL)
+		return;
+	t = str_trim(xstrdup(v));
+	if (*t == '\0') {
+		free(t);	/* an empty field says nothing: 7bit, as when absent */
+		return;
+	}
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (ascii_strcasecmp(t, known[i]) == 0)
+			break;
+	if (i == sizeof(known) / sizeof(known[0]))
+		ma_malformed(a, "the transfer encoding \"%.40s\" of %s cannot be decoded", t, where);
+	free(t);
 }
 
 /* Top-level header rules: lines libetpan would skip, duplicates, Content-Type. */
@@ -309,6 +517,7 @@ ma_check_block(struct ma *a, const struct mh_block *raw)
 	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++)
 		if (mh_count(raw, once[i]) > 1)
 			ma_malformed(a, "the %s header appears more than once", once[i]);
+	ma_check_cte(a, raw, "the message");
 	if ((ct = mh_get(raw, "Content-Type")) != NULL) {
 		struct mailmime_content *c = NULL;
 		size_t idx = 0;
@@ -318,6 +527,22 @@ ma_check_block(struct ma *a, const struct mh_block *raw)
 		else
 			mailmime_content_free(c);
 	}
+}
+
+/* A part's or a forwarded message's header block: read completely, no MIME field twice. */
+static void
+ma_check_part_block(struct ma *a, const struct mh_block *raw, const char *where)
+{
+	static const char *once[] = { "Content-Type", "Content-Transfer-Encoding",
+		"Content-Disposition" };
+	size_t i;
+
+	if (raw->bad_line)
+		ma_malformed(a, "header line %ld of %s cannot be read", raw->bad_line, where);
+	for (i = 0; i < sizeof(once) / sizeof(once[0]); i++)
+		if (mh_count(raw, once[i]) > 1)
+			ma_malformed(a, "the %s header of %s appears more than once", once[i], where);
+	ma_check_cte(a, raw, where);
 }
 
 /* --- parts --- */
@@ -352,47 +577,161 @@ ma_type(struct mailmime_content *ct)
 	return ascii_lower(xasprintf("%s/%s", type, ct->ct_subtype ? ct->ct_subtype : ""));
 }
 
-/* A parameter from a clist of mailmime_parameter, RFC 2231 and 2047 decoded. */
-static char *
-ma_param(clist *params, const char *want)
-{
-	size_t wl = strlen(want);
-	clistiter *it;
+/* A parameter as written: name (sections included, "filename*1*") and value. */
+struct ma_pv {
+	const char *name, *value;
+};
 
-	for (it = params ? clist_begin(params) : NULL; it; it = clist_next(it)) {
+static size_t
+ma_ct_params(struct mailmime_content *ct, struct ma_pv **out)
+{
+	clistiter *it;
+	size_t n = 0;
+
+	*out = NULL;
+	for (it = ct && ct->ct_parameters ? clist_begin(ct->ct_parameters) : NULL; it;
+	    it = clist_next(it)) {
 		struct mailmime_parameter *p = clist_content(it);
 
 		if (p->pa_name == NULL || p->pa_value == NULL)
 			continue;
-		if (ascii_strcasecmp(p->pa_name, want) == 0)
-			return mh_decode(p->pa_value);
-		if (ascii_strncasecmp(p->pa_name, want, wl) == 0 &&
-		    (strcmp(p->pa_name + wl, "*") == 0 || strcmp(p->pa_name + wl, "*0*") == 0))
-			return mh_decode_2231(p->pa_value);
+		*out = xreallocarray(*out, n + 1, sizeof(**out));
+		(*out)[n].name = p->pa_name;
+		(*out)[n++].value = p->pa_value;
 	}
-	return NULL;
+	return n;
+}
+
+static size_t
+ma_disp_params(struct mailmime_disposition *d, struct ma_pv **out)
+{
+	clistiter *it;
+	size_t n = 0;
+
+	*out = NULL;
+	for (it = d && d->dsp_parms ? clist_begin(d->dsp_parms) : NULL; it; it = clist_next(it)) {
+		struct mailmime_disposition_parm *p = clist_content(it);
+		const char *name = NULL, *value = NULL;
+
+		if (p->pa_type == MAILMIME_DISPOSITION_PARM_FILENAME) {
+			name = "filename";
+			value = p->pa_data.pa_filename;
+		} else if (p->pa_type == MAILMIME_DISPOSITION_PARM_PARAMETER && p->pa_data.pa_parameter) {
+			name = p->pa_data.pa_parameter->pa_name;
+			value = p->pa_data.pa_parameter->pa_value;
+		}
+		if (name == NULL || value == NULL)
+			continue;
+		*out = xreallocarray(*out, n + 1, sizeof(**out));
+		(*out)[n].name = name;
+		(*out)[n++].value = value;
+	}
+	return n;
+}
+
+/* NAME*N, NAME*N* or NAME* after the base name: 1 with the section, else 0. */
+static int
+ma_section(const char *rest, struct mh_section *sec)
+{
+	char *e;
+
+	if (*rest != '*')
+		return 0;
+	rest++;
+	if (*rest == '\0') {
+		sec->num = 0;
+		sec->encoded = 1;
+		return 1;
+	}
+	if (*rest < '0' || *rest > '9')
+		return 0;
+	sec->num = strtoul(rest, &e, 10);
+	sec->encoded = *e == '*';
+	return e[sec->encoded] == '\0';
+}
+
+/*
+ * The value of parameter want, decoded and cleaned: RFC 2231 sections
+ * joined in number order over a plain NAME=; NULL when absent.
+ */
+static char *
+ma_pv_get(const struct ma_pv *pv, size_t n, const char *want)
+{
+	size_t wl = strlen(want), i, nsec = 0;
+	struct mh_section *secs = NULL, sec;
+	const char *plain = NULL;
+	char *r;
+
+	for (i = 0; i < n; i++) {
+		if (ascii_strncasecmp(pv[i].name, want, wl) != 0)
+			continue;
+		if (pv[i].name[wl] == '\0' && plain == NULL)
+			plain = pv[i].value;
+		else if (ma_section(pv[i].name + wl, &sec)) {
+			sec.value = pv[i].value;
+			secs = xreallocarray(secs, nsec + 1, sizeof(*secs));
+			secs[nsec++] = sec;
+		}
+	}
+	r = nsec ? mh_join_2231(secs, nsec) : plain ? mh_decode(plain) : NULL;
+	free(secs);
+	return r;
+}
+
+/* Every parameter is searched: each base name joined, and each plain value too. */
+static void
+ma_scan_params(struct ma *a, const struct ma_pv *pv, size_t n)
+{
+	size_t i, j, bl;
+
+	for (i = 0; i < n; i++) {
+		const char *star = strchr(pv[i].name, '*');
+		char *base, *v;
+
+		bl = star ? (size_t)(star - pv[i].name) : strlen(pv[i].name);
+		for (j = 0; j < i; j++)
+			if (ascii_strncasecmp(pv[j].name, pv[i].name, bl) == 0 &&
+			    (pv[j].name[bl] == '\0' || pv[j].name[bl] == '*'))
+				break;
+		if (j < i)
+			continue;	/* this base name was searched already */
+		base = xstrndup(pv[i].name, bl);
+		if ((v = ma_pv_get(pv, n, base)) != NULL)
+			ma_scan(a, v, strlen(v), 0);
+		free(v);
+		for (j = i; j < n; j++)
+			if (ascii_strcasecmp(pv[j].name, base) == 0 && (v = mh_decode(pv[j].value))) {
+				ma_scan(a, v, strlen(v), 0);
+				free(v);
+			}
+		free(base);
+	}
 }
 
 static char *
-ma_disp_param(struct mailmime_disposition *d, const char *want)
+ma_param(struct mailmime_content *ct, const char *want)
 {
-	size_t wl = strlen(want);
-	clistiter *it;
+	struct ma_pv *pv;
+	size_t n = ma_ct_params(ct, &pv);
+	char *r = ma_pv_get(pv, n, want);
 
-	for (it = d && d->dsp_parms ? clist_begin(d->dsp_parms) : NULL; it; it = clist_next(it)) {
-		struct mailmime_disposition_parm *p = clist_content(it);
+	free(pv);
+	return r;
+}
 
-		if (p->pa_type == MAILMIME_DISPOSITION_PARM_FILENAME && strcmp(want, "filename") == 0 &&
-		    p->pa_data.pa_filename)
-			return mh_decode(p->pa_data.pa_filename);
-		if (p->pa_type == MAILMIME_DISPOSITION_PARM_PARAMETER && p->pa_data.pa_parameter &&
-		    p->pa_data.pa_parameter->pa_name &&
-		    ascii_strncasecmp(p->pa_data.pa_parameter->pa_name, want, wl) == 0 &&
-		    (strcmp(p->pa_data.pa_parameter->pa_name + wl, "*") == 0 ||
-		    strcmp(p->pa_data.pa_parameter->pa_name + wl, "*0*") == 0))
-			return mh_decode_2231(p->pa_data.pa_parameter->pa_value);
-	}
-	return NULL;
+/* The boundary exactly as libetpan takes it: the plain parameter, undecoded. */
+static char *
+ma_boundary(struct mailmime_content *ct)
+{
+	struct ma_pv *pv;
+	size_t n = ma_ct_params(ct, &pv), i;
+	char *r = NULL;
+
+	for (i = 0; i < n && r == NULL; i++)
+		if (ascii_strcasecmp(pv[i].name, "boundary") == 0)
+			r = xstrdup(pv[i].value);
+	free(pv);
+	return r;
 }
 
 static int
@@ -410,7 +749,7 @@ ma_base64_clean(const char *s, size_t n)
 	return 1;
 }
 
-enum ma_kind { MK_TEXT, MK_HTML, MK_RTF, MK_OFFICE, MK_IMAGE, MK_MESSAGE, MK_OTHER };
+enum ma_kind { MK_TEXT, MK_HTML, MK_RTF, MK_OFFICE, MK_IMAGE, MK_MESSAGE, MK_OTHER, MK_DECORATION };
 
 static int
 ma_has(const char *d, size_t n, const char *magic, size_t ml)
@@ -428,9 +767,10 @@ ma_ends(const char *s, const char *suffix)
 
 /* Content first, then the declared type, then the file name. */
 static enum ma_kind
-ma_sniff(const char *d, size_t n, const char *type, const char *name, const char **what)
+ma_sniff(const char *d, size_t n, const char *type, const char *name, const char *charset,
+    const char **what)
 {
-	int utf16 = n >= 2 && ((d[0] == '\xFF' && d[1] == '\xFE') || (d[0] == '\xFE' && d[1] == '\xFF'));
+	int utf16 = mt_is_utf16(d, n, charset);
 
 	*what = type;
 	if (ma_has(d, n, "%PDF-", 5))
@@ -457,6 +797,9 @@ ma_sniff(const char *d, size_t n, const char *type, const char *name, const char
 		return strncmp(type, "image/", 6) == 0 ? MK_IMAGE : MK_OTHER;
 	if (strcmp(type, "message/rfc822") == 0 || strcmp(type, "message/global") == 0)
 		return MK_MESSAGE;
+	/* a fragment or a pointer: what it stands for cannot be read here */
+	if (strcmp(type, "message/partial") == 0 || strcmp(type, "message/external-body") == 0)
+		return *what = "part of a message sent elsewhere", MK_OTHER;
 	if (strcmp(type, "text/html") == 0 || ma_ends(name, ".html") || ma_ends(name, ".htm"))
 		return MK_HTML;
 	if (strcmp(type, "text/rtf") == 0 || strcmp(type, "application/rtf") == 0)
@@ -549,210 +892,425 @@ ma_nested_bytes(struct ma *a, const char *d, size_t n, unsigned depth)
 	mailmime_free(m);
 }
 
-static void
-ma_text(struct ma *a, enum ma_kind kind, const char *d, size_t n, const char *charset,
-    struct mailmime_content *ct, const char *type, const char *name, int attach, int top)
+/* What a single part is, as its headers say. */
+struct ma_part {
+	char *type;			/* lower case "type/subtype" */
+	char *name;			/* file name, or NULL */
+	const char *charset;		/* declared; owned by libetpan */
+	struct mailmime_content *ct;
+	int attach, top;
+};
+
+/* Searches text, counts it against the decoded limit; 1 when it is too much. */
+static int
+ma_search(struct ma *a, const char *text, size_t len)
 {
-	struct sbuf u, text, extra;
-	char *fmt, *delsp, *out;
-	size_t len;
-
-	sbuf_init(&u);
-	sbuf_init(&text);
-	sbuf_init(&extra);
-	mt_to_utf8(d, n, charset, &u);
-	sbuf_addc(&u, '\0');
-	u.len = mt_strip_invisible(u.data, u.len - 1);
-	if (kind == MK_HTML) {
-		mt_html(u.data, u.len, &text, &extra, &a->cids);
-	} else if (kind == MK_RTF) {
-		mt_rtf(u.data, u.len, &text);
-	} else {
-		fmt = ma_param(ct ? ct->ct_parameters : NULL, "format");
-		delsp = ma_param(ct ? ct->ct_parameters : NULL, "delsp");
-		if (fmt && ascii_strcasecmp(fmt, "flowed") == 0)
-			mt_unflow(u.data, u.len, delsp && ascii_strcasecmp(delsp, "yes") == 0, &text);
-		else
-			sbuf_add(&text, u.data, u.len);
-		free(fmt);
-		free(delsp);
-	}
-	sbuf_free(&u);
-	sbuf_addc(&text, '\0');
-	text.len = mt_strip_invisible(text.data, text.len - 1);
-	a->decoded += text.len + extra.len;
-	if (a->decoded > a->lim->max_decoded)
+	a->decoded += len;
+	if (a->decoded > a->lim->max_decoded) {
 		ma_malformed(a, "the decoded text is larger than %zu bytes", a->lim->max_decoded);
-	ma_scan(a, text.data, text.len, 0);
-	if (extra.len)
-		ma_scan(a, extra.data, extra.len, 0);
-	sbuf_free(&extra);
-	out = sbuf_steal(&text, &len);
+		return 1;
+	}
+	ma_scan(a, text, len, 0);
+	return 0;
+}
 
-	if (ma_ends(name, ".csv") || strcmp(type, "text/csv") == 0 ||
-	    strcmp(type, "application/csv") == 0 || (attach && csv_sniff(out, len))) {
-		ma_scan_csv_columns(a, out, len);
-		ma_add_text(&a->r->csvs, &a->r->ncsvs, name, out, len);
+/* Renders or unflows a part's UTF-8 into text; what is searched but not read goes to extra. */
+static void
+ma_render(struct ma *a, enum ma_kind kind, const struct sbuf *u, const struct ma_part *p,
+    struct sbuf *text, struct sbuf *extra)
+{
+	struct sbuf t;
+	char *fmt, *delsp;
+
+	if (kind == MK_HTML) {
+		mt_html(u->data, u->len, text, extra, &a->cids);
+		/* and the source itself: whatever hides between tags is searched too */
+		mt_decode_refs(u->data, u->len, extra);
 		return;
 	}
-	if (!attach && top && kind != MK_HTML && a->body_plain == NULL && kind == MK_TEXT &&
+	if (kind == MK_RTF) {
+		mt_rtf(u->data, u->len, text);
+		return;
+	}
+	fmt = ma_param(p->ct, "format");
+	delsp = ma_param(p->ct, "delsp");
+	sbuf_init(&t);
+	if (fmt && ascii_strcasecmp(fmt, "flowed") == 0)
+		mt_unflow(u->data, u->len, delsp && ascii_strcasecmp(delsp, "yes") == 0, &t);
+	else
+		sbuf_add(&t, u->data, u->len);
+	free(fmt);
+	free(delsp);
+	mt_decode_refs(t.data ? t.data : "", t.len, text);
+	sbuf_free(&t);
+}
+
+/* Where a decoded text goes: the list's CSV, the body, or a document. */
+static void
+ma_file_text(struct ma *a, enum ma_kind kind, char *out, size_t len, const struct ma_part *p)
+{
+	const char *type = p->type;
+
+	if (ma_ends(p->name, ".csv") || strcmp(type, "text/csv") == 0 ||
+	    strcmp(type, "application/csv") == 0 || (p->attach && csv_sniff(out, len))) {
+		ma_scan_csv_columns(a, out, len);
+		ma_add_text(&a->r->csvs, &a->r->ncsvs, p->name, out, len);
+		return;
+	}
+	if (!p->attach && p->top && a->body_plain == NULL && kind == MK_TEXT &&
 	    (strcmp(type, "text/plain") == 0 || strncmp(type, "text/", 5) != 0)) {
 		a->body_plain = out;
 		a->plain_len = len;
 		return;
 	}
-	if (!attach && top && kind == MK_HTML && a->body_html == NULL) {
+	if (!p->attach && p->top && kind == MK_HTML && a->body_html == NULL) {
 		a->body_html = out;
 		a->html_len = len;
 		return;
 	}
-	if (!attach && top) {
+	if (!p->attach && p->top) {
 		/* a further inline text: searched, not a form source */
 		free(out);
 		return;
 	}
-	ma_add_text(&a->r->docs, &a->r->ndocs, name, out, len);
+	ma_add_text(&a->r->docs, &a->r->ndocs, p->name, out, len);
+}
+
+static void
+ma_text(struct ma *a, enum ma_kind kind, const char *d, size_t n, const struct ma_part *p)
+{
+	struct sbuf u, text, extra;
+	const char *what;
+	char *out;
+	size_t len;
+
+	sbuf_init(&u);
+	sbuf_init(&text);
+	sbuf_init(&extra);
+	mt_to_utf8(d, n, p->charset, &u);
+	sbuf_addc(&u, '\0');
+	u.len--;
+	ma_render(a, kind, &u, p, &text, &extra);
+	sbuf_free(&u);
+	mt_fold(&text);
+	mt_fold(&extra);
+	out = sbuf_steal(&text, &len);
+	if (extra.len && ma_search(a, extra.data, extra.len)) {
+		sbuf_free(&extra);
+		free(out);
+		return;
+	}
+	sbuf_free(&extra);
+	if (ma_search(a, out, len)) {
+		free(out);
+		return;
+	}
+	if (mt_embedded_file(out, len, &what))
+		ma_uninspectable(a, p->name ? p->name : "message text", what);
+	ma_file_text(a, kind, out, len, p);
+}
+
+/* The bytes of a part after its transfer encoding is undone; NULL when malformed. */
+static char *
+ma_decode_part(struct ma *a, struct mailmime *m, const struct mailmime_single_fields *sf,
+    const struct ma_part *p, size_t *len)
+{
+	const char *data = "", *label = p->name ? p->name : p->type;
+	int enc = sf->fld_encoding ? sf->fld_encoding->enc_type : MAILMIME_MECHANISM_7BIT;
+	size_t dlen = 0, idx = 0;
+	char *res = NULL, *decoded;
+
+	if (m->mm_data.mm_single && m->mm_data.mm_single->dt_type == MAILMIME_DATA_TEXT) {
+		data = m->mm_data.mm_single->dt_data.dt_text.dt_data;
+		dlen = m->mm_data.mm_single->dt_data.dt_text.dt_length;
+	}
+	if (enc == MAILMIME_MECHANISM_TOKEN) {
+		ma_malformed(a, "a part (%s) has a transfer encoding that cannot be decoded", label);
+		return NULL;
+	}
+	if (enc == MAILMIME_MECHANISM_BASE64 && !ma_base64_clean(data, dlen)) {
+		ma_malformed(a, "a base64 part (%s) holds characters that are not base64", label);
+		return NULL;
+	}
+	if (enc != MAILMIME_MECHANISM_BASE64 && enc != MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+		*len = dlen;
+		return xstrndup(data, dlen);
+	}
+	if (mailmime_part_parse(data, dlen, &idx, enc, &res, len) != MAILIMF_NO_ERROR) {
+		ma_malformed(a, "the encoding of a part (%s) cannot be decoded", label);
+		return NULL;
+	}
+	decoded = xmalloc(*len + 1);
+	memcpy(decoded, res, *len);
+	decoded[*len] = '\0';
+	mmap_string_unref(res);
+	return decoded;
+}
+
+/* A detached signature by content: OpenPGP armour or a PKCS#7 signedData. */
+static int
+ma_is_signature(const char *d, size_t n)
+{
+	static const char signed_data[] = "\x06\x09\x2A\x86\x48\x86\xF7\x0D\x01\x07\x02";
+
+	while (n > 0 && (*d == ' ' || *d == '\r' || *d == '\n' || *d == '\t'))
+		d++, n--;
+	if (ma_has(d, n, "-----BEGIN PGP SIGNATURE-----", 29))
+		return 1;
+	return n > 16 && (unsigned char)d[0] == 0x30 &&
+	    memmem(d, n < 64 ? n : 64, signed_data, sizeof(signed_data) - 1) != NULL;
+}
+
+static void
+ma_office(struct ma *a, const char *d, size_t n, const struct ma_part *p)
+{
+	struct sbuf t, extra;
+	char err[200], *txt;
+	size_t len;
+
+	sbuf_init(&t);
+	sbuf_init(&extra);
+	if (office_extract(d, n, a->lim, &t, &extra, err, sizeof(err)) < 0) {
+		ma_uninspectable(a, p->name ? p->name : "document", err);
+		sbuf_free(&t);
+		sbuf_free(&extra);
+		return;
+	}
+	mt_fold(&t);
+	mt_fold(&extra);
+	txt = sbuf_steal(&t, &len);
+	if ((extra.len && ma_search(a, extra.data, extra.len)) || ma_search(a, txt, len)) {
+		sbuf_free(&extra);
+		free(txt);
+		return;
+	}
+	sbuf_free(&extra);
+	ma_add_text(&a->r->docs, &a->r->ndocs, p->name ? p->name : "document", txt, len);
+}
+
+static void
+ma_image(struct ma *a, const struct mailmime_single_fields *sf, const struct ma_part *p)
+{
+	if (sf->fld_id == NULL) {
+		ma_uninspectable(a, p->name ? p->name : "image", p->type);
+		return;
+	}
+	a->imgs = xreallocarray(a->imgs, a->nimgs + 1, sizeof(*a->imgs));
+	a->imgs[a->nimgs].cid = xstrdup(sf->fld_id);
+	a->imgs[a->nimgs].desc = xasprintf("%s (%s)", p->name ? p->name : "image", p->type);
+	a->nimgs++;
+}
+
+/* Type, file name (name= and filename=, every parameter searched) and disposition. */
+static void
+ma_describe(struct ma *a, struct mailmime *m, const struct mailmime_single_fields *sf,
+    int top, struct ma_part *p)
+{
+	struct ma_pv *pv;
+	size_t n;
+	char *fname;
+
+	memset(p, 0, sizeof(*p));
+	p->type = ma_type(m->mm_content_type);
+	p->ct = m->mm_content_type;
+	p->charset = sf->fld_content_charset;
+	p->top = top;
+	a->where = m->mm_parent_type == MAILMIME_MULTIPLE ? "the headers of a body part" :
+	    "the message's headers";
+	n = ma_ct_params(m->mm_content_type, &pv);
+	ma_scan_params(a, pv, n);
+	p->name = ma_pv_get(pv, n, "name");
+	free(pv);
+	n = ma_disp_params(sf->fld_disposition, &pv);
+	ma_scan_params(a, pv, n);
+	fname = ma_pv_get(pv, n, "filename");
+	free(pv);
+	if (fname) {
+		free(p->name);
+		p->name = fname;
+	}
+	p->attach = p->name != NULL || (sf->fld_disposition && sf->fld_disposition->dsp_type &&
+	    sf->fld_disposition->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT);
+	if (p->name == NULL && p->attach)
+		p->name = xasprintf("attachment %u", ++a->anon);
 }
 
 static void
 ma_single(struct ma *a, struct mailmime *m, unsigned depth, int top)
 {
 	struct mailmime_single_fields sf;
-	const char *data = NULL, *what;
-	char *type, *name, *fname, *decoded = NULL, err[200];
-	size_t dlen = 0, len = 0, idx = 0;
-	int enc = MAILMIME_MECHANISM_7BIT, attach;
+	const char *what;
+	struct ma_part p;
+	char *decoded;
+	size_t len = 0;
 	enum ma_kind kind;
 
 	mailmime_single_fields_init(&sf, m->mm_mime_fields, m->mm_content_type);
-	type = ma_type(m->mm_content_type);
-	if (strncmp(type, "multipart/", 10) == 0) {
+	ma_describe(a, m, &sf, top, &p);
+	if (strncmp(p.type, "multipart/", 10) == 0) {
 		/* libetpan reads a multipart without a usable boundary as one part */
-		ma_malformed(a, "a %s part has no boundary", type);
-		free(type);
-		return;
-	}
-	fname = ma_disp_param(sf.fld_disposition, "filename");
-	name = ma_param(m->mm_content_type ? m->mm_content_type->ct_parameters : NULL, "name");
-	if (fname) {
-		free(name);
-		name = fname;
-	}
-	if (name)
-		ma_scan(a, name, strlen(name), 0);
-	attach = name != NULL || (sf.fld_disposition && sf.fld_disposition->dsp_type &&
-	    sf.fld_disposition->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT);
-	if (name == NULL && attach)
-		name = xasprintf("attachment %u", ++a->anon);
-	if (sf.fld_encoding)
-		enc = sf.fld_encoding->enc_type;
-	if (m->mm_data.mm_single && m->mm_data.mm_single->dt_type == MAILMIME_DATA_TEXT) {
-		data = m->mm_data.mm_single->dt_data.dt_text.dt_data;
-		dlen = m->mm_data.mm_single->dt_data.dt_text.dt_length;
-	}
-	if (data == NULL)
-		data = "", dlen = 0;
-	if (enc == MAILMIME_MECHANISM_BASE64 && !ma_base64_clean(data, dlen)) {
-		ma_malformed(a, "a base64 part (%s) holds characters that are not base64",
-		    name ? name : type);
+		ma_malformed(a, "a %s part has no boundary", p.type);
 		goto out;
 	}
-	if (enc == MAILMIME_MECHANISM_BASE64 || enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
-		char *res = NULL;
-
-		if (mailmime_part_parse(data, dlen, &idx, enc, &res, &len) != MAILIMF_NO_ERROR) {
-			ma_malformed(a, "the encoding of a part (%s) cannot be decoded", name ? name : type);
-			goto out;
-		}
-		decoded = xmalloc(len + 1);
-		memcpy(decoded, res, len);
-		decoded[len] = '\0';
-		mmap_string_unref(res);
-	} else {
-		decoded = xstrndup(data, dlen);
-		len = dlen;
-	}
+	if ((decoded = ma_decode_part(a, m, &sf, &p, &len)) == NULL)
+		goto out;
 	a->decoded += len;
 	if (a->decoded > a->lim->max_decoded) {
 		ma_malformed(a, "the decoded message is larger than %zu bytes", a->lim->max_decoded);
+		free(decoded);
 		goto out;
 	}
-	kind = ma_sniff(decoded, len, type, name, &what);
+	kind = a->in_signature && ma_is_signature(decoded, len) ? MK_DECORATION :
+	    ma_sniff(decoded, len, p.type, p.name, p.charset, &what);
 	switch (kind) {
 	case MK_TEXT:
 	case MK_HTML:
 	case MK_RTF:
-		ma_text(a, kind, decoded, len, sf.fld_content_charset, m->mm_content_type, type,
-		    name, attach, top);
+		a->where = p.name ? p.name : p.top && a->body_plain == NULL && a->body_html == NULL ?
+		    "the body" : "a text part";
+		ma_text(a, kind, decoded, len, &p);
 		break;
 	case MK_MESSAGE:
 		ma_nested_bytes(a, decoded, len, depth + 1);
 		break;
-	case MK_OFFICE: {
-		struct sbuf t;
-
-		sbuf_init(&t);
-		if (office_extract(decoded, len, a->lim, &t, err, sizeof(err)) < 0) {
-			ma_uninspectable(a, name ? name : "document", err);
-			sbuf_free(&t);
-			break;
-		}
-		a->decoded += t.len;
-		ma_scan(a, t.data ? t.data : "", t.len, 0);
-		{
-			char *txt = sbuf_steal(&t, &len);
-
-			ma_add_text(&a->r->docs, &a->r->ndocs, name ? name : "document", txt, len);
-		}
+	case MK_OFFICE:
+		a->where = p.name ? p.name : "a document";
+		ma_office(a, decoded, len, &p);
 		break;
-	}
 	case MK_IMAGE:
-		if (sf.fld_id) {
-			a->imgs = xreallocarray(a->imgs, a->nimgs + 1, sizeof(*a->imgs));
-			a->imgs[a->nimgs].cid = xstrdup(sf.fld_id);
-			a->imgs[a->nimgs].desc = xasprintf("%s (%s)", name ? name : "image", type);
-			a->nimgs++;
-		} else {
-			ma_uninspectable(a, name ? name : "image", type);
-		}
+		ma_image(a, &sf, &p);
 		break;
 	case MK_OTHER:
-		ma_uninspectable(a, name ? name : "part", what);
+		ma_uninspectable(a, p.name ? p.name : "part", what);
+		break;
+	case MK_DECORATION:
 		break;
 	}
-out:
 	free(decoded);
-	free(type);
-	free(name);
+out:
+	a->where = NULL;	/* it may have been p.name */
+	free(p.type);
+	free(p.name);
 }
 
-/* The closing delimiter must be there: libetpan accepts a multipart cut short. */
-static int
+/*
+ * The closing delimiter must be there: libetpan accepts a multipart cut
+ * short. Returns the first byte after the closing delimiter line (the
+ * epilogue), or NULL when there is none.
+ */
+static const char *
 ma_closed(struct mailmime *m, const char *boundary)
 {
 	const char *s = m->mm_mime_start, *p, *end;
 	size_t bl = strlen(boundary);
 
 	if (s == NULL)
-		return 1;
+		return NULL;
 	end = s + m->mm_length;
 	for (p = s; p + bl + 4 <= end; p++) {
 		p = memchr(p, '-', (size_t)(end - p));
 		if (p == NULL || p + bl + 4 > end)
-			return 0;
+			return NULL;
 		if (p[1] == '-' && memcmp(p + 2, boundary, bl) == 0 && p[bl + 2] == '-' &&
-		    p[bl + 3] == '-' && (p == s || p[-1] == '\n'))
-			return 1;
+		    p[bl + 3] == '-' && (p == s || p[-1] == '\n')) {
+			p = memchr(p, '\n', (size_t)(end - p));
+			return p ? p + 1 : end;
+		}
 	}
-	return 0;
+	return NULL;
+}
+
+/* The preamble and epilogue are sent too: searched as text. */
+static void
+ma_scan_around(struct ma *a, struct mailmime *m, const char *epilogue)
+{
+	struct mailmime_data *pre = m->mm_data.mm_multipart.mm_preamble;
+	const char *end = m->mm_mime_start + m->mm_length, *what;
+	struct sbuf t;
+
+	sbuf_init(&t);
+	if (pre && pre->dt_type == MAILMIME_DATA_TEXT && pre->dt_data.dt_text.dt_data)
+		mt_clean(pre->dt_data.dt_text.dt_data, pre->dt_data.dt_text.dt_length, NULL, MT_REFS, &t);
+	if (epilogue && epilogue < end) {
+		sbuf_addc(&t, '\n');
+		mt_clean(epilogue, (size_t)(end - epilogue), NULL, MT_REFS, &t);
+	}
+	if (t.len && !ma_search(a, t.data, t.len) && mt_embedded_file(t.data, t.len, &what))
+		ma_uninspectable(a, "text around the parts", what);
+	sbuf_free(&t);
+}
+
+static void
+ma_multipart(struct ma *a, struct mailmime *m, unsigned depth, int top)
+{
+	char *boundary = ma_boundary(m->mm_content_type), *type = ma_type(m->mm_content_type);
+	const char *epilogue = NULL;
+	clistiter *it;
+	int n = 0;
+
+	if (boundary == NULL || *boundary == '\0')
+		ma_malformed(a, "a %s part has no boundary", type);
+	else if ((epilogue = ma_closed(m, boundary)) == NULL)
+		ma_malformed(a, "a %s part is not closed", type);
+	free(boundary);
+	if (!a->malformed) {
+		a->where = "the text around the parts";
+		ma_scan_around(a, m, epilogue);
+	}
+	if (strcmp(type, "multipart/encrypted") == 0) {
+		ma_uninspectable(a, "encrypted part", type);
+		free(type);
+		return;
+	}
+	for (it = m->mm_data.mm_multipart.mm_mp_list ? clist_begin(m->mm_data.mm_multipart.mm_mp_list) :
+	    NULL; it && !a->malformed; it = clist_next(it)) {
+		/* the signature of multipart/signed is decoration if it is a signature */
+		int was = a->in_signature;
+
+		if (strcmp(type, "multipart/signed") == 0 && n++ > 0)
+			a->in_signature = 1;
+		ma_walk(a, clist_content(it), depth + 1, top);
+		a->in_signature = was;
+	}
+	free(type);
+}
+
+/* Every parameter of a multipart's or a message part's Content-Type and Content-Disposition. */
+static void
+ma_scan_part_params(struct ma *a, struct mailmime *m)
+{
+	struct mailmime_single_fields sf;
+	struct ma_pv *pv;
+	size_t n;
+
+	mailmime_single_fields_init(&sf, m->mm_mime_fields, m->mm_content_type);
+	a->where = m->mm_parent_type == MAILMIME_MULTIPLE ? "the headers of a body part" :
+	    "the message's headers";
+	n = ma_ct_params(m->mm_content_type, &pv);
+	ma_scan_params(a, pv, n);
+	free(pv);
+	n = ma_disp_params(sf.fld_disposition, &pv);
+	ma_scan_params(a, pv, n);
+	free(pv);
+}
+
+/* The header block of a body part: read completely, no field twice, every field searched. */
+static void
+ma_part_block(struct ma *a, struct mailmime *m)
+{
+	struct mh_block hb;
+
+	if (m->mm_parent_type != MAILMIME_MULTIPLE || m->mm_mime_start == NULL)
+		return;
+	mh_parse(m->mm_mime_start, m->mm_length, &hb);
+	ma_check_part_block(a, &hb, "a body part");
+	ma_scan_headers(a, &hb, 0, "the headers of a body part");
+	mh_free(&hb);
 }
 
 static void
 ma_walk(struct ma *a, struct mailmime *m, unsigned depth, int top)
 {
-	clistiter *it;
-	char *type;
-
 	if (m == NULL || a->malformed)
 		return;
 	if (depth > a->lim->max_depth) {
@@ -763,41 +1321,28 @@ ma_walk(struct ma *a, struct mailmime *m, unsigned depth, int top)
 		ma_malformed(a, "the message has more than %u parts", a->lim->max_parts);
 		return;
 	}
+	ma_part_block(a, m);
+	if (m->mm_type != MAILMIME_SINGLE)
+		ma_scan_part_params(a, m);	/* a single part's are read with its file name */
+	if (a->malformed)
+		return;
 	switch (m->mm_type) {
 	case MAILMIME_SINGLE:
 		ma_single(a, m, depth, top);
 		break;
 	case MAILMIME_MESSAGE:
-		ma_message(a, m, m->mm_mime_start, m->mm_length, depth, 0);
+		/* the forwarded message starts after this part's own header block */
+		if (m->mm_body && m->mm_body->dt_type == MAILMIME_DATA_TEXT)
+			ma_message(a, m, m->mm_body->dt_data.dt_text.dt_data,
+			    m->mm_body->dt_data.dt_text.dt_length, depth, 0);
+		else
+			ma_message(a, m, m->mm_mime_start, m->mm_length, depth, 0);
 		break;
-	case MAILMIME_MULTIPLE: {
-		char *boundary = ma_param(m->mm_content_type ? m->mm_content_type->ct_parameters : NULL,
-		    "boundary");
-		int n = 0;
-
-		type = ma_type(m->mm_content_type);
-		if (boundary == NULL || *boundary == '\0')
-			ma_malformed(a, "a %s part has no boundary", type);
-		else if (!ma_closed(m, boundary))
-			ma_malformed(a, "a %s part is not closed", type);
-		free(boundary);
-		if (strcmp(type, "multipart/encrypted") == 0) {
-			ma_uninspectable(a, "encrypted part", type);
-			free(type);
-			break;
-		}
-		for (it = m->mm_data.mm_multipart.mm_mp_list ? clist_begin(m->mm_data.mm_multipart.mm_mp_list) : NULL;
-		    it && !a->malformed; it = clist_next(it)) {
-			/* the signature of multipart/signed is decoration */
-			if (strcmp(type, "multipart/signed") == 0 && n++ > 0)
-				break;
-			ma_walk(a, clist_content(it), depth + 1, top);
-		}
-		free(type);
+	case MAILMIME_MULTIPLE:
+		ma_multipart(a, m, depth, top);
 		break;
-	}
 	default:
-		break;
+		util_panic("libetpan gave a MIME part of type %d", m->mm_type);
 	}
 }
 
@@ -811,18 +1356,17 @@ ma_message(struct ma *a, struct mailmime *m, const char *raw, size_t rawlen, uns
 	if (top) {
 		ma_check_block(a, &hb);
 		ma_top_fields(a, &hb, m->mm_data.mm_message.mm_fields);
-	} else if (hb.bad_line) {
-		ma_malformed(a, "header line %ld of a forwarded message cannot be read", hb.bad_line);
+	} else {
+		ma_check_part_block(a, &hb, "a forwarded message");
 	}
-	ma_scan_headers(a, &hb, top);
+	ma_scan_headers(a, &hb, top, top ? "the message's headers" : "a forwarded message");
 	mh_free(&hb);
 	if (!a->malformed)
 		ma_walk(a, m->mm_data.mm_message.mm_msg_mime, depth + 1, top);
 }
 
-/* Size with CRLF line endings: a bare LF counts as two bytes. */
-static size_t
-ma_crlf_size(const char *msg, size_t len)
+size_t
+mime_crlf_size(const char *msg, size_t len)
 {
 	size_t n = len, i;
 	const char *p = msg;
@@ -874,7 +1418,7 @@ mime_analyse(const char *msg, size_t len, const struct mime_limits *lim, struct 
 	a.lim = lim;
 	a.r = out;
 	sbuf_init(&a.cids);
-	out->size = ma_crlf_size(msg, len);
+	out->size = mime_crlf_size(msg, len);
 	if (out->size > lim->max_message_bytes) {
 		out->status = MIME_TOO_LARGE;
 		out->detail = xasprintf("the message is %zu bytes; the limit is %zu", out->size,
@@ -919,238 +1463,7 @@ done:
 		mime_result_free(out);
 		out->status = MIME_MALFORMED;
 		out->detail = detail;
-		out->size = ma_crlf_size(msg, len);
-	}
-	return 0;
-}
-
-/* --- the pre-filter for Debian libetpan 1.9.4's boundary crash --- */
-
-/*
- * libetpan 1.9.4 overflows a heap buffer when a boundary's unquoted value
- * starts with '"', which only a quoted value beginning with the quoted
- * pair \" can give. The whole message is searched, whatever header or part
- * holds it and however the header name is spaced: a false alarm only makes
- * a message that quotes such text malformed, the safe direction.
- */
-int
-mime_prefilter(const char *msg, size_t len, const char **detail)
-{
-	const char *p = msg, *end = msg + len, *hit;
-
-	/* find the quoted pair first (fast), then look back for "boundary =" */
-	while ((hit = memmem(p, (size_t)(end - p), "\"\\\"", 3)) != NULL) {
-		const char *q = hit;
-
-		while (q > msg && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r' || q[-1] == '\n'))
-			q--;
-		if (q > msg && q[-1] == '=') {
-			q--;
-			while (q > msg && (q[-1] == ' ' || q[-1] == '\t' || q[-1] == '\r' || q[-1] == '\n'))
-				q--;
-			if (q - msg >= 8 && ascii_strncasecmp(q - 8, "boundary", 8) == 0) {
-				*detail = "a boundary parameter this parser cannot read safely";
-				return 1;
-			}
-		}
-		p = hit + 1;
-	}
-	return 0;
-}
-
-/* --- result encoding for the worker pipe --- */
-
-static void
-enc_u64(struct sbuf *b, uint64_t v)
-{
-	unsigned char x[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		x[i] = (unsigned char)(v >> (8 * i));
-	sbuf_add(b, x, 8);
-}
-
-static void
-enc_str(struct sbuf *b, const char *s, size_t n)
-{
-	if (s == NULL) {
-		enc_u64(b, UINT64_MAX);
-		return;
-	}
-	enc_u64(b, n);
-	sbuf_add(b, s, n);
-}
-
-static void
-enc_texts(struct sbuf *b, const struct mime_text *t, size_t n)
-{
-	size_t i;
-
-	enc_u64(b, n);
-	for (i = 0; i < n; i++) {
-		enc_str(b, t[i].name, t[i].name ? strlen(t[i].name) : 0);
-		enc_str(b, t[i].text, t[i].len);
-	}
-}
-
-static void
-enc_strv(struct sbuf *b, char *const *v, size_t n)
-{
-	size_t i;
-
-	enc_u64(b, n);
-	for (i = 0; i < n; i++)
-		enc_str(b, v[i], strlen(v[i]));
-}
-
-#define MIME_ENC_MAGIC 0x4d47524531ULL	/* "MGRE1" */
-
-void
-mime_result_encode(const struct mime_result *r, struct sbuf *out)
-{
-	size_t i;
-
-	enc_u64(out, MIME_ENC_MAGIC);
-	enc_u64(out, (uint64_t)r->status);
-	enc_str(out, r->detail, r->detail ? strlen(r->detail) : 0);
-	enc_u64(out, r->size);
-	enc_str(out, r->subject, r->subject ? strlen(r->subject) : 0);
-	enc_str(out, r->message_id, r->message_id ? strlen(r->message_id) : 0);
-	enc_str(out, r->from, r->from ? strlen(r->from) : 0);
-	enc_strv(out, r->rcpts, r->nrcpts);
-	enc_str(out, r->body.text, r->body.len);
-	enc_texts(out, r->docs, r->ndocs);
-	enc_texts(out, r->csvs, r->ncsvs);
-	enc_strv(out, r->uninspectable, r->nuninspectable);
-	enc_u64(out, r->records.n);
-	for (i = 0; i < r->records.n; i++)
-		sbuf_add(out, r->records.v[i].s, NINO_STEM_LEN);
-	enc_u64(out, (uint64_t)r->subject_records);
-}
-
-struct dec {
-	const unsigned char *p, *end;
-	int bad;
-};
-
-static uint64_t
-dec_u64(struct dec *d)
-{
-	uint64_t v = 0;
-	int i;
-
-	if (d->bad || d->end - d->p < 8) {
-		d->bad = 1;
-		return 0;
-	}
-	for (i = 0; i < 8; i++)
-		v |= (uint64_t)d->p[i] << (8 * i);
-	d->p += 8;
-	return v;
-}
-
-static char *
-dec_str(struct dec *d, size_t *len)
-{
-	uint64_t n = dec_u64(d);
-	char *s;
-
-	if (d->bad || n == UINT64_MAX)
-		return NULL;
-	if (n > (uint64_t)(d->end - d->p)) {
-		d->bad = 1;
-		return NULL;
-	}
-	s = xstrndup((const char *)d->p, (size_t)n);
-	d->p += n;
-	if (len)
-		*len = (size_t)n;
-	return s;
-}
-
-/* A count that the remaining bytes could hold (each item takes at least 8). */
-static size_t
-dec_count(struct dec *d)
-{
-	uint64_t n = dec_u64(d);
-
-	if (n > (uint64_t)(d->end - d->p) / 8) {
-		d->bad = 1;
-		return 0;
-	}
-	return (size_t)n;
-}
-
-static void
-dec_texts(struct dec *d, struct mime_text **v, size_t *n)
-{
-	size_t i, c = dec_count(d);
-
-	*v = c ? xcalloc(c, sizeof(**v)) : NULL;
-	*n = 0;
-	for (i = 0; i < c && !d->bad; i++) {
-		(*v)[i].name = dec_str(d, NULL);
-		(*v)[i].text = dec_str(d, &(*v)[i].len);
-		if ((*v)[i].text == NULL)
-			d->bad = 1;
-		*n = i + 1;
-	}
-}
-
-static void
-dec_strv(struct dec *d, char ***v, size_t *n)
-{
-	size_t i, c = dec_count(d);
-
-	*v = c ? xcalloc(c, sizeof(**v)) : NULL;
-	*n = 0;
-	for (i = 0; i < c && !d->bad; i++) {
-		(*v)[i] = dec_str(d, NULL);
-		if ((*v)[i] == NULL)
-			d->bad = 1;
-		else
-			*n = i + 1;
-	}
-}
-
-int
-mime_result_decode(const char *buf, size_t len, struct mime_result *out)
-{
-	struct dec d = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0 };
-	size_t i, n;
-	uint64_t st;
-
-	mime_result_init(out);
-	if (dec_u64(&d) != MIME_ENC_MAGIC)
-		return -1;
-	st = dec_u64(&d);
-	out->status = st == MIME_MALFORMED ? MIME_MALFORMED : st == MIME_TOO_LARGE ? MIME_TOO_LARGE : MIME_OK;
-	if (st > MIME_TOO_LARGE)
-		d.bad = 1;
-	out->detail = dec_str(&d, NULL);
-	out->size = (size_t)dec_u64(&d);
-	out->subject = dec_str(&d, NULL);
-	out->message_id = dec_str(&d, NULL);
-	out->from = dec_str(&d, NULL);
-	dec_strv(&d, &out->rcpts, &out->nrcpts);
-	out->body.text = dec_str(&d, &out->body.len);
-	dec_texts(&d, &out->docs, &out->ndocs);
-	dec_texts(&d, &out->csvs, &out->ncsvs);
-	dec_strv(&d, &out->uninspectable, &out->nuninspectable);
-	n = dec_count(&d);
-	for (i = 0; i < n && !d.bad; i++) {
-		if (d.end - d.p < NINO_STEM_LEN) {
-			d.bad = 1;
-			break;
-		}
-		nino_set_add(&out->records, (const char *)d.p);
-		d.p += NINO_STEM_LEN;
-	}
-	out->subject_records = (int)dec_u64(&d);
-	if (d.bad || d.p != d.end) {
-		mime_result_free(out);
-		return -1;
+		out->size = mime_crlf_size(msg, len);
 	}
 	return 0;
 }

@@ -120,23 +120,14 @@ mh_get(const struct mh_block *b, const char *name)
 	return NULL;
 }
 
-char *
-mh_decode(const char *raw)
+/* The cleaning path of the text (mime_int.h) for a value already in UTF-8. */
+static char *
+mh_clean(const char *utf8, size_t len)
 {
-	size_t idx = 0, len = strlen(raw);
-	char *out = NULL, *r;
 	struct sbuf b;
 
-	if (mailmime_encoded_phrase_parse(mt_valid_utf8(raw, len) ? "utf-8" : "iso-8859-1",
-	    raw, len, &idx, "utf-8", &out) == MAILIMF_NO_ERROR && out != NULL) {
-		r = xstrdup(out);
-		free(out);
-		if (mt_valid_utf8(r, strlen(r)))
-			return r;
-		free(r);
-	}
 	sbuf_init(&b);
-	mt_to_utf8(raw, len, NULL, &b);
+	mt_clean(utf8, len, "utf-8", MT_REFS, &b);
 	return sbuf_steal(&b, NULL);
 }
 
@@ -149,30 +140,192 @@ mh_hex(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Base64 or Q bytes of one encoded word (RFC 2047 4.1, 4.2) appended to raw; -1 if bad. */
+static int
+mh_word_bytes(const char *t, size_t n, int b, struct sbuf *raw)
+{
+	size_t i, idx = 0, len = 0;
+	char *res = NULL;
+
+	if (b) {
+		if (mailmime_part_parse(t, n, &idx, MAILMIME_MECHANISM_BASE64, &res, &len) !=
+		    MAILIMF_NO_ERROR)
+			return -1;
+		sbuf_add(raw, res, len);
+		mmap_string_unref(res);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (t[i] == '_')
+			sbuf_addc(raw, ' ');
+		else if (t[i] == '=' && i + 2 < n && mh_hex((unsigned char)t[i + 1]) >= 0 &&
+		    mh_hex((unsigned char)t[i + 2]) >= 0) {
+			sbuf_addc(raw, (char)(mh_hex((unsigned char)t[i + 1]) * 16 +
+			    mh_hex((unsigned char)t[i + 2])));
+			i += 2;
+		} else
+			sbuf_addc(raw, t[i]);
+	}
+	return 0;
+}
+
+/*
+ * One encoded word "=?charset[*lang]?B|Q?text?=" at p, decoded to UTF-8 in
+ * out through the charset conversion of the text (so UTF-16 and UTF-32 words
+ * read as they do in a body). Returns its length, or 0 when p is not one.
+ */
+static size_t
+mh_word(const char *p, struct sbuf *out)
+{
+	const char *cs = p + 2, *q1, *q2, *end;
+	struct sbuf raw;
+	char *charset;
+	int b;
+
+	if (strncmp(p, "=?", 2) != 0)
+		return 0;
+	q1 = strchr(cs, '?');
+	if (q1 == NULL || q1 == cs ||
+	    ((q1[1] | 0x20) != 'b' && (q1[1] | 0x20) != 'q') || q1[2] != '?')
+		return 0;
+	b = (q1[1] | 0x20) == 'b';
+	q2 = q1 + 3;
+	if ((end = strstr(q2, "?=")) == NULL || memchr(p, ' ', (size_t)(end - p)) != NULL)
+		return 0;
+	charset = xstrndup(cs, (size_t)(q1 - cs));
+	if (strchr(charset, '*'))
+		*strchr(charset, '*') = '\0';
+	sbuf_init(&raw);
+	if (mh_word_bytes(q2, (size_t)(end - q2), b, &raw) < 0) {
+		sbuf_free(&raw);
+		free(charset);
+		return 0;
+	}
+	mt_to_utf8(raw.data ? raw.data : "", raw.len, charset, out);
+	sbuf_free(&raw);
+	free(charset);
+	return (size_t)(end + 2 - p);
+}
+
+char *
+mh_decode(const char *raw)
+{
+	struct sbuf b, plain;
+	const char *p = raw;
+	int last_word = 0;
+	char *r;
+
+	sbuf_init(&b);
+	sbuf_init(&plain);
+	while (*p) {
+		size_t n = mh_word(p, &b);
+		const char *ws = p;
+
+		if (n > 0) {
+			p += n;
+			last_word = 1;
+			continue;
+		}
+		/* white space between two encoded words is not part of the text */
+		while (*ws == ' ' || *ws == '\t' || *ws == '\r' || *ws == '\n')
+			ws++;
+		if (last_word && ws > p && mh_word(ws, &plain) > 0) {
+			sbuf_reset(&plain);
+			p = ws;
+			continue;
+		}
+		last_word = 0;
+		for (ws = p + 1; *ws && strncmp(ws, "=?", 2) != 0; ws++)
+			;
+		/* raw 8-bit text: UTF-8 when it is, else Windows-1252 */
+		mt_to_utf8(p, (size_t)(ws - p), NULL, &b);
+		p = ws;
+	}
+	sbuf_free(&plain);
+	r = mh_clean(b.data ? b.data : "", b.len);
+	sbuf_free(&b);
+	return r;
+}
+
+/* Appends the %xx-decoded bytes of s (an RFC 2231 extended value). */
+static void
+mh_unpercent(const char *s, struct sbuf *raw)
+{
+	const char *p;
+
+	for (p = s; *p; p++) {
+		if (*p == '%' && mh_hex((unsigned char)p[1]) >= 0 && mh_hex((unsigned char)p[2]) >= 0) {
+			sbuf_addc(raw, (char)(mh_hex((unsigned char)p[1]) * 16 + mh_hex((unsigned char)p[2])));
+			p += 2;
+		} else {
+			sbuf_addc(raw, *p);
+		}
+	}
+}
+
 char *
 mh_decode_2231(const char *value)
 {
-	const char *q1 = strchr(value, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL, *p;
-	struct sbuf raw, out;
-	char *cs;
+	const struct mh_section one = { 0, 1, value };
 
-	if (q2 == NULL)
-		return xstrdup(value);
-	sbuf_init(&raw);
-	for (p = q2 + 1; *p; p++) {
-		if (*p == '%' && mh_hex((unsigned char)p[1]) >= 0 && mh_hex((unsigned char)p[2]) >= 0) {
-			sbuf_addc(&raw, (char)(mh_hex((unsigned char)p[1]) * 16 + mh_hex((unsigned char)p[2])));
-			p += 2;
-		} else {
-			sbuf_addc(&raw, *p);
+	return mh_join_2231(&one, 1);
+}
+
+/*
+ * Sections in number order, stable: a merge sort of our own, because glibc's
+ * qsort asks sysinfo() for large arrays, which the worker's seccomp forbids.
+ */
+static void
+mh_sort_sections(struct mh_section *v, size_t n)
+{
+	struct mh_section *tmp = xreallocarray(NULL, n ? n : 1, sizeof(*tmp));
+	size_t w, i;
+
+	for (w = 1; w < n; w *= 2) {
+		for (i = 0; i < n; i += 2 * w) {
+			size_t a = i, m = i + w < n ? i + w : n, b = m, e = i + 2 * w < n ? i + 2 * w : n, k = i;
+
+			while (a < m || b < e)
+				tmp[k++] = b >= e || (a < m && v[a].num <= v[b].num) ? v[a++] : v[b++];
 		}
+		memcpy(v, tmp, n * sizeof(*v));
 	}
-	cs = xstrndup(value, (size_t)(q1 - value));
+	free(tmp);
+}
+
+char *
+mh_join_2231(const struct mh_section *in, size_t n)
+{
+	struct mh_section *v = xreallocarray(NULL, n ? n : 1, sizeof(*v));
+	struct sbuf raw, out;
+	char *cs = NULL, *r;
+	size_t i;
+
+	memcpy(v, in, n * sizeof(*v));
+	mh_sort_sections(v, n);
+	sbuf_init(&raw);
+	for (i = 0; i < n; i++) {
+		const char *val = v[i].value, *q1, *q2;
+
+		/* only the first section names the charset (charset'language'value) */
+		if (i == 0 && v[i].encoded && (q1 = strchr(val, '\'')) != NULL &&
+		    (q2 = strchr(q1 + 1, '\'')) != NULL) {
+			cs = xstrndup(val, (size_t)(q1 - val));
+			val = q2 + 1;
+		}
+		if (v[i].encoded)
+			mh_unpercent(val, &raw);
+		else
+			sbuf_adds(&raw, val);
+	}
 	sbuf_init(&out);
-	mt_to_utf8(raw.data ? raw.data : "", raw.len, *cs ? cs : NULL, &out);
+	mt_to_utf8(raw.data ? raw.data : "", raw.len, cs && *cs ? cs : NULL, &out);
+	r = mh_clean(out.data ? out.data : "", out.len);
 	free(cs);
+	free(v);
 	sbuf_free(&raw);
-	return sbuf_steal(&out, NULL);
+	sbuf_free(&out);
+	return r;
 }
 
 int

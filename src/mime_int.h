@@ -12,8 +12,35 @@
 
 /* mime_text.c */
 
-/* Converts bytes in a declared charset (or by BOM) to UTF-8 into out. */
+/*
+ * The one cleaning path for everything searched, header values and text
+ * alike (interface "What counts as a record"): mt_clean() converts the bytes
+ * to UTF-8 (mt_to_utf8), decodes HTML entities and XML character references
+ * with MT_REFS (mt_decode_refs), then folds (mt_fold): NFKC by libunistring
+ * and the invisible characters deleted. HTML is rendered between the
+ * conversion and the fold, so mt_html() decodes its own entities.
+ */
+#define MT_REFS 0x1
+void mt_clean(const char *in, size_t len, const char *charset, unsigned flags, struct sbuf *out);
+/*
+ * Converts bytes in a declared charset to UTF-8 into out; a BOM, or a NUL in
+ * every other byte (UTF-16 without a BOM), overrides the label.
+ */
 void mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out);
+/*
+ * 1 when the bytes are wide text: UTF-16 by BOM, by label or by a NUL in
+ * every other byte, or labelled UTF-32, UCS-2 or UCS-4.
+ */
+int mt_is_utf16(const char *in, size_t len, const char *charset);
+/* Appends in with every "&name;" entity and "&#N;"/"&#xH;" reference decoded. */
+void mt_decode_refs(const char *in, size_t len, struct sbuf *out);
+/*
+ * U+0000 and the invisible characters deleted, NFKC, then the separator
+ * dashes (U+2010-U+2013, U+2212) made '-', in place; invalid UTF-8 becomes
+ * U+FFFD.
+ * NFKC already makes every separator space of the rules U+0020.
+ */
+void mt_fold(struct sbuf *b);
 /* 1 when the bytes are valid UTF-8. */
 int mt_valid_utf8(const char *s, size_t len);
 /* Deletes U+00AD, U+200B-U+200D, U+2060 and U+FEFF, in place; returns the new length. */
@@ -22,12 +49,24 @@ size_t mt_strip_invisible(char *s, size_t len);
 void mt_unflow(const char *in, size_t len, int delsp, struct sbuf *out);
 /*
  * Renders HTML to text: block elements end lines, the cells of a table row
- * are joined by ": ", entities decoded, script and style dropped. alt and
- * title attributes and comments go to extra (searched, not read as fields).
+ * are joined by ": ", entities decoded, script and style dropped from the
+ * text. Every attribute value, comment and script or style content goes
+ * to extra (searched, not read as fields); the caller searches the source
+ * as well, for CDATA, bogus comments and whatever else stands in a tag.
  * Every "cid:" reference of an img src goes to cids, one per line.
  */
 void mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra,
     struct sbuf *cids);
+/*
+ * Appends in with the Cyrillic and Greek letters that pass for Latin ones
+ * made Latin; 1 when any was. For searching only: the text itself is kept.
+ */
+int mt_fold_confusables(const char *in, size_t len, struct sbuf *out);
+/*
+ * 1 when the text carries an embedded file (a uuencoded block, "begin NNN
+ * name" then "end" or a full 'M' line, or BinHex 4.0); what names it.
+ */
+int mt_embedded_file(const char *s, size_t len, const char **what);
 /* Reduces RTF to its text. */
 void mt_rtf(const char *in, size_t len, struct sbuf *out);
 
@@ -52,10 +91,24 @@ void mh_free(struct mh_block *b);
 /* How many fields have this name (any case). */
 size_t mh_count(const struct mh_block *b, const char *name);
 const char *mh_get(const struct mh_block *b, const char *name);
-/* RFC 2047 decoding to UTF-8 (raw 8-bit taken as UTF-8 if valid, else Latin-1). */
+/*
+ * RFC 2047 decoding to UTF-8 through the same charset conversion as text
+ * (raw 8-bit taken as UTF-8 if valid, else Windows-1252; white space between
+ * encoded words dropped), then the cleaning path (mt_clean, MT_REFS): what
+ * is searched and what subjects are matched on.
+ */
 char *mh_decode(const char *raw);
-/* RFC 2231 extended parameter value (charset'lang'%xx) to UTF-8. */
+/* RFC 2231 extended parameter value (charset'lang'%xx) to UTF-8, cleaned. */
 char *mh_decode_2231(const char *value);
+
+/* One section of an RFC 2231 parameter: NAME*NUM or NAME*NUM* (encoded). */
+struct mh_section {
+	unsigned long num;
+	int encoded;
+	const char *value;
+};
+/* Joins sections in number order, %xx-decodes the encoded ones, cleans. */
+char *mh_join_2231(const struct mh_section *v, size_t n);
 /* 1 when a header of this name is not searched for records. */
 int mh_not_searched(const char *name);
 

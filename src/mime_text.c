@@ -5,9 +5,14 @@
  * Each converter is one linear pass; nothing here allocates more than a
  * small multiple of its input. See src/mime_int.h.
  */
+#include <errno.h>
 #include <iconv.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <libetpan/libetpan.h>
+#include <uninorm.h>
 
 #include "mime_int.h"
 
@@ -41,6 +46,21 @@ mt_utf16(const unsigned char *p, size_t len, int be, struct sbuf *out)
 				i += 2;
 			}
 		}
+		sbuf_add_utf8(out, u);
+	}
+}
+
+/* UTF-32 read here, not by iconv: the worker's sandbox cannot load gconv modules. */
+static void
+mt_utf32(const unsigned char *p, size_t len, int be, struct sbuf *out)
+{
+	size_t i;
+
+	for (i = 0; i + 3 < len; i += 4) {
+		uint32_t u = be ? ((uint32_t)p[i] << 24 | (uint32_t)p[i + 1] << 16 |
+		    (uint32_t)p[i + 2] << 8 | p[i + 3]) : ((uint32_t)p[i + 3] << 24 |
+		    (uint32_t)p[i + 2] << 16 | (uint32_t)p[i + 1] << 8 | p[i]);
+
 		sbuf_add_utf8(out, u);
 	}
 }
@@ -80,15 +100,58 @@ mt_iconv(const char *in, size_t len, const char *cs, struct sbuf *out)
 	iconv_close(cd);
 }
 
+/*
+ * UTF-16 without a byte-order mark: a NUL in every other byte (at least
+ * eight pairs, and no NUL on the other side). 1 little-endian, 2 big-endian.
+ */
+static int
+mt_nul_pairs(const unsigned char *u, size_t len)
+{
+	size_t i, even = 0, odd = 0;
+
+	if (len < 16)
+		return 0;
+	for (i = 0; i + 1 < len && i < 4096; i += 2) {
+		even += u[i] == 0;
+		odd += u[i + 1] == 0;
+	}
+	if (odd >= (i / 2) * 3 / 4 && even == 0)
+		return 1;
+	if (even >= (i / 2) * 3 / 4 && odd == 0)
+		return 2;
+	return 0;
+}
+
+int
+mt_is_utf16(const char *in, size_t len, const char *charset)
+{
+	const unsigned char *u = (const unsigned char *)in;
+
+	if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+		return 1;
+	if (mt_cs(charset, "utf-16le") || mt_cs(charset, "utf-16") || mt_cs(charset, "utf-16be"))
+		return 1;
+	/* text in these has NULs too, and iconv reads it */
+	if (mt_cs(charset, "utf-32") || mt_cs(charset, "utf-32le") || mt_cs(charset, "utf-32be") ||
+	    mt_cs(charset, "ucs-2") || mt_cs(charset, "ucs-4"))
+		return 1;
+	return mt_nul_pairs(u, len) != 0;
+}
+
 void
 mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out)
 {
 	const unsigned char *u = (const unsigned char *)in;
+	int pairs;
 
 	if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
 		in += 3;
 		len -= 3;
 		charset = "utf-8";
+	} else if (len >= 4 && (memcmp(u, "\xFF\xFE\0\0", 4) == 0 || memcmp(u, "\0\0\xFE\xFF", 4) == 0)) {
+		/* the UTF-32 byte-order marks, before UTF-16's that the first one starts with */
+		mt_utf32(u + 4, len - 4, u[0] == 0, out);
+		return;
 	} else if (len >= 2 && u[0] == 0xFF && u[1] == 0xFE) {
 		mt_utf16(u + 2, len - 2, 0, out);
 		return;
@@ -100,8 +163,25 @@ mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out)
 		mt_utf16(u, len, 0, out);
 		return;
 	}
-	if (mt_cs(charset, "utf-16be")) {
+	if (mt_cs(charset, "utf-16be") || mt_cs(charset, "ucs-2")) {
 		mt_utf16(u, len, 1, out);
+		return;
+	}
+	if (mt_cs(charset, "utf-32") || mt_cs(charset, "utf-32le") || mt_cs(charset, "utf-32be") ||
+	    mt_cs(charset, "ucs-4")) {
+		int be = mt_cs(charset, "utf-32be") || mt_cs(charset, "ucs-4");
+
+		/* a BOM decides, as for UTF-16 */
+		if (len >= 4 && memcmp(u, "\xFF\xFE\0\0", 4) == 0)
+			be = 0, u += 4, len -= 4;
+		else if (len >= 4 && memcmp(u, "\0\0\xFE\xFF", 4) == 0)
+			be = 1, u += 4, len -= 4;
+		mt_utf32(u, len, be, out);
+		return;
+	}
+	/* whatever the label says, a NUL in every other byte is UTF-16 */
+	if ((pairs = mt_nul_pairs(u, len)) != 0) {
+		mt_utf16(u, len, pairs == 2, out);
 		return;
 	}
 	if (charset == NULL || mt_cs(charset, "us-ascii") || mt_cs(charset, "utf-8") ||
@@ -149,6 +229,126 @@ mt_strip_invisible(char *s, size_t len)
 	if (w < len)
 		s[w] = '\0';
 	return w;
+}
+
+/* U+0000 shows as nothing, so it must not part a number either (UTF-16 text can hold it). */
+static size_t
+mt_strip_nul(char *s, size_t len)
+{
+	size_t r, w = 0;
+
+	for (r = 0; r < len; r++)
+		if (s[r] != '\0')
+			s[w++] = s[r];
+	s[w] = '\0';
+	return w;
+}
+
+/* Invalid UTF-8 (a lone surrogate from UTF-16, say) becomes U+FFFD, so NFKC can run. */
+static void
+mt_repair_utf8(struct sbuf *b)
+{
+	struct sbuf o;
+	size_t i = 0, n;
+
+	if (utf8_valid(b->data ? b->data : "", b->len))
+		return;
+	sbuf_init(&o);
+	while (i < b->len) {
+		for (n = 1; n <= 4 && i + n <= b->len; n++)
+			if (utf8_valid(b->data + i, n))
+				break;
+		if (n <= 4 && i + n <= b->len) {
+			sbuf_add(&o, b->data + i, n);
+			i += n;
+		} else {
+			sbuf_add_utf8(&o, 0xFFFD);
+			i++;
+		}
+	}
+	sbuf_free(b);
+	*b = o;
+}
+
+static int
+mt_all_ascii(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/*
+ * The dashes the rules take as separators (U+2010-U+2013, U+2212) become
+ * '-': NFKC leaves them, and the scanner's fast path expects separators of
+ * at most two bytes. In place; returns the new length.
+ */
+static size_t
+mt_fold_dashes(char *s, size_t len)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t r = 0, w = 0;
+
+	if (!memchr(s, 0xE2, len))
+		return len;
+	while (r < len) {
+		if (p[r] == 0xE2 && r + 2 < len && ((p[r + 1] == 0x80 && p[r + 2] >= 0x90 &&
+		    p[r + 2] <= 0x93) || (p[r + 1] == 0x88 && p[r + 2] == 0x92))) {
+			p[w++] = '-';
+			r += 3;
+			continue;
+		}
+		p[w++] = p[r++];
+	}
+	if (w < len)
+		s[w] = '\0';
+	return w;
+}
+
+void
+mt_fold(struct sbuf *b)
+{
+	uint8_t *n;
+	size_t nlen = 0;
+
+	if (b->len && memchr(b->data, '\0', b->len))
+		b->len = mt_strip_nul(b->data, b->len);
+	if (b->len == 0 || mt_all_ascii(b->data, b->len))
+		return;
+	mt_repair_utf8(b);
+	/* deleted before NFKC, so what they parted composes as it will be read */
+	b->len = mt_strip_invisible(b->data, b->len);
+	if (b->len == 0)
+		return;
+	n = u8_normalize(UNINORM_NFKC, (const uint8_t *)b->data, b->len, NULL, &nlen);
+	if (n == NULL && errno == ENOMEM)
+		xmalloc(SIZE_MAX);	/* reports and exits as every allocation failure does */
+	if (n == NULL)
+		util_panic("NFKC of repaired UTF-8 failed: %s", strerror(errno));
+	sbuf_reset(b);
+	sbuf_add(b, n, nlen);
+	free(n);
+	b->len = mt_fold_dashes(b->data, b->len);
+}
+
+void
+mt_clean(const char *in, size_t len, const char *charset, unsigned flags, struct sbuf *out)
+{
+	struct sbuf u;
+
+	sbuf_init(&u);
+	mt_to_utf8(in, len, charset, &u);
+	if (flags & MT_REFS) {
+		mt_decode_refs(u.data ? u.data : "", u.len, out);
+		sbuf_free(&u);
+	} else {
+		sbuf_free(out);
+		*out = u;
+	}
+	mt_fold(out);
 }
 
 void
@@ -246,6 +446,28 @@ mt_entity(const char *s, const char *end, uint32_t *cp)
 	return 0;
 }
 
+void
+mt_decode_refs(const char *in, size_t len, struct sbuf *out)
+{
+	const char *s = in, *end = in + len, *amp;
+
+	while (s < end && (amp = memchr(s, '&', (size_t)(end - s))) != NULL) {
+		uint32_t cp;
+		size_t n;
+
+		sbuf_add(out, s, (size_t)(amp - s));
+		if ((n = mt_entity(amp + 1, end, &cp)) > 0) {
+			sbuf_add_utf8(out, cp);
+			s = amp + 1 + n;
+		} else {
+			sbuf_addc(out, '&');
+			s = amp + 1;
+		}
+	}
+	if (s < end)
+		sbuf_add(out, s, (size_t)(end - s));
+}
+
 /* Appends text with entities decoded; collapse folds white space as HTML does. */
 static void
 mt_html_text(const char *s, const char *end, struct sbuf *out, int collapse, int *space)
@@ -301,7 +523,63 @@ mt_newline(struct sbuf *out)
 		sbuf_addc(out, '\n');
 }
 
-/* Reads the attributes of a tag between p and end; alt/title to extra, img cid: to cids. */
+static int
+mt_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * A data: URI of a text type (text, JSON, XML; none given is text/plain)
+ * decoded into extra: its bytes are sent. Others are decoration, as images.
+ */
+static void
+mt_data_uri(const char *v, const char *ve, struct sbuf *extra)
+{
+	const char *comma = memchr(v, ',', (size_t)(ve - v)), *mt = v + 5, *p;
+	struct sbuf raw;
+	size_t mlen;
+	int b64;
+
+	if (comma == NULL)
+		return;
+	mlen = (size_t)(comma - mt);
+	if (!(mlen == 0 || *mt == ';' || ascii_strncasecmp(mt, "text/", 5) == 0 ||
+	    ascii_strncasecmp(mt, "application/json", 16) == 0 ||
+	    ascii_strncasecmp(mt, "application/xml", 15) == 0))
+		return;
+	b64 = mlen >= 7 && ascii_strncasecmp(comma - 7, ";base64", 7) == 0;
+	sbuf_init(&raw);
+	if (b64) {
+		size_t idx = 0, len = 0;
+		char *res = NULL;
+
+		if (mailmime_part_parse(comma + 1, (size_t)(ve - comma - 1), &idx,
+		    MAILMIME_MECHANISM_BASE64, &res, &len) == MAILIMF_NO_ERROR) {
+			sbuf_add(&raw, res, len);
+			mmap_string_unref(res);
+		}
+	} else {
+		for (p = comma + 1; p < ve; p++) {
+			if (*p == '%' && p + 2 < ve && mt_hexval((unsigned char)p[1]) >= 0 &&
+			    mt_hexval((unsigned char)p[2]) >= 0) {
+				sbuf_addc(&raw, (char)(mt_hexval((unsigned char)p[1]) * 16 +
+				    mt_hexval((unsigned char)p[2])));
+				p += 2;
+			} else {
+				sbuf_addc(&raw, *p);
+			}
+		}
+	}
+	mt_to_utf8(raw.data ? raw.data : "", raw.len, NULL, extra);
+	sbuf_addc(extra, '\n');
+	sbuf_free(&raw);
+}
+
+/* Reads the attributes of a tag between p and end: values to extra, img cid: to cids. */
 static void
 mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, struct sbuf *cids)
 {
@@ -344,17 +622,47 @@ mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, st
 		}
 		if (v == NULL)
 			continue;
-		if (mt_tag_is(an, anl, "alt") || mt_tag_is(an, anl, "title")) {
+		{
+			/* every attribute value is sent, so every one is searched */
 			int sp = 0;
 
 			mt_html_text(v, ve, extra, 1, &sp);
 			sbuf_addc(extra, '\n');
-		} else if (is_img && mt_tag_is(an, anl, "src") && ve - v > 4 &&
+			if (ve - v > 5 && ascii_strncasecmp(v, "data:", 5) == 0)
+				mt_data_uri(v, ve, extra);
+		}
+		if (is_img && mt_tag_is(an, anl, "src") && ve - v > 4 &&
 		    ascii_strncasecmp(v, "cid:", 4) == 0) {
 			sbuf_add(cids, v + 4, (size_t)(ve - v - 4));
 			sbuf_addc(cids, '\n');
 		}
 	}
+}
+
+/*
+ * The contents of a script or style element, up to its close tag: not
+ * shown, but sent, so searched. Returns where the text goes on.
+ */
+static const char *
+mt_html_raw(const char *p, const char *end, const char *name, size_t nl, struct sbuf *extra)
+{
+	const char *q = p, *gt;
+	int space = 0;
+
+	while (q < end) {
+		q = memchr(q, '<', (size_t)(end - q));
+		if (q == NULL || (size_t)(end - q) < nl + 2) {
+			q = end;
+			break;
+		}
+		if (q[1] == '/' && ascii_strncasecmp(q + 2, name, nl) == 0)
+			break;
+		q++;
+	}
+	mt_html_text(p, q, extra, 0, &space);
+	sbuf_addc(extra, '\n');
+	gt = q < end ? memchr(q, '>', (size_t)(end - q)) : NULL;
+	return gt ? gt + 1 : end;
 }
 
 void
@@ -393,22 +701,7 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 			;
 		p = gt + 1;
 		if (!closing && (mt_tag_is(name, nl, "script") || mt_tag_is(name, nl, "style"))) {
-			/* skip to the matching close tag */
-			const char *q = p;
-			size_t want = nl + 2;
-
-			while (q < end) {
-				q = memchr(q, '<', (size_t)(end - q));
-				if (q == NULL || (size_t)(end - q) < want) {
-					q = end;
-					break;
-				}
-				if (q[1] == '/' && ascii_strncasecmp(q + 2, name, nl) == 0)
-					break;
-				q++;
-			}
-			gt = q < end ? memchr(q, '>', (size_t)(end - q)) : NULL;
-			p = gt ? gt + 1 : end;
+			p = mt_html_raw(p, end, name, nl, extra);
 			continue;
 		}
 		if (!closing)
@@ -440,6 +733,108 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 		}
 	}
 	mt_newline(text);
+}
+
+/* --- letters that pass for Latin ones --- */
+
+/*
+ * Cyrillic and Greek letters that look like the Latin letters of a number
+ * (confusables of Unicode TR 39 for A-Z; NFKC keeps them apart): a
+ * "СЕ 65 43 21 А" reads as a number to a person, so it is searched as one.
+ */
+static const struct { uint16_t cp; char latin; } mt_confusables[] = {
+	{ 0x0391, 'A' }, { 0x0392, 'B' }, { 0x0395, 'E' }, { 0x0396, 'Z' }, { 0x0397, 'H' },
+	{ 0x0399, 'I' }, { 0x039A, 'K' }, { 0x039C, 'M' }, { 0x039D, 'N' }, { 0x039F, 'O' },
+	{ 0x03A1, 'P' }, { 0x03A4, 'T' }, { 0x03A5, 'Y' }, { 0x03A7, 'X' }, { 0x03BF, 'o' },
+	{ 0x0405, 'S' }, { 0x0406, 'I' }, { 0x0408, 'J' }, { 0x0410, 'A' }, { 0x0412, 'B' },
+	{ 0x0415, 'E' }, { 0x041A, 'K' }, { 0x041C, 'M' }, { 0x041D, 'H' }, { 0x041E, 'O' },
+	{ 0x0420, 'P' }, { 0x0421, 'C' }, { 0x0422, 'T' }, { 0x0423, 'Y' }, { 0x0425, 'X' },
+	{ 0x0430, 'a' }, { 0x0435, 'e' }, { 0x043E, 'o' }, { 0x0440, 'p' }, { 0x0441, 'c' },
+	{ 0x0443, 'y' }, { 0x0445, 'x' }, { 0x0455, 's' }, { 0x0456, 'i' }, { 0x0458, 'j' },
+};
+
+int
+mt_fold_confusables(const char *in, size_t len, struct sbuf *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0, k;
+	int changed = 0;
+
+	if (!memchr(in, 0xCE, len) && !memchr(in, 0xCF, len) && !memchr(in, 0xD0, len) &&
+	    !memchr(in, 0xD1, len))
+		return 0;
+	while (i < len) {
+		if (i + 1 < len && p[i] >= 0xCE && p[i] <= 0xD1 && (p[i + 1] & 0xC0) == 0x80) {
+			uint32_t cp = ((uint32_t)(p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F);
+
+			for (k = 0; k < sizeof(mt_confusables) / sizeof(mt_confusables[0]); k++)
+				if (mt_confusables[k].cp == cp)
+					break;
+			if (k < sizeof(mt_confusables) / sizeof(mt_confusables[0])) {
+				sbuf_addc(out, mt_confusables[k].latin);
+				changed = 1;
+				i += 2;
+				continue;
+			}
+		}
+		sbuf_addc(out, in[i++]);
+	}
+	return changed;
+}
+
+/* --- embedded files --- */
+
+static int
+mt_line_is(const char *l, size_t n, const char *word)
+{
+	size_t w = strlen(word);
+
+	while (n > 0 && (l[n - 1] == '\r' || l[n - 1] == ' ' || l[n - 1] == '\t'))
+		n--;
+	return n == w && memcmp(l, word, w) == 0;
+}
+
+/* "begin NNN name" or "begin-base64 NNN name": a uuencode header line. */
+static int
+mt_uu_begin(const char *l, size_t n)
+{
+	size_t i = 0, d = 0;
+
+	if (n > 13 && memcmp(l, "begin-base64 ", 13) == 0)
+		i = 13;
+	else if (n > 6 && memcmp(l, "begin ", 6) == 0)
+		i = 6;
+	else
+		return 0;
+	while (i < n && l[i] >= '0' && l[i] <= '7' && d < 5)
+		i++, d++;
+	return d >= 3 && d <= 4 && i < n && l[i] == ' ' && i + 1 < n && l[i + 1] != ' ';
+}
+
+int
+mt_embedded_file(const char *s, size_t len, const char **what)
+{
+	const char *p = s, *end = s + len;
+	int begun = 0;
+
+	while (p < end) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
+
+		if (memmem(p, n, "(This file must be converted with BinHex", 40) != NULL) {
+			*what = "BinHex file in the text";
+			return 1;
+		}
+		if (mt_uu_begin(p, n))
+			begun = 1;
+		else if (begun && (mt_line_is(p, n, "end") || mt_line_is(p, n, "====") ||
+		    ((n == 61 || (n == 62 && p[61] == '\r')) && p[0] == 'M'))) {
+			*what = "uuencoded file in the text";
+			return 1;
+		}
+		p = e ? e + 1 : end;
+	}
+	return 0;
 }
 
 /* --- RTF --- */

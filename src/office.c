@@ -6,11 +6,17 @@
  * the declared sizes first and enforced again while reading, since a zip's
  * directory can lie. XML parts go through xmlsafe. Paragraphs and table
  * rows end lines; the cells of a row are joined with ": " so that a form
- * laid out as a two-column table reads as "Field: value".
+ * laid out as a two-column table reads as "Field: value". Every entry is
+ * accounted for: XML parts (text, and attribute values apart), text
+ * entries, Office documents embedded in Office documents (read again, the
+ * same limits, counted together); images, fonts, printer settings and
+ * thumbnails are decoration; any other part (vbaProject.bin, oleObject*.bin)
+ * makes the document uninspectable.
  */
 #include "office.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libxml/tree.h>
@@ -68,6 +74,22 @@ office_small_entry(zip_t *z, const char *name, size_t max, size_t *len)
 	return buf;
 }
 
+/*
+ * A package whose [Content_Types].xml names no main part by override (only
+ * Default entries) is still what its main part says: the part's name.
+ */
+static enum office_kind
+office_sniff_parts(zip_t *z)
+{
+	if (zip_name_locate(z, "word/document.xml", 0) >= 0)
+		return OFFICE_DOCX;
+	if (zip_name_locate(z, "xl/workbook.xml", 0) >= 0)
+		return OFFICE_XLSX;
+	if (zip_name_locate(z, "ppt/presentation.xml", 0) >= 0)
+		return OFFICE_PPTX;
+	return OFFICE_OTHER_ZIP;
+}
+
 enum office_kind
 office_sniff(const char *data, size_t len)
 {
@@ -98,12 +120,15 @@ office_sniff(const char *data, size_t len)
 			k = OFFICE_ODP;
 		free(ct);
 	}
+	if (k == OFFICE_OTHER_ZIP)
+		k = office_sniff_parts(z);
 	zip_close(z);
 	return k;
 }
 
 struct office_walk {
-	struct sbuf *out;
+	struct sbuf *out;	/* text: where form fields may be read */
+	struct sbuf *extra;	/* attribute values: searched, not read as fields */
 	int cells;		/* cells seen in the current row */
 };
 
@@ -118,6 +143,23 @@ office_newline(struct sbuf *out)
 {
 	if (out->len && out->data[out->len - 1] != '\n')
 		sbuf_addc(out, '\n');
+}
+
+/* Every attribute value is sent with the document: one line each in extra. */
+static void
+office_attrs(struct office_walk *w, xmlNodePtr n)
+{
+	xmlAttrPtr at;
+
+	for (at = n->properties; at; at = at->next) {
+		xmlChar *v = xmlNodeListGetString(n->doc, at->children, 1);
+
+		if (v && *v) {
+			sbuf_adds(w->extra, (const char *)v);
+			sbuf_addc(w->extra, '\n');
+		}
+		xmlFree(v);
+	}
 }
 
 /* Element names are the same in OOXML and ODF where it matters here. */
@@ -139,6 +181,8 @@ office_node(struct office_walk *w, xmlNodePtr n)
 		sbuf_adds(w->out, (const char *)n->content);
 		return;
 	}
+	if (n->type == XML_ELEMENT_NODE)
+		office_attrs(w, n);
 	if (office_name(n, "tab") || office_name(n, "s"))
 		sbuf_addc(w->out, ' ');
 	if (office_name(n, "br") || office_name(n, "line-break"))
@@ -152,107 +196,239 @@ office_node(struct office_walk *w, xmlNodePtr n)
 		office_newline(w->out);
 }
 
-static int
-office_is_xml_entry(const char *name)
-{
-	size_t n = strlen(name);
+/* What an entry of the package is, by name first, then by content. */
+enum office_entry { OE_SKIP, OE_XML, OE_TEXT, OE_OFFICE, OE_BINARY };
 
-	if (strncmp(name, "word/media/", 11) == 0 || strncmp(name, "ppt/media/", 10) == 0 ||
-	    strncmp(name, "xl/media/", 9) == 0 || strncmp(name, "Pictures/", 9) == 0)
-		return 0;
-	return (n > 4 && strcmp(name + n - 4, ".xml") == 0);
+static int
+office_has(const char *d, size_t n, const char *magic, size_t ml)
+{
+	return n >= ml && memcmp(d, magic, ml) == 0;
 }
 
-int
-office_extract(const char *data, size_t len, const struct mime_limits *lim, struct sbuf *out,
-    char *err, size_t errlen)
+/* Images, fonts, printer settings and thumbnails are decoration, as in the body. */
+static int
+office_decoration(const char *name, const char *d, size_t n)
 {
-	zip_int64_t i, nent;
-	zip_uint64_t total = 0;
-	struct office_walk w;
-	zip_t *z;
-	int rc = -1;
+	static const char *dirs[] = { "media/", "Pictures/", "Thumbnails/", "fonts/",
+		"printerSettings/", "docProps/thumbnail" };
+	size_t i;
 
-	z = office_open(data, len, err, errlen);
-	if (z == NULL)
-		return -1;
-	nent = zip_get_num_entries(z, 0);
-	if (nent < 0 || (zip_uint64_t)nent > lim->zip_max_entries) {
-		snprintf(err, errlen, "the document has more than %u parts", lim->zip_max_entries);
-		goto out;
-	}
-	/* declared sizes first: refuse a bomb before inflating anything */
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (strstr(name, dirs[i]) != NULL)
+			return 1;
+	return office_has(d, n, "\x89PNG", 4) || office_has(d, n, "\xFF\xD8\xFF", 3) ||
+	    office_has(d, n, "GIF8", 4) || office_has(d, n, "BM", 2) ||
+	    office_has(d, n, "\x01\x00\x00\x00", 4) || office_has(d, n, "\xD7\xCD\xC6\x9A", 4);
+}
+
+static enum office_entry
+office_classify(const char *name, const char *d, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0 || name[strlen(name) - 1] == '/')
+		return OE_SKIP;
+	if (office_decoration(name, d, n))
+		return OE_SKIP;
+	if (office_has(d, n, "PK\x03\x04", 4))
+		return office_sniff(d, n) == OFFICE_OTHER_ZIP ? OE_BINARY : OE_OFFICE;
+	if (office_has(d, n, "\xEF\xBB\xBF", 3))
+		i = 3;
+	while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
+		i++;
+	if (i < n && d[i] == '<')
+		return OE_XML;
+	/* a text entry (the ODF mimetype, notes) is sent: searched */
+	return memchr(d, '\0', n) == NULL && utf8_valid(d, n) ? OE_TEXT : OE_BINARY;
+}
+
+struct office_ctx {
+	const struct mime_limits *lim;
+	struct office_walk w;
+	zip_uint64_t total;	/* bytes read so far, nested documents included */
+	char *err;
+	size_t errlen;
+};
+
+static int office_read_zip(struct office_ctx *c, const char *data, size_t len, unsigned depth);
+
+/* Declared sizes first: refuse a bomb before inflating anything. */
+static int
+office_check_sizes(struct office_ctx *c, zip_t *z, zip_int64_t nent)
+{
+	zip_uint64_t total = 0;
+	zip_int64_t i;
+
 	for (i = 0; i < nent; i++) {
 		zip_stat_t st;
 
 		if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) < 0) {
-			snprintf(err, errlen, "the document is corrupt");
-			goto out;
+			snprintf(c->err, c->errlen, "the document is corrupt");
+			return -1;
 		}
 		if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
-			snprintf(err, errlen, "the document is encrypted");
-			goto out;
+			snprintf(c->err, c->errlen, "the document is encrypted");
+			return -1;
 		}
 		total += st.size;
-		if (total > lim->zip_max_total) {
-			snprintf(err, errlen, "the document expands to more than %zu bytes", lim->zip_max_total);
-			goto out;
+		if (total > c->lim->zip_max_total) {
+			snprintf(c->err, c->errlen, "the document expands to more than %zu bytes",
+			    c->lim->zip_max_total);
+			return -1;
 		}
-		if (st.size > (zip_uint64_t)lim->zip_max_ratio * (st.comp_size ? st.comp_size : 1) &&
+		if (st.size > (zip_uint64_t)c->lim->zip_max_ratio * (st.comp_size ? st.comp_size : 1) &&
 		    st.size > 4096) {
-			snprintf(err, errlen, "a part of the document expands more than %u times",
-			    lim->zip_max_ratio);
-			goto out;
+			snprintf(c->err, c->errlen, "a part of the document expands more than %u times",
+			    c->lim->zip_max_ratio);
+			return -1;
 		}
 	}
-	w.out = out;
-	w.cells = 0;
-	total = 0;
-	for (i = 0; i < nent; i++) {
-		const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
-		zip_stat_t st;
-		zip_file_t *f;
-		char *buf, xerr[200];
-		zip_int64_t got;
-		xmlDocPtr doc;
-		long line;
+	return 0;
+}
 
-		if (name == NULL || !office_is_xml_entry(name) || zip_stat_index(z, (zip_uint64_t)i, 0, &st) < 0)
-			continue;
-		f = zip_fopen_index(z, (zip_uint64_t)i, 0);
-		if (f == NULL) {
-			snprintf(err, errlen, "a part of the document cannot be read");
-			goto out;
-		}
-		/* read one byte more than declared: a lying directory shows here */
-		buf = xmalloc((size_t)st.size + 2);
-		got = zip_fread(f, buf, st.size + 1);
-		zip_fclose(f);
-		if (got < 0 || (zip_uint64_t)got != st.size) {
-			free(buf);
-			snprintf(err, errlen, "a part of the document is corrupt");
-			goto out;
-		}
-		total += (zip_uint64_t)got;
-		if (total > lim->zip_max_total) {
-			free(buf);
-			snprintf(err, errlen, "the document expands to more than %zu bytes", lim->zip_max_total);
-			goto out;
-		}
-		doc = xmlsafe_read(buf, (size_t)got, name, xerr, sizeof(xerr), &line);
-		free(buf);
-		if (doc == NULL) {
-			snprintf(err, errlen, "a part of the document cannot be read: %s", xerr);
-			goto out;
-		}
-		office_node(&w, xmlDocGetRootElement(doc));
-		office_newline(out);
-		xmlFreeDoc(doc);
+/* One entry read whole: NULL (with err) when it is corrupt or over the limits. */
+static char *
+office_read_entry(struct office_ctx *c, zip_t *z, zip_int64_t i, size_t *len)
+{
+	zip_stat_t st;
+	zip_file_t *f;
+	zip_int64_t got;
+	char *buf;
+
+	if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) < 0 ||
+	    (f = zip_fopen_index(z, (zip_uint64_t)i, 0)) == NULL) {
+		snprintf(c->err, c->errlen, "a part of the document cannot be read");
+		return NULL;
 	}
-	if (out->data == NULL)
-		sbuf_adds(out, "");
+	/* read one byte more than declared: a lying directory shows here */
+	buf = xmalloc((size_t)st.size + 2);
+	got = zip_fread(f, buf, st.size + 1);
+	zip_fclose(f);
+	if (got < 0 || (zip_uint64_t)got != st.size) {
+		free(buf);
+		snprintf(c->err, c->errlen, "a part of the document is corrupt");
+		return NULL;
+	}
+	c->total += (zip_uint64_t)got;
+	if (c->total > c->lim->zip_max_total) {
+		free(buf);
+		snprintf(c->err, c->errlen, "the document expands to more than %zu bytes",
+		    c->lim->zip_max_total);
+		return NULL;
+	}
+	buf[got] = '\0';
+	*len = (size_t)got;
+	return buf;
+}
+
+static int
+office_xml(struct office_ctx *c, const char *name, const char *buf, size_t len)
+{
+	char xerr[200];
+	xmlDocPtr doc;
+	long line;
+
+	doc = xmlsafe_read(buf, len, name, xerr, sizeof(xerr), &line);
+	if (doc == NULL) {
+		snprintf(c->err, c->errlen, "a part of the document cannot be read: %s", xerr);
+		return -1;
+	}
+	office_node(&c->w, xmlDocGetRootElement(doc));
+	office_newline(c->w.out);
+	xmlFreeDoc(doc);
+	return 0;
+}
+
+/* Every entry: XML and text read, Office documents inside read again, decoration skipped. */
+static int
+office_entry(struct office_ctx *c, zip_t *z, zip_int64_t i, unsigned depth)
+{
+	const char *name = zip_get_name(z, (zip_uint64_t)i, 0);
+	size_t len;
+	char *buf;
+	int rc = 0;
+
+	if (name == NULL || (buf = office_read_entry(c, z, i, &len)) == NULL)
+		return name == NULL ? 0 : -1;
+	switch (office_classify(name, buf, len)) {
+	case OE_SKIP:
+		break;
+	case OE_XML:
+		rc = office_xml(c, name, buf, len);
+		break;
+	case OE_TEXT:
+		sbuf_add(c->w.extra, buf, len);
+		sbuf_addc(c->w.extra, '\n');
+		break;
+	case OE_OFFICE:
+		if (depth >= c->lim->max_depth) {
+			snprintf(c->err, c->errlen, "documents are nested more than %u deep",
+			    c->lim->max_depth);
+			rc = -1;
+		} else {
+			/* searched, but not where the outer document's fields are read */
+			struct sbuf *out = c->w.out;
+
+			c->w.out = c->w.extra;
+			rc = office_read_zip(c, buf, len, depth + 1);
+			c->w.out = out;
+		}
+		break;
+	case OE_BINARY:
+		snprintf(c->err, c->errlen, "the document holds a part that cannot be read (%.80s)", name);
+		rc = -1;
+		break;
+	}
+	free(buf);
+	return rc;
+}
+
+static int
+office_read_zip(struct office_ctx *c, const char *data, size_t len, unsigned depth)
+{
+	zip_int64_t i, nent;
+	zip_t *z;
+	int rc = -1;
+
+	z = office_open(data, len, c->err, c->errlen);
+	if (z == NULL)
+		return -1;
+	nent = zip_get_num_entries(z, 0);
+	if (nent < 0 || (zip_uint64_t)nent > c->lim->zip_max_entries) {
+		snprintf(c->err, c->errlen, "the document has more than %u parts",
+		    c->lim->zip_max_entries);
+		goto out;
+	}
+	if (office_check_sizes(c, z, nent) < 0)
+		goto out;
+	for (i = 0; i < nent; i++)
+		if (office_entry(c, z, i, depth) < 0)
+			goto out;
 	rc = 0;
 out:
 	zip_discard(z);
 	return rc;
+}
+
+int
+office_extract(const char *data, size_t len, const struct mime_limits *lim, struct sbuf *out,
+    struct sbuf *extra, char *err, size_t errlen)
+{
+	struct office_ctx c;
+
+	if (len < 4 || memcmp(data, "PK\x03\x04", 4) != 0 || lim == NULL) {
+		snprintf(err, errlen, "the document is not a readable zip file");
+		return -1;
+	}
+	memset(&c, 0, sizeof(c));
+	c.lim = lim;
+	c.w.out = out;
+	c.w.extra = extra;
+	c.err = err;
+	c.errlen = errlen;
+	if (office_read_zip(&c, data, len, 0) < 0)
+		return -1;
+	if (out->data == NULL)
+		sbuf_adds(out, "");
+	return 0;
 }

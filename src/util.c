@@ -432,3 +432,53 @@ hex_encode(const unsigned char *in, size_t n, char *out)
 	}
 	out[2 * n] = '\0';
 }
+
+void
+json_add_string(struct sbuf *b, const char *s)
+{
+	const unsigned char *p;
+
+	if (s == NULL) {
+		sbuf_adds(b, "null");
+		return;
+	}
+	sbuf_addc(b, '"');
+	for (p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"':
+			sbuf_adds(b, "\\\"");
+			break;
+		case '\\':
+			sbuf_adds(b, "\\\\");
+			break;
+		case '\n':
+			sbuf_adds(b, "\\n");
+			break;
+		case '\r':
+			sbuf_adds(b, "\\r");
+			break;
+		case '\t':
+			sbuf_adds(b, "\\t");
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				sbuf_printf(b, "\\u%04x", *p);
+			else
+				sbuf_addc(b, (char)*p);
+		}
+	}
+	sbuf_addc(b, '"');
+}
+
+void
+util_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mailgate: internal error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}

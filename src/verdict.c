@@ -33,6 +33,10 @@ static const struct vcode_info vcode_table[VC_COUNT] = {
 	    "The message has no recipient.",
 	    "Address it to the department's inbox for this process or to an approved "
 	    "sub-contractor.", 0 },
+	[VC_TOO_MANY_RECIPIENTS] = { "too-many-recipients",
+	    "The message has more recipients than the policy allows.",
+	    "Send the form only to the inbox that takes it; write one message per "
+	    "recipient if several must have it.", 0 },
 	[VC_RECIPIENT_NOT_APPROVED] = { "recipient-not-approved",
 	    "A recipient is not approved to receive this form by email today.",
 	    "Send the form only to the department's inbox for this process or to a "
@@ -317,17 +321,44 @@ verdict_template_needs_nino(const struct template *t)
 	return 0;
 }
 
+/* Where the records were found, each place once, in the order found (never the numbers). */
+static void
+verdict_where(const struct mime_result *msg, struct sbuf *d)
+{
+	size_t i, j, shown = 0;
+
+	for (i = 0; msg->record_where && i < msg->records.n; i++) {
+		if (msg->record_where[i] == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (msg->record_where[j] && strcmp(msg->record_where[j], msg->record_where[i]) == 0)
+				break;
+		if (j < i)
+			continue;
+		sbuf_adds(d, shown++ ? ", " : " (found in ");
+		sbuf_adds(d, msg->record_where[i]);
+	}
+	if (shown)
+		sbuf_addc(d, ')');
+}
+
 static void
 verdict_records(const struct mime_result *msg, struct verdict *v)
 {
 	const struct policy_process *proc = v->process;
 
-	if (v->records > (size_t)proc->max_records)
-		verdict_addf(v, VC_TOO_MANY_RECORDS, "%zu participant records; %s allows at most %d",
-		    v->records, proc->id, proc->max_records);
+	if (v->records > (size_t)proc->max_records) {
+		struct sbuf d;
+
+		sbuf_init(&d);
+		sbuf_printf(&d, "%zu participant record%s; %s allows at most %d", v->records,
+		    v->records == 1 ? "" : "s", proc->id, proc->max_records);
+		verdict_where(msg, &d);
+		verdict_add(v, VC_TOO_MANY_RECORDS, d.data);
+		sbuf_free(&d);
+	}
 	if (v->records == 0 && verdict_template_needs_nino(v->form->tpl))
 		verdict_add(v, VC_NO_RECORD, "no National Insurance number was found");
-	(void)msg;
 }
 
 static void
@@ -380,6 +411,20 @@ verdict_attachments(const struct mime_result *msg, struct verdict *v)
 		verdict_add(v, VC_UNINSPECTABLE_ATTACHMENT, msg->uninspectable[i]);
 }
 
+int
+verdict_size_exceeds(const struct policy *p, size_t crlf_size)
+{
+	return p->max_message_bytes >= 0 && crlf_size > (size_t)p->max_message_bytes;
+}
+
+void
+verdict_too_large_result(size_t crlf_size, struct mime_result *out)
+{
+	mime_result_free(out);
+	out->status = MIME_TOO_LARGE;
+	out->size = crlf_size;
+}
+
 /*
  * Reasons must come out in table order, but the template check also yields
  * the late-notice warning; warnings are kept apart, so running the checks in
@@ -393,19 +438,27 @@ verdict_judge(const struct policy *p, const struct mime_result *msg, mgday day,
 	int known;
 
 	v->accept = 0;
+	/* too large first: such a message may not have been parsed at all */
+	if (msg->status == MIME_TOO_LARGE || verdict_size_exceeds(p, msg->size)) {
+		verdict_addf(v, VC_MESSAGE_TOO_LARGE,
+		    "the message is %zu bytes with CRLF line endings; the policy allows %ld",
+		    msg->size, p->max_message_bytes);
+		return;
+	}
 	if (msg->status == MIME_MALFORMED) {
 		verdict_add(v, VC_MALFORMED_MESSAGE, msg->detail);
 		return;
 	}
-	if (msg->status == MIME_TOO_LARGE) {
-		verdict_add(v, VC_MESSAGE_TOO_LARGE, msg->detail);
-		return;
-	}
+	if (msg->status != MIME_OK)
+		util_panic("a message analysis with status %d", (int)msg->status);
 	v->records = msg->records.n;
 	known = verdict_process(p, msg, day, v);
 	infos = xcalloc(msg->nrcpts, sizeof(*infos));
 	verdict_classify(p, msg, day, v, infos);
-	if (known)
+	if (known && msg->nrcpts > (size_t)p->max_recipients)
+		verdict_addf(v, VC_TOO_MANY_RECIPIENTS, "%zu distinct recipients; the policy allows %ld",
+		    msg->nrcpts, p->max_recipients);
+	else if (known)
 		verdict_recipients(p, msg, day, v, infos);
 	verdict_subject(msg, v);
 	if (known) {
@@ -441,43 +494,6 @@ verdict_print_human(const struct verdict *v, FILE *fp)
 		verdict_print_line(fp, vcode_table[v->reasons[i].code].code, v->reasons[i].detail);
 	for (i = 0; i < v->nwarnings; i++)
 		verdict_print_line(fp, vcode_table[v->warnings[i].code].code, v->warnings[i].detail);
-}
-
-void
-json_add_string(struct sbuf *b, const char *s)
-{
-	const unsigned char *p;
-
-	if (s == NULL) {
-		sbuf_adds(b, "null");
-		return;
-	}
-	sbuf_addc(b, '"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			sbuf_adds(b, "\\\"");
-			break;
-		case '\\':
-			sbuf_adds(b, "\\\\");
-			break;
-		case '\n':
-			sbuf_adds(b, "\\n");
-			break;
-		case '\r':
-			sbuf_adds(b, "\\r");
-			break;
-		case '\t':
-			sbuf_adds(b, "\\t");
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				sbuf_printf(b, "\\u%04x", *p);
-			else
-				sbuf_addc(b, (char)*p);
-		}
-	}
-	sbuf_addc(b, '"');
 }
 
 static void

@@ -37,6 +37,21 @@ test_sbuf(void **state)
 	assert_null(b.data);
 }
 
+/* The JSON string escaping every writer shares (moved here from verdict). */
+static void
+test_json_string(void **state)
+{
+	struct sbuf b;
+
+	(void)state;
+	sbuf_init(&b);
+	json_add_string(&b, NULL);
+	sbuf_addc(&b, ' ');
+	json_add_string(&b, "a\"b\\c\n\t\x01\x7f\xC3\xA9");
+	assert_string_equal(b.data, "null \"a\\\"b\\\\c\\n\\t\\u0001\\u007f\xC3\xA9\"");
+	sbuf_free(&b);
+}
+
 static void
 test_strings(void **state)
 {
@@ -179,6 +194,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sbuf),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_diag),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_london),

@@ -27,6 +27,162 @@ analyse(const char *msg, struct mime_result *r)
 	assert_int_equal(mime_analyse(msg, strlen(msg), &L, r), 0);
 }
 
+static char *
+clean(const char *in, size_t len, const char *charset)
+{
+	struct sbuf b;
+
+	sbuf_init(&b);
+	mt_clean(in, len, charset, MT_REFS, &b);
+	return sbuf_steal(&b, NULL);
+}
+
+/* The one cleaning path: charset, references, NFKC, invisible characters, dashes. */
+static void
+test_cleaning_path(void **state)
+{
+	static const char le[] = "A\0B\0" "1\0" "2\0" "3\0" "4\0" "5\0" "6\0" "C\0";
+	static const char be[] = "\0A\0B\0" "1\0" "2\0" "3\0" "4\0" "5\0" "6\0C";
+	char *c, *h;
+	struct mh_section sec[3] = {
+		{ 1, 1, "CE654" }, { 0, 1, "utf-8''notes%5F" }, { 2, 0, "321A.txt" }
+	};
+
+	(void)state;
+	/* UTF-16 with no BOM: by label, or by a NUL in every other byte whatever the label */
+	assert_string_equal(c = clean(le, sizeof(le) - 1, "utf-16le"), "AB123456C"), free(c);
+	assert_string_equal(c = clean(be, sizeof(be) - 1, "utf-16be"), "AB123456C"), free(c);
+	assert_string_equal(c = clean(le, sizeof(le) - 1, "us-ascii"), "AB123456C"), free(c);
+	assert_string_equal(c = clean(be, sizeof(be) - 1, NULL), "AB123456C"), free(c);
+	assert_true(mt_is_utf16(le, sizeof(le) - 1, NULL));
+	assert_false(mt_is_utf16("AB123456C and more", 18, NULL));
+	/* references, invisible characters, full-width forms, separator dashes and spaces */
+	assert_string_equal(c = clean("C&#69;6&#x35;4&shy;3&amp;21A", 28, NULL), "CE6543&21A"), free(c);
+	assert_string_equal(c = clean("CE\xC2\xAD" "65\xE2\x80\x8B" "43\xE2\x81\xA0" "21\xEF\xBB\xBF" "A", 21,
+	    "utf-8"), "CE654321A"), free(c);
+	assert_string_equal(c = clean("\xEF\xBC\xA3\xEF\xBC\xA5\xEF\xBC\x96\xEF\xBC\x95", 12, "utf-8"), "CE65"),
+	    free(c);
+	assert_string_equal(c = clean("CE\xE3\x80\x80" "65\xE2\x80\x91" "43\xE2\x88\x92" "21", 17, "utf-8"),
+	    "CE 65-43-21"), free(c);
+	/* digits of other scripts stay what they are (NFKC does not make them ASCII) */
+	assert_string_equal(c = clean("\xD9\xA6", 2, "utf-8"), "\xD9\xA6"), free(c);
+	/* an invisible character between a letter and a combining mark: removed first, then composed */
+	assert_string_equal(c = clean("e\xE2\x80\x8B\xCC\x81", 6, "utf-8"), "\xC3\xA9"), free(c);
+	/* Cyrillic and Greek look-alikes are searched as Latin letters; Latin text is left alone */
+	{
+		struct sbuf b;
+
+		sbuf_init(&b);
+		assert_true(mt_fold_confusables("\xD0\xA1\xD0\x95 65 43 21 \xCE\x91", 16, &b));
+		assert_string_equal(b.data, "CE 65 43 21 A");
+		sbuf_reset(&b);
+		assert_false(mt_fold_confusables("CE 65 43 21 A \xC3\xA9", 15, &b));
+		sbuf_free(&b);
+	}
+	/* headers take the same path: RFC 2047, then the cleaning */
+	h = mh_decode("=?utf-8?Q?CE65=E2=80=8B4321A?= &#x41;");
+	assert_string_equal(h, "CE654321A A");
+	free(h);
+	/* RFC 2231 sections joined in number order, charset from section 0 */
+	h = mh_join_2231(sec, 3);
+	assert_string_equal(h, "notes_CE654321A.txt");
+	free(h);
+}
+
+static void
+test_embedded_files(void **state)
+{
+	const char *what = NULL;
+	static const char uu[] = "notes\nbegin 644 a.txt\n)0T4V-30S,C%!\n`\nend\n";
+	static const char bh[] = "(This file must be converted with BinHex 4.0)\n:abc\n";
+	static const char prose[] = "begin 2027 review\nend of notes\n";
+
+	(void)state;
+	assert_true(mt_embedded_file(uu, sizeof(uu) - 1, &what));
+	assert_string_equal(what, "uuencoded file in the text");
+	assert_true(mt_embedded_file(bh, sizeof(bh) - 1, &what));
+	assert_string_equal(what, "BinHex file in the text");
+	assert_false(mt_embedded_file(prose, sizeof(prose) - 1, &what));
+}
+
+/* The boundary libetpan would extract, however it is spelt. */
+static void
+test_prefilter_spellings(void **state)
+{
+	static const char *bad[] = {
+		"Content-Type: multipart/mixed; boundary=\"\\\"\"\r\n\r\n",
+		"Content-Type: multipart/mixed; boundary=(x)\"\\\"\"\r\n\r\n",
+		"Content-Type: multipart/mixed;\r\n boundary=\r\n \"\\\"\"\r\n\r\n",
+		"content-type (c) : multipart/mixed; BOUNDARY = \"\\\"\" (c)\r\n\r\n",
+		"X: y\r\n\r\n--b\r\nContent-Type: multipart/mixed; charset=x; boundary=\"\\\"\"\r\n\r\n",
+	};
+	static const char *good[] = {
+		"Content-Type: multipart/mixed; boundary=\"a\\\"b\"\r\n\r\n",
+		"Content-Type: text/plain; x-boundary=\"\\\"\"\r\n\r\n",
+		"Subject: boundary=\"\\\"\"\r\n\r\n",
+	};
+	const char *why;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		assert_int_equal(mime_prefilter(bad[i], strlen(bad[i]), &why), 1);
+		assert_string_equal(why, "a boundary parameter this parser cannot read safely");
+	}
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_int_equal(mime_prefilter(good[i], strlen(good[i]), &why), 0);
+}
+
+/* Addresses in their RFC 5321 form; an address libetpan cannot read exactly is not judged. */
+static void
+test_address_forms(void **state)
+{
+	struct mime_result r;
+
+	(void)state;
+	analyse("To: \"whp\"@Acme.example, <@relay.example,@r2.example:JCP@dwp.example>,\r\n"
+	    " \"a..b\"@x.example\r\nSubject: x\r\n\r\nbody\r\n", &r);
+	assert_int_equal(r.status, MIME_OK);
+	assert_int_equal(r.nrcpts, 3);
+	assert_string_equal(r.rcpts[0], "whp@acme.example");
+	assert_string_equal(r.rcpts[1], "jcp@dwp.example");
+	assert_string_equal(r.rcpts[2], "\"a..b\"@x.example");
+	mime_result_free(&r);
+	analyse("To: \"whp team\"@acme.example\r\nSubject: x\r\n\r\nbody\r\n", &r);
+	assert_int_equal(r.status, MIME_MALFORMED);
+	assert_string_equal(r.detail, "an address of the To header cannot be read exactly");
+	mime_result_free(&r);
+	analyse("To: a@b.example junk <\r\nSubject: x\r\n\r\nbody\r\n", &r);
+	assert_int_equal(r.status, MIME_MALFORMED);
+	assert_string_equal(r.detail, "an address of the To header cannot be read exactly");
+	mime_result_free(&r);
+}
+
+/* Every header of every part is searched; a MIME field twice in a part is malformed. */
+static void
+test_part_headers(void **state)
+{
+	struct mime_result r;
+
+	(void)state;
+	analyse("To: a@b.example\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "pre CE654321A\r\n--b\r\nContent-Type: text/plain\r\nX-Note: AB123456C\r\n\r\nhello\r\n"
+	    "--b--\r\nepilogue HN010203B\r\n", &r);
+	assert_int_equal(r.status, MIME_OK);
+	assert_int_equal(r.records.n, 3);
+	mime_result_free(&r);
+	analyse("To: a@b.example\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+	    "--b\r\nContent-Type: text/plain\r\nContent-Type: text/html\r\n\r\nhello\r\n--b--\r\n", &r);
+	assert_int_equal(r.status, MIME_MALFORMED);
+	assert_string_equal(r.detail, "the Content-Type header of a body part appears more than once");
+	mime_result_free(&r);
+	analyse("To: a@b.example\r\nSubject: x\r\nContent-Transfer-Encoding: x-uue\r\n\r\nhello\r\n", &r);
+	assert_int_equal(r.status, MIME_MALFORMED);
+	assert_string_equal(r.detail, "the transfer encoding \"x-uue\" of the message cannot be decoded");
+	mime_result_free(&r);
+}
+
 static void
 test_size(void **state)
 {
@@ -204,7 +360,8 @@ test_text_conversion(void **state)
 		mt_html(html, sizeof(html) - 1, &t, &e, &c);
 	}
 	assert_string_equal(t.data, "Name: Jo & Al!\nBye\n");
-	assert_string_equal(e.data, " note \n");
+	/* style and script are not shown but are sent: searched with the comment */
+	assert_string_equal(e.data, "p{}\nx()\n note \n");
 	sbuf_free(&t);
 	sbuf_free(&e);
 	sbuf_free(&c);
@@ -253,6 +410,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_size),
+		cmocka_unit_test(test_cleaning_path),
+		cmocka_unit_test(test_embedded_files),
+		cmocka_unit_test(test_prefilter_spellings),
+		cmocka_unit_test(test_address_forms),
+		cmocka_unit_test(test_part_headers),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_limits),

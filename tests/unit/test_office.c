@@ -32,14 +32,16 @@ static char *
 extract(const char *name, int want_rc, char *err)
 {
 	struct mime_limits lim;
-	struct sbuf out;
+	struct sbuf out, extra;
 	size_t len;
 	char *d = fixture(name, &len);
 
 	mime_limits_default(&lim, 10 << 20);
 	sbuf_init(&out);
-	assert_int_equal(office_extract(d, len, &lim, &out, err, 200), want_rc);
+	sbuf_init(&extra);
+	assert_int_equal(office_extract(d, len, &lim, &out, &extra, err, 200), want_rc);
 	free(d);
+	sbuf_free(&extra);
 	if (want_rc < 0) {
 		sbuf_free(&out);
 		return NULL;
@@ -102,7 +104,7 @@ test_hostile(void **state)
 	assert_string_equal(err, "the document has more than 1000 parts");
 	extract("dtd.docx", -1, err);
 	assert_non_null(strstr(err, "DTDs are not allowed"));
-	assert_int_equal(office_extract("PK\x03\x04garbage", 12, NULL, NULL, err, sizeof(err)), -1);
+	assert_int_equal(office_extract("PK\x03\x04garbage", 12, NULL, NULL, NULL, err, sizeof(err)), -1);
 }
 
 int

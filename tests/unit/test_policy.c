@@ -70,8 +70,11 @@ test_sample(void **state)
 	diag_init(&d);
 	assert_int_equal(load("policies/policy.xml", &p, &d), 0);
 	assert_int_equal(d.nerrors, 0);
-	assert_int_equal(p->nprocesses, 8);
-	assert_int_equal(p->ntemplates, 11);
+	assert_int_equal(p->nprocesses, 9);
+	assert_int_equal(p->ntemplates, 14);
+	assert_int_equal(p->max_recipients, 50);
+	assert_int_equal(policy_find_process(p, "potential-security-incident")->max_records, 0);
+	assert_int_equal(policy_find_process(p, "compliance-doubt")->nforms, 4);
 	assert_string_equal(p->designated_address, "whp@provider.example");
 	assert_int_equal(strlen(p->version), 64);
 	assert_true(has(&d, DIAG_WARNING, -1, "process good-news-story has no approval"));
@@ -79,6 +82,78 @@ test_sample(void **state)
 	assert_int_equal(d.nwarnings, 2);
 	policy_free(p);
 	diag_free(&d);
+}
+
+/* A form without a template, max-records="0", the limits and the inbound attributes (issue 9). */
+static void
+test_optional_and_inbound(void **state)
+{
+	static const char xml[] =
+	    "<policy xmlns=\"urn:mailgate:policy:1\">\n"
+	    "<designated-inbox address=\"whp@provider.example\"/>\n"
+	    "<limits max-message-bytes=\"1000\" max-recipients=\"7\"/>\n"
+	    "<performance-manager address=\"PM@dwp.example\" name=\"Pat Manager\"/>\n"
+	    "<process id=\"gns\" name=\"Good news\" subject=\"WHP Good News Story\" max-records=\"1\" "
+	    "approval=\"a\" inbound=\"internal\"/>\n"
+	    "<process id=\"psi\" name=\"PSI\" max-records=\"0\" approval=\"a\" inbound=\"caseload\">"
+	    "<form subject=\"Potential Security Incident\"/></process>\n"
+	    "<process id=\"coc\" name=\"CoC\" subject=\"WHP07 Change of Circumstances\" max-records=\"1\" "
+	    "template=\"change-of-circumstances\" approval=\"a\"/>\n"
+	    "<department name=\"DWP\"><suspension-notice subject=\"WHP Suspension  Notice\"/>"
+	    "<inbox address=\"a@dwp.example\" processes=\"gns psi\"/>"
+	    "<reintroduction-notice subject=\"WHP Reintroduction Notice\"/></department>\n"
+	    "<internal><inbox address=\"c@provider.example\" processes=\"coc\"/>"
+	    "<inbox address=\"d@provider.example\"/></internal>\n"
+	    "</policy>\n";
+	char *tdir = src("templates");
+	struct policy *p;
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(policy_load_mem(xml, sizeof(xml) - 1, "t.xml", tdir, D("2026-11-23"), &p, &d), 0);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(p->max_message_bytes, 1000);
+	assert_int_equal(p->max_recipients, 7);
+	assert_string_equal(p->pm_address, "pm@dwp.example");
+	assert_string_equal(p->pm_name, "Pat Manager");
+	assert_null(policy_find_process(p, "gns")->forms[0].template_id);
+	assert_null(policy_find_process(p, "gns")->forms[0].tpl);
+	assert_int_equal(policy_find_process(p, "gns")->inbound, POLICY_INBOUND_INTERNAL);
+	assert_int_equal(policy_find_process(p, "psi")->inbound, POLICY_INBOUND_CASELOAD);
+	assert_int_equal(policy_find_process(p, "psi")->max_records, 0);
+	assert_int_equal(policy_find_process(p, "coc")->inbound, POLICY_INBOUND_REVIEW);
+	assert_int_equal(p->ntemplates, 1);
+	assert_string_equal(p->departments[0].suspension_subject, "WHP Suspension Notice");
+	assert_string_equal(p->departments[0].reintroduction_subject, "WHP Reintroduction Notice");
+	assert_int_equal(p->ninternal, 2);
+	assert_string_equal(p->internal_inboxes[0].address, "c@provider.example");
+	assert_int_equal(p->internal_inboxes[0].all, 0);
+	assert_int_equal(p->internal_inboxes[0].nprocesses, 1);
+	assert_ptr_equal(p->internal_inboxes[0].processes[0], policy_find_process(p, "coc"));
+	assert_int_equal(p->internal_inboxes[1].all, 1);
+	assert_int_equal(p->internal_inboxes[1].nprocesses, 0);
+	policy_free(p);
+	diag_free(&d);
+
+	/* the schema knows only the three routings; an unknown process in an internal inbox is an error */
+	{
+		char *bad = xstrdup(xml), *q = strstr(bad, "inbound=\"internal\"");
+		char *bad2 = xstrdup(xml), *r = strstr(bad2, "processes=\"coc\"");
+
+		memcpy(q, "inbound=\"sideway\"", 18);
+		diag_init(&d);
+		assert_int_equal(policy_load_mem(bad, strlen(bad), "t.xml", tdir, D("2026-11-23"), &p, &d), -1);
+		diag_free(&d);
+		memcpy(r, "processes=\"xyz\"", 15);
+		diag_init(&d);
+		assert_int_equal(policy_load_mem(bad2, strlen(bad2), "t.xml", tdir, D("2026-11-23"), &p, &d), -1);
+		assert_true(has(&d, DIAG_ERROR, -1, "inbox c@provider.example: unknown process 'xyz'"));
+		diag_free(&d);
+		free(bad);
+		free(bad2);
+	}
+	free(tdir);
 }
 
 static void
@@ -283,6 +358,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sample),
+		cmocka_unit_test(test_optional_and_inbound),
 		cmocka_unit_test(test_hostile_xml),
 		cmocka_unit_test(test_semantic_errors),
 		cmocka_unit_test(test_warnings),

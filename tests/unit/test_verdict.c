@@ -138,6 +138,7 @@ setup(void **state)
 	x->p.designated_address = (char *)"whp@provider.example";
 	x->p.designated_name = (char *)"Provider WHP Team";
 	x->p.max_message_bytes = 10485760;
+	x->p.max_recipients = 50;
 	x->p.processes = x->procs;
 	x->p.nprocesses = 3;
 	x->p.departments = &x->dept;
@@ -443,6 +444,39 @@ test_malformed_and_large(void **state)
 	free(j);
 	m.status = MIME_TOO_LARGE;
 	expect(&m, "2026-11-23", "reject -\nmessage-too-large\n");
+	/* the size rule is the verdict's: equal passes, one byte more is too large */
+	m.status = MIME_OK;
+	m.size = 10485760;
+	expect(&m, "2026-11-23", "accept change-of-circumstances\n");
+	m.size = 10485761;
+	j = judge_text(&m, "2026-11-23", 0);
+	assert_string_equal(j, "reject -\nmessage-too-large: the message is 10485761 bytes with "
+	    "CRLF line endings; the policy allows 10485760\n");
+	free(j);
+	assert_int_equal(verdict_size_exceeds(&F.p, 10485760), 0);
+	assert_int_equal(verdict_size_exceeds(&F.p, 10485761), 1);
+	mime_result_free(&m);
+}
+
+/* More distinct recipients than max-recipients: one reason, no per-recipient check. */
+static void
+test_too_many_recipients(void **state)
+{
+	struct mime_result m;
+	char *j;
+
+	(void)state;
+	F.p.max_recipients = 3;
+	msg_make(&m, "WHP07 Change of Circumstances", COC_BODY, "whp@acme.example");
+	msg_add_rcpt(&m, "someone@gmail.example");
+	msg_add_rcpt(&m, "data@faraway.example");
+	expect(&m, "2026-11-23", "reject change-of-circumstances\nrecipient-not-approved\n"
+	    "offshore-recipient\n");
+	msg_add_rcpt(&m, "other@gmail.example");
+	j = judge_text(&m, "2026-11-23", 0);
+	assert_string_equal(j, "reject change-of-circumstances\n"
+	    "too-many-recipients: 4 distinct recipients; the policy allows 3\n");
+	free(j);
 	mime_result_free(&m);
 }
 
@@ -450,7 +484,7 @@ static void
 test_code_table(void **state)
 {
 	static const char *codes[] = { "malformed-message", "message-too-large",
-		"unknown-process", "no-recipient", "recipient-not-approved", "offshore-recipient",
+		"unknown-process", "no-recipient", "too-many-recipients", "recipient-not-approved", "offshore-recipient",
 		"personal-data-in-subject", "too-many-records", "no-record", "template-incomplete",
 		"uninspectable-attachment", "late-notice", "not-normal-mode", "already-sent",
 		"smtp-permanent", "uncertain", "already-clerical" };
@@ -496,6 +530,7 @@ main(void)
 		cmocka_unit_test_setup(test_template_and_attachments, setup),
 		cmocka_unit_test_setup(test_late_notice, setup),
 		cmocka_unit_test_setup(test_malformed_and_large, setup),
+		cmocka_unit_test_setup(test_too_many_recipients, setup),
 		cmocka_unit_test(test_code_table),
 	};
 

@@ -1,0 +1,273 @@
+/*
+ * mime_codec - the byte encoding of a struct mime_result for the pipe
+ * between the parser worker and the daemon, and its strict decoder: every
+ * length is checked against the bytes left, and the decoded result owns
+ * every string. See include/mime.h.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mime.h"
+
+/* --- result encoding for the worker pipe --- */
+
+static void
+enc_u64(struct sbuf *b, uint64_t v)
+{
+	unsigned char x[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		x[i] = (unsigned char)(v >> (8 * i));
+	sbuf_add(b, x, 8);
+}
+
+static void
+enc_str(struct sbuf *b, const char *s, size_t n)
+{
+	if (s == NULL) {
+		enc_u64(b, UINT64_MAX);
+		return;
+	}
+	enc_u64(b, n);
+	sbuf_add(b, s, n);
+}
+
+static void
+enc_texts(struct sbuf *b, const struct mime_text *t, size_t n)
+{
+	size_t i;
+
+	enc_u64(b, n);
+	for (i = 0; i < n; i++) {
+		enc_str(b, t[i].name, t[i].name ? strlen(t[i].name) : 0);
+		enc_str(b, t[i].text, t[i].len);
+	}
+}
+
+static void
+enc_strv(struct sbuf *b, char *const *v, size_t n)
+{
+	size_t i;
+
+	enc_u64(b, n);
+	for (i = 0; i < n; i++)
+		enc_str(b, v[i], strlen(v[i]));
+}
+
+#define MIME_ENC_MAGIC 0x4d47524532ULL	/* "MGRE2": records carry where they were found */
+
+void
+mime_result_encode(const struct mime_result *r, struct sbuf *out)
+{
+	size_t i;
+
+	enc_u64(out, MIME_ENC_MAGIC);
+	enc_u64(out, (uint64_t)r->status);
+	enc_str(out, r->detail, r->detail ? strlen(r->detail) : 0);
+	enc_u64(out, r->size);
+	enc_str(out, r->subject, r->subject ? strlen(r->subject) : 0);
+	enc_str(out, r->message_id, r->message_id ? strlen(r->message_id) : 0);
+	enc_str(out, r->from, r->from ? strlen(r->from) : 0);
+	enc_strv(out, r->rcpts, r->nrcpts);
+	enc_str(out, r->body.text, r->body.len);
+	enc_texts(out, r->docs, r->ndocs);
+	enc_texts(out, r->csvs, r->ncsvs);
+	enc_strv(out, r->uninspectable, r->nuninspectable);
+	enc_u64(out, r->records.n);
+	for (i = 0; i < r->records.n; i++)
+		sbuf_add(out, r->records.v[i].s, NINO_STEM_LEN);
+	for (i = 0; i < r->records.n; i++)
+		enc_str(out, r->record_where ? r->record_where[i] : NULL,
+		    r->record_where ? strlen(r->record_where[i]) : 0);
+	enc_u64(out, (uint64_t)r->subject_records);
+}
+
+struct dec {
+	const unsigned char *p, *end;
+	int bad;
+};
+
+static uint64_t
+dec_u64(struct dec *d)
+{
+	uint64_t v = 0;
+	int i;
+
+	if (d->bad || d->end - d->p < 8) {
+		d->bad = 1;
+		return 0;
+	}
+	for (i = 0; i < 8; i++)
+		v |= (uint64_t)d->p[i] << (8 * i);
+	d->p += 8;
+	return v;
+}
+
+static char *
+dec_str(struct dec *d, size_t *len)
+{
+	uint64_t n = dec_u64(d);
+	char *s;
+
+	if (d->bad || n == UINT64_MAX)
+		return NULL;
+	if (n > (uint64_t)(d->end - d->p)) {
+		d->bad = 1;
+		return NULL;
+	}
+	s = xstrndup((const char *)d->p, (size_t)n);
+	d->p += n;
+	if (len)
+		*len = (size_t)n;
+	return s;
+}
+
+/* A count that the remaining bytes could hold (each item takes at least 8). */
+static size_t
+dec_count(struct dec *d)
+{
+	uint64_t n = dec_u64(d);
+
+	if (n > (uint64_t)(d->end - d->p) / 8) {
+		d->bad = 1;
+		return 0;
+	}
+	return (size_t)n;
+}
+
+static void
+dec_texts(struct dec *d, struct mime_text **v, size_t *n)
+{
+	size_t i, c = dec_count(d);
+
+	*v = c ? xcalloc(c, sizeof(**v)) : NULL;
+	*n = 0;
+	for (i = 0; i < c && !d->bad; i++) {
+		(*v)[i].name = dec_str(d, NULL);
+		(*v)[i].text = dec_str(d, &(*v)[i].len);
+		if ((*v)[i].text == NULL)
+			d->bad = 1;
+		*n = i + 1;
+	}
+}
+
+static void
+dec_strv(struct dec *d, char ***v, size_t *n)
+{
+	size_t i, c = dec_count(d);
+
+	*v = c ? xcalloc(c, sizeof(**v)) : NULL;
+	*n = 0;
+	for (i = 0; i < c && !d->bad; i++) {
+		(*v)[i] = dec_str(d, NULL);
+		if ((*v)[i] == NULL)
+			d->bad = 1;
+		else
+			*n = i + 1;
+	}
+}
+
+int
+mime_result_decode(const char *buf, size_t len, struct mime_result *out)
+{
+	struct dec d = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0 };
+	size_t i, n;
+	uint64_t st;
+
+	mime_result_init(out);
+	if (dec_u64(&d) != MIME_ENC_MAGIC)
+		return -1;
+	st = dec_u64(&d);
+	out->status = st == MIME_MALFORMED ? MIME_MALFORMED : st == MIME_TOO_LARGE ? MIME_TOO_LARGE : MIME_OK;
+	if (st > MIME_TOO_LARGE)
+		d.bad = 1;
+	out->detail = dec_str(&d, NULL);
+	out->size = (size_t)dec_u64(&d);
+	out->subject = dec_str(&d, NULL);
+	out->message_id = dec_str(&d, NULL);
+	out->from = dec_str(&d, NULL);
+	dec_strv(&d, &out->rcpts, &out->nrcpts);
+	out->body.text = dec_str(&d, &out->body.len);
+	dec_texts(&d, &out->docs, &out->ndocs);
+	dec_texts(&d, &out->csvs, &out->ncsvs);
+	dec_strv(&d, &out->uninspectable, &out->nuninspectable);
+	n = dec_count(&d);
+	for (i = 0; i < n && !d.bad; i++) {
+		if (d.end - d.p < NINO_STEM_LEN) {
+			d.bad = 1;
+			break;
+		}
+		if (nino_set_add(&out->records, (const char *)d.p) != 1)
+			d.bad = 1;	/* a stem twice is no encoding of ours */
+		d.p += NINO_STEM_LEN;
+	}
+	if (!d.bad)
+		out->record_where = xcalloc(out->records.n ? out->records.n : 1, sizeof(char *));
+	for (i = 0; i < out->records.n && !d.bad; i++)
+		out->record_where[i] = dec_str(&d, NULL);	/* NULL: not known */
+	out->subject_records = (int)dec_u64(&d);
+	if (d.bad || d.p != d.end) {
+		mime_result_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+eq_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
+}
+
+static int
+eq_texts(const struct mime_text *a, size_t na, const struct mime_text *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (!eq_str(a[i].name, b[i].name) || a[i].len != b[i].len ||
+		    (a[i].len && memcmp(a[i].text, b[i].text, a[i].len) != 0))
+			return 0;
+	return 1;
+}
+
+static int
+eq_strv(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (!eq_str(a[i], b[i]))
+			return 0;
+	return 1;
+}
+
+int
+mime_result_equal(const struct mime_result *a, const struct mime_result *b)
+{
+	size_t i;
+
+	if (a->status != b->status || a->size != b->size || !eq_str(a->detail, b->detail) ||
+	    !eq_str(a->subject, b->subject) || !eq_str(a->message_id, b->message_id) ||
+	    !eq_str(a->from, b->from) || !eq_strv(a->rcpts, a->nrcpts, b->rcpts, b->nrcpts) ||
+	    a->subject_records != b->subject_records || a->records.n != b->records.n ||
+	    !eq_strv(a->uninspectable, a->nuninspectable, b->uninspectable, b->nuninspectable))
+		return 0;
+	if ((a->body.text == NULL) != (b->body.text == NULL) ||
+	    !eq_texts(&a->body, a->body.text != NULL, &b->body, b->body.text != NULL) ||
+	    !eq_texts(a->docs, a->ndocs, b->docs, b->ndocs) ||
+	    !eq_texts(a->csvs, a->ncsvs, b->csvs, b->ncsvs))
+		return 0;
+	for (i = 0; i < a->records.n; i++)
+		if (memcmp(a->records.v[i].s, b->records.v[i].s, NINO_STEM_LEN) != 0 ||
+		    !eq_str(a->record_where ? a->record_where[i] : NULL,
+		    b->record_where ? b->record_where[i] : NULL))
+			return 0;
+	return 1;
+}
