@@ -150,6 +150,8 @@ static const struct {
 	    "550 5.1.1 <x@dept.example>: user unknown." },
 	{ VC_UNCERTAIN, "the connection broke after DATA began (421 4.4.2 timeout)",
 	    "The connection broke after DATA began (421 4.4.2 timeout)." },
+	{ VC_TOO_MANY_RECIPIENTS, "51 distinct recipients; the policy allows 50",
+	    "51 distinct recipients; the policy allows 50." },
 	{ VC_ALREADY_CLERICAL, "clerical copy 3f9c2a51d0e4 (done)",
 	    "Clerical copy 3f9c2a51d0e4 (done)." },
 };
