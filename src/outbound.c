@@ -658,27 +658,25 @@ static int ob_rcpts_in_header(const struct ob_msg *m)
 	return ok;
 }
 
-/* The size rule on the raw bytes, counted with CRLF line endings. */
-static size_t ob_crlf_size(const char *raw, size_t len)
-{
-	size_t i, n = len;
-
-	for (i = 0; i < len; i++)
-		if (raw[i] == '\n' && (i == 0 || raw[i - 1] != '\r'))
-			n++;
-	return n;
-}
 
 /* What the parent can check of the worker's answer from the raw bytes. */
 static void ob_recheck(struct ob_env *e, struct ob_msg *m)
 {
-	size_t size = ob_crlf_size(m->raw, m->rawlen);
+	size_t size = mime_crlf_size(m->raw, m->rawlen);
 
-	if (e->pol->max_message_bytes > 0 && size > (size_t)e->pol->max_message_bytes) {
+	if (verdict_size_exceeds(e->pol, size)) {
+		/* the one size rule, whatever the worker said */
+		verdict_too_large_result(size, &m->mr);
 		verdict_free(&m->v);
 		verdict_init(&m->v);
-		m->v.accept = 0;
-		verdict_add(&m->v, VC_MESSAGE_TOO_LARGE, "the message is larger than the limit");
+		verdict_judge(e->pol, &m->mr, (mgday)m->j.day, &m->v);
+		return;
+	}
+	if (m->mr.status != MIME_TOO_LARGE && m->mr.size != size) {
+		verdict_free(&m->v);
+		verdict_init(&m->v);
+		verdict_add(&m->v, VC_MALFORMED_MESSAGE,
+		    "the analysis does not agree with the message's size");
 		return;
 	}
 	if (!ob_rcpts_in_header(m)) {
@@ -936,29 +934,14 @@ static enum ob_outcome ob_resume(struct ob_env *e, struct ob_msg *m)
 /* Over max-message-bytes by the server's count: judged on its header alone. */
 static enum ob_outcome ob_too_large(struct ob_env *e, struct ob_msg *m)
 {
-	char detail[160];
-
+	/* only the header is fetched (and not parsed): its Message-ID, or one derived over it */
 	if (e->mail->fetch_header(e->mail->ctx, e->cfg->outbox_folder, m->it.uid, &m->raw,
 	    &m->rawlen) < 0)
 		return OB_MAILBOX_FAILED;
-	if (worker_pool_analyse(e->worker, m->raw, m->rawlen, &m->mr) < 0) {
-		ob_say(e, 3, "analysis worker could not start; uid=%u stays", m->it.uid);
-		return OB_LEFT;
-	}
-	worker_pool_prepare(e->worker);
-	/* the header is all that is read: the derived Message-ID is over it */
 	if (ob_identify(e, m) < 0)
 		return OB_LOG_FAILED;
-	{
-		char *subject = m->mr.subject ? xstrdup(m->mr.subject) : NULL;
-
-		mime_result_free(&m->mr);
-		mime_result_init(&m->mr);
-		m->mr.subject = subject;
-	}
-	snprintf(detail, sizeof(detail), "%u bytes; the limit is %ld", m->it.size,
-	    (long)e->pol->max_message_bytes);
-	verdict_add(&m->v, VC_MESSAGE_TOO_LARGE, detail);
+	verdict_too_large_result(m->it.size, &m->mr);
+	verdict_judge(e->pol, &m->mr, (mgday)m->j.day, &m->v);
 	if (m->j.stage == JR_LOGGED)
 		return ob_finish(e, m);
 	return ob_conclude(e, m, JF_REJECTED, VC_COUNT, NULL);
@@ -974,7 +957,7 @@ enum ob_outcome outbound_message(struct ob_env *e, const struct ob_item *it)
 	if (!backoff_due(e->backoff, key, e->now()))
 		return OB_SKIPPED;
 	ob_msg_init(&m, it);
-	if (e->pol->max_message_bytes > 0 && it->size > (uint64_t)e->pol->max_message_bytes)
+	if (verdict_size_exceeds(e->pol, it->size))
 		res = ob_too_large(e, &m);
 	else if (ob_load(e, &m, &res) == 0)
 		res = ob_resume(e, &m);

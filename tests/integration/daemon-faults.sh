@@ -185,7 +185,21 @@ once
 check "then the real server takes them, once each" 3 "$(spool_count slow)"
 check "in Sent" "Sent 3" "$(where slow)"
 
-# 7. monitoring and compliance do not depend on the policy file
+# 7. size before download: over max-message-bytes, judged on its header alone
+/usr/bin/python3 - "$W/huge.eml" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("From: a@provider.example\r\nTo: whp@acme.example\r\n"
+            "Subject: WHP07 Change of Circumstances\r\nMessage-ID: <huge1@lab.test>\r\n\r\n")
+    f.write(("x" * 998 + "\r\n") * 10700)
+PY
+mail append Outbox "$W/huge.eml"
+once; check "a message over the limit: the pass exits 0" 0 $rc
+check "it is in Rejected" "Rejected 1" "$(where huge1)"
+check "as message-too-large" 1 "$(mail header Rejected X-Mailgate-Reasons | grep -c message-too-large)"
+check "never delivered" 0 "$(spool_count huge1)"
+
+# 8. monitoring and compliance do not depend on the policy file
 conf_variant nopolicy "s|^policy_file = .*|policy_file = $W/no-such-policy.xml|"
 "$MAILGATECTL" -c "$L/nopolicy.conf" status > /dev/null 2>&1; src=$?
 check "status works without the policy file" 1 "$([ $src -le 1 ] && echo 1)"
