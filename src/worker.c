@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -79,7 +80,8 @@ struct worker_pool {
 	pid_t zpid;		/* the zygote, or -1 */
 	int zfd;		/* our end of its socket */
 	pid_t pid;		/* the ready child, or -1 */
-	int fd;			/* our end of its socket */
+	int asked;		/* a child asked for, its pid not read yet */
+	int fd;			/* our end of the ready (or asked-for) child's socket */
 	pid_t killed[WORKER_ZOMBIES];	/* killed children not reaped yet */
 };
 
@@ -124,10 +126,16 @@ worker_open_converters(void)
 
 /* --- the zygote and its children --- */
 
+#define WORKER_RANGES 128	/* writable mappings the zygote copies into each child ahead */
+#define WORKER_RANGE_MAX (64ul << 20)	/* larger ones are the sanitizers' shadow */
+#define WORKER_PREFAULT (4u << 20)	/* fresh heap each child touches before its message */
+
 /* What the zygote keeps for its children: the allow-list, compiled once. */
 struct worker_zygote {
 	struct sock_fprog prog;
 	pid_t daemon;		/* the children's parent (CLONE_PARENT) */
+	struct { uintptr_t lo, hi; } range[WORKER_RANGES];	/* its writable memory */
+	size_t nrange;
 };
 
 /* One request on the zygote's socket: the limits for the child, its socket as SCM_RIGHTS. */
@@ -191,6 +199,54 @@ worker_limits(const struct mime_limits *lim)
 	}
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/*
+ * The zygote's private writable mappings (heap, stack, the libraries'
+ * data), read once after the warm-up: a child copies them ahead of its
+ * message, not one page fault at a time while it parses.
+ */
+static void
+worker_ranges(struct worker_zygote *z)
+{
+	FILE *fp = fopen("/proc/self/maps", "re");
+	char line[512];
+
+	z->nrange = 0;
+	while (fp && z->nrange < WORKER_RANGES && fgets(line, sizeof(line), fp)) {
+		unsigned long lo, hi;
+		char perm[8];
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 || strcmp(perm, "rw-p") != 0 ||
+		    hi - lo > WORKER_RANGE_MAX)
+			continue;
+		z->range[z->nrange].lo = lo;
+		z->range[z->nrange].hi = hi;
+		z->nrange++;
+	}
+	if (fp)
+		fclose(fp);
+}
+
+/*
+ * Off the message's path, while the child waits: its own copy of the
+ * zygote's memory (MADV_POPULATE_WRITE breaks copy-on-write at once) and a
+ * heap already touched, kept by the zygote's malloc settings.
+ */
+static void
+worker_prefault(const struct worker_zygote *z)
+{
+	size_t i;
+	char *p;
+
+	for (i = 0; i < z->nrange; i++)
+		(void)madvise((void *)z->range[i].lo, z->range[i].hi - z->range[i].lo,
+		    MADV_POPULATE_WRITE);	/* an optimisation: a refusal costs only speed */
+	p = malloc(WORKER_PREFAULT);
+	if (p) {
+		memset(p, 0, WORKER_PREFAULT);
+		free(p);
+	}
 }
 
 /* Adds rules; -1 when libseccomp refuses one. */
@@ -380,6 +436,7 @@ worker_one(const struct worker_zygote *z, int sock, const struct mime_limits *li
 	worker_limits(lim);
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &z->prog, 0, 0) < 0)
 		_exit(71);
+	worker_prefault(z);
 	if (worker_read_all(WORKER_SOCK, &len, sizeof(len)) < 0)
 		_exit(0);	/* the pool closed without a message */
 	if (len > lim->max_message_bytes * 2 + 1024)
@@ -493,6 +550,10 @@ worker_child_main(int argc, char **argv, worker_fn *fn)
 		fprintf(stderr, "%s: cannot compile the seccomp filter\n", argv[0]);
 		return 71;
 	}
+	/* a child's freed heap stays its own (it lives for one message), touched in advance */
+	mallopt(M_MMAP_THRESHOLD, 2 * WORKER_PREFAULT);
+	mallopt(M_TRIM_THRESHOLD, 2 * WORKER_PREFAULT);
+	worker_ranges(&z);
 	return worker_zygote_loop(&z, fn);
 }
 
@@ -598,17 +659,15 @@ worker_is_child(pid_t pid)
 	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
-/* Asks the zygote for a child on a new socket pair: the child's pid, or -1 (errno set). */
-static pid_t
-worker_zygote_ask(struct worker_pool *wp, int child_fd)
+/* Asks the zygote for a child on child_fd (sent by SCM_RIGHTS); 0 or -1. Does not wait. */
+static int
+worker_zygote_send(struct worker_pool *wp, int child_fd)
 {
 	struct worker_req req;
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = { &req, sizeof(req) };
 	struct msghdr mh = { 0 };
 	struct cmsghdr *c;
-	struct pollfd p = { wp->zfd, POLLIN, 0 };
-	int32_t ans;
 
 	memset(cbuf, 0, sizeof(cbuf));
 	worker_lim_pack(&wp->lim, req.lim);
@@ -621,8 +680,16 @@ worker_zygote_ask(struct worker_pool *wp, int child_fd)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &child_fd, sizeof(int));
-	if (sendmsg(wp->zfd, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(req))
-		return -1;
+	return sendmsg(wp->zfd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(req) ? 0 : -1;
+}
+
+/* The zygote's answer: the child's pid, checked to be our child; -1 (errno set). */
+static pid_t
+worker_zygote_answer(struct worker_pool *wp)
+{
+	struct pollfd p = { wp->zfd, POLLIN, 0 };
+	int32_t ans;
+
 	/* a fork of a warm process: milliseconds at the very worst */
 	if (poll(&p, 1, 5000) <= 0 || recv(wp->zfd, &ans, sizeof(ans), 0) != (ssize_t)sizeof(ans)) {
 		errno = EPIPE;
@@ -639,35 +706,76 @@ worker_zygote_ask(struct worker_pool *wp, int child_fd)
 	return (pid_t)ans;
 }
 
-/* The next message's child: asked of the zygote, which is started again once if it has died. */
+/*
+ * Asks for the next message's child on a new socket pair, starting the
+ * zygote (again) if needed; the pid is collected later, so the caller does
+ * not wait for the fork. 0, or -1 (errno set).
+ */
 static int
-worker_fork(struct worker_pool *wp)
+worker_ask(struct worker_pool *wp)
 {
-	int sv[2], attempt, e = 0;
-	pid_t pid = -1;
+	int sv[2], attempt, e = 0, rc = -1;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
-	for (attempt = 0; attempt < 2 && pid < 0; attempt++) {
+	for (attempt = 0; attempt < 2 && rc < 0; attempt++) {
 		if (wp->zfd < 0 && worker_zygote_start(wp) < 0) {
 			e = errno;
 			break;
 		}
-		pid = worker_zygote_ask(wp, sv[1]);
-		if (pid < 0) {
+		rc = worker_zygote_send(wp, sv[1]);
+		if (rc < 0) {
 			e = errno;
 			worker_zygote_drop(wp);
 		}
 	}
 	close(sv[1]);
-	if (pid < 0) {
+	if (rc < 0) {
 		close(sv[0]);
 		errno = e;
 		return -1;
 	}
-	wp->pid = pid;
 	wp->fd = sv[0];
+	wp->asked = 1;
 	return 0;
+}
+
+/* The pid of the child asked for; on failure its socket and the zygote go. 0 or -1. */
+static int
+worker_collect(struct worker_pool *wp)
+{
+	pid_t pid;
+	int e;
+
+	if (!wp->asked)
+		return wp->pid > 0 ? 0 : -1;
+	wp->asked = 0;
+	pid = worker_zygote_answer(wp);
+	if (pid > 0) {
+		wp->pid = pid;
+		return 0;
+	}
+	e = errno;
+	close(wp->fd);
+	wp->fd = -1;
+	worker_zygote_drop(wp);
+	errno = e;
+	return -1;
+}
+
+/* A child for the message now: the one asked for, or a new one (a dead zygote restarted once). */
+static int
+worker_fork(struct worker_pool *wp)
+{
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (!wp->asked && wp->pid < 0 && worker_ask(wp) < 0)
+			return -1;
+		if (worker_collect(wp) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 /* Reaps the killed children that are gone; never blocks. */
@@ -749,6 +857,8 @@ worker_pool_set_limits(struct worker_pool *wp, const struct mime_limits *lim)
 	if (memcmp(&wp->lim, lim, sizeof(*lim)) == 0)
 		return;
 	wp->lim = *lim;
+	if (wp->asked)
+		(void)worker_collect(wp);	/* its pid, to kill and reap it */
 	if (wp->pid > 0) {
 		close(wp->fd);
 		worker_kill(wp, wp->pid);
@@ -758,8 +868,10 @@ worker_pool_set_limits(struct worker_pool *wp, const struct mime_limits *lim)
 }
 
 pid_t
-worker_pool_pid(const struct worker_pool *wp)
+worker_pool_pid(struct worker_pool *wp)
 {
+	if (wp->asked)
+		(void)worker_collect(wp);
 	return wp->pid;
 }
 
@@ -913,7 +1025,7 @@ worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len, struct 
 		return 0;
 	}
 	worker_reap(wp);
-	if (wp->pid < 0 && worker_fork(wp) < 0)
+	if (worker_fork(wp) < 0)
 		return -1;
 	pid = wp->pid;
 	sbuf_init(&ans);
@@ -947,9 +1059,9 @@ int
 worker_pool_prepare(struct worker_pool *wp)
 {
 	worker_reap(wp);
-	if (wp->pid > 0)
+	if (wp->pid > 0 || wp->asked)
 		return 0;
-	return worker_fork(wp);
+	return worker_ask(wp);
 }
 
 void
@@ -959,6 +1071,8 @@ worker_pool_free(struct worker_pool *wp)
 
 	if (wp == NULL)
 		return;
+	if (wp->asked)
+		(void)worker_collect(wp);	/* its pid, to kill and reap it */
 	if (wp->fd >= 0)
 		close(wp->fd);
 	if (wp->pid > 0)

@@ -319,7 +319,7 @@ seccomp_is(pid_t pid, int mode)
  * other than wp's ready child (which may not have installed its own yet); -1 if none.
  */
 static pid_t
-zygote_pid(const struct worker_pool *wp)
+zygote_pid(struct worker_pool *wp)
 {
 	char path[300], exe[256];
 	DIR *d = opendir("/proc/self/task");
