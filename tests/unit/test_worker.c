@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -452,6 +453,66 @@ test_one_zygote(void **state)
 	assert_true(waitpid(-1, NULL, WNOHANG) < 0);	/* zygote and children all reaped */
 }
 
+/* The descriptors of pid, as "0 1 2 "; *sock0 gets what fd 0 is ("socket:[N]"). */
+static void
+fds_of(pid_t pid, char *list, size_t n, char *sock0, size_t sn)
+{
+	char path[64];
+	int fd;
+
+	list[0] = '\0';
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, fd);
+		if (access(path, F_OK) == 0 || errno != ENOENT)
+			snprintf(list + strlen(list), n - strlen(list), "%d ", fd);
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/fd/0", (long)pid);
+	ssize_t l = readlink(path, sock0, sn - 1);
+	sock0[l > 0 ? l : 0] = '\0';
+}
+
+/*
+ * A child holds nothing but its own socket (and stdout/stderr, write-blocked
+ * by its filter): not the zygote's socket, not another child's; it is our
+ * child, so we kill and reap it ourselves. The zygote holds only its socket.
+ */
+static void
+test_child_holds_nothing(void **state)
+{
+	char cl[256], zl[256], cs[64], zs[64], path[64], stat[512];
+	struct worker_pool *wp;
+	pid_t pid, z;
+	long ppid = 0;
+	FILE *fp;
+
+	(void)state;
+	mime_limits_default(&L, 1 << 20);
+	wp = worker_pool_new(&L);
+	assert_non_null(wp);
+	pid = worker_pool_pid(wp);
+	assert_true(wait_sandboxed(pid));
+	z = zygote_pid(wp);
+	assert_true(z > 0);
+	fds_of(pid, cl, sizeof(cl), cs, sizeof(cs));
+	fds_of(z, zl, sizeof(zl), zs, sizeof(zs));
+	if (cs[0] == '\0') {
+		worker_pool_free(wp);
+		skip();	/* no access to another process's descriptors here */
+	}
+	assert_string_equal(cl, "0 1 2 ");
+	assert_string_equal(zl, "0 1 2 ");
+	assert_true(strncmp(cs, "socket:", 7) == 0 && strncmp(zs, "socket:", 7) == 0);
+	assert_string_not_equal(cs, zs);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(stat, sizeof(stat), fp));
+	fclose(fp);
+	assert_int_equal(sscanf(strrchr(stat, ')') + 2, "%*c %ld", &ppid), 1);
+	assert_int_equal(ppid, (long)getpid());
+	worker_pool_free(wp);
+}
+
 /* A zygote that dies is started again; the message waiting for a child is judged. */
 static void
 test_zygote_respawn(void **state)
@@ -522,6 +583,7 @@ main(void)
 		cmocka_unit_test(test_real_crash_message),
 		cmocka_unit_test(test_one_zygote),
 		cmocka_unit_test(test_zygote_respawn),
+		cmocka_unit_test(test_child_holds_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
