@@ -2,22 +2,25 @@
  * worker - analyses untrusted messages in a separate, sandboxed program;
  * see include/worker.h.
  *
- * Parent side: one child per message, spawned ahead of need with
- * posix_spawn (the child shares no writable copy of the parent's memory
- * before exec) into mailgate-analyse, with an empty environment and only
- * its socket as fd 0. Whatever happens to the child, the parent gets a
- * result: a crash, a time-out or an unreadable answer is MIME_MALFORMED
- * with what happened in the detail; the parent re-checks the size from the
- * raw bytes and kills the child once it has answered (or is late), never
- * waiting on it.
+ * Parent side: one zygote, spawned with posix_spawn (no writable copy of
+ * the parent's memory before exec) into mailgate-analyse, with an empty
+ * environment and only its socket as fd 0; for each message the parent
+ * asks it for a child on a new socket pair and talks to that child alone.
+ * Whatever happens to the child, the parent gets a result: a crash, a
+ * time-out or an unreadable answer is MIME_MALFORMED with what happened in
+ * the detail; the parent re-checks the size from the raw bytes and kills
+ * the child once it has answered (or is late), never waiting on it. A
+ * zygote that stops answering is killed and started again.
  *
- * Child side (worker_child_main): before it reads a byte the child drops
+ * Zygote side (worker_child_main): warms the parsers up once (the charset
+ * converters by analysing a small built-in message, since loading them
+ * later would need open(); after the filter, open() fails with EACCES and
+ * iconv falls back), compiles the allow-list once, then forks on request.
+ *
+ * Child side (worker_one): before it reads a byte the child drops
  * everything it will not use: file descriptors, core dumps, privileges
  * (no_new_privs), address space and CPU time (rlimits), and finally system
- * calls (a seccomp allow-list: read fd 0, write fd 0, memory, time, exit).
- * The charset converters are warmed up first by analysing a small built-in
- * message, since loading them later would need open(); after the filter,
- * open() fails with EACCES (iconv then falls back).
+ * calls (the allow-list: read fd 0, write fd 0, memory, time, exit).
  */
 #include "worker.h"
 
