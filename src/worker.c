@@ -506,7 +506,7 @@ worker_zygote_loop(const struct worker_zygote *z, worker_fn *fn)
 		pid_t pid;
 
 		if (rc == 0)
-			return 0;
+			_exit(0);	/* the daemon closed: nothing to flush, the converters stay open */
 		if (rc < 0 || worker_lim_unpack(req.lim, &lim) < 0) {
 			fprintf(stderr, "mailgate-analyse: a malformed request on the zygote's socket\n");
 			return 65;
