@@ -450,11 +450,14 @@ worker_one(const struct worker_zygote *z, int sock, const struct mime_limits *li
 	msg[len] = '\0';
 	mime_result_init(&r);
 	fn(msg, (size_t)len, lim, &r);
+	/* the length and the answer in one write: the parent wakes once */
 	sbuf_init(&enc);
+	len = 0;
+	sbuf_add(&enc, &len, sizeof(len));
 	mime_result_encode(&r, &enc);
-	len = enc.len;
-	if (worker_write_all(WORKER_SOCK, &len, sizeof(len)) < 0 ||
-	    worker_write_all(WORKER_SOCK, enc.data, enc.len) < 0)
+	len = enc.len - sizeof(len);
+	memcpy(enc.data, &len, sizeof(len));
+	if (worker_write_all(WORKER_SOCK, enc.data, enc.len) < 0)
 		_exit(74);
 	_exit(0);
 }
@@ -887,7 +890,10 @@ worker_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sends the message, all within the deadline: 0, -1 broken, -2 late. */
+/*
+ * Sends the length and the message, all within the deadline: 0, -1
+ * broken, -2 late. One sendmsg() for both, so the child wakes once.
+ */
 static int
 worker_send(struct worker_pool *wp, const char *msg, size_t len, long long deadline)
 {
@@ -897,13 +903,25 @@ worker_send(struct worker_pool *wp, const char *msg, size_t len, long long deadl
 	while (off < total) {
 		struct pollfd p = { wp->fd, POLLOUT, 0 };
 		long long left = deadline - worker_now_ms();
-		const char *src = off < sizeof(hdr) ? (const char *)&hdr + off : msg + (off - sizeof(hdr));
-		size_t n = off < sizeof(hdr) ? sizeof(hdr) - off : total - off;
+		struct iovec iov[2];
+		struct msghdr mh = { 0 };
 		ssize_t w;
 
+		if (off < sizeof(hdr)) {
+			iov[0].iov_base = (char *)&hdr + off;
+			iov[0].iov_len = sizeof(hdr) - off;
+			iov[1].iov_base = (char *)msg;
+			iov[1].iov_len = len;
+			mh.msg_iovlen = 2;
+		} else {
+			iov[0].iov_base = (char *)msg + (off - sizeof(hdr));
+			iov[0].iov_len = total - off;
+			mh.msg_iovlen = 1;
+		}
+		mh.msg_iov = iov;
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
 			return -2;
-		w = send(wp->fd, src, n, MSG_NOSIGNAL);
+		w = sendmsg(wp->fd, &mh, MSG_NOSIGNAL);
 		if (w < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (w <= 0)
