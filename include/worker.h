@@ -4,15 +4,23 @@
  * blow-up marks the message malformed and everything else carries on, and
  * so that code running in the parser never holds a secret.
  *
- * The parent spawns each child with posix_spawn into the analyse program
- * (found at the configured libexec path, or $MAILGATE_ANALYSE in a build
- * tree): no copy of the parent's memory, an empty environment, only its
- * socket as fd 0. A child is started in advance and used for exactly one
- * message; the next one is started by worker_pool_prepare(), off the
- * message's path. The child (worker_child_main) sets RLIMIT_AS and
- * RLIMIT_CPU, PR_SET_NO_NEW_PRIVS, opens the charset converters it needs and
- * then installs a seccomp allow-list (libseccomp: read and write fd 0,
- * memory, time, prlimit64 on itself only) before it reads a byte.
+ * worker_pool_new() spawns ONE process of the analyse program, the zygote
+ * (posix_spawn from the configured libexec path, or $MAILGATE_ANALYSE in a
+ * build tree; no copy of the parent's memory, an empty environment, only
+ * its socket as fd 0, everything else closed), before any secret is read.
+ * The zygote warms up once (libxml2, the charset converters, a built-in
+ * message), compiles the seccomp allow-list once into BPF in memory, and
+ * then, for each request (the limits and one end of a new socket pair, by
+ * SCM_RIGHTS), forks a child for exactly one message with CLONE_PARENT, so
+ * that the child is the parent's own: the parent waits on it and kills it.
+ * The child makes that socket its fd 0 and closes every other descriptor
+ * but stdout/stderr (close_range), sets RLIMIT_AS, RLIMIT_CPU and
+ * RLIMIT_NOFILE, PR_SET_NO_NEW_PRIVS, installs the filter with one prctl()
+ * (read and write fd 0, memory, time, exit, prlimit64 on itself only) and
+ * touches its memory in advance before it reads a byte. It holds nothing
+ * of the zygote's or of any other child's. The next message's child is
+ * asked for by worker_pool_prepare(), which does not wait for the fork; a
+ * zygote that has died is started again.
  *
  *	struct worker_pool *wp = worker_pool_new(&limits);   before any secret is read
  *	worker_pool_set_limits(wp, &limits);                 once the policy is known
@@ -72,14 +80,16 @@ int worker_pool_prepare(struct worker_pool *wp);
 void worker_pool_set_timeout(struct worker_pool *wp, int ms);
 int worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len,
     struct mime_result *out);
-/* The ready child's pid, or -1 (tests look at its memory). */
-pid_t worker_pool_pid(const struct worker_pool *wp);
+/* The ready child's pid, or -1 (tests look at its memory); waits for the zygote's answer. */
+pid_t worker_pool_pid(struct worker_pool *wp);
 void worker_pool_free(struct worker_pool *wp);
 
 /*
- * The child's whole life, for the analyse program's main(): argv[1..7]
- * are the limits the parent passes; the socket is fd 0. Returns only on a
- * usage error (64); otherwise it exits.
+ * The zygote's whole life, for the analyse program's main(): argv[1..7]
+ * are the limits the parent passes (for the warm-up; each request brings
+ * its own); the socket is fd 0; fn runs in each child. Returns 0 when the
+ * parent closes the socket, 64 on a usage error, 65 on a malformed
+ * request, 71 if the filter cannot be compiled.
  */
 int worker_child_main(int argc, char **argv, worker_fn *fn);
 /* Writes all of buf to fd: 0 or -1 (the lingering test helper answers by hand). */

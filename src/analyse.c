@@ -1,8 +1,8 @@
 /*
- * mailgate-analyse - the sandboxed parser program mailgated and
- * mailgatectl check-message start for each message; see include/worker.h.
- * It is started by them only: it reads the message from fd 0 and answers
- * there, and holds no secret.
+ * mailgate-analyse - the parser program mailgated and mailgatectl
+ * check-message start once: a zygote that forks a sandboxed child for each
+ * message; see include/worker.h. It is started by them only, speaks on
+ * fd 0 (each child on a socket of its own), and holds no secret.
  */
 #include "mime.h"
 #include "worker.h"

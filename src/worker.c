@@ -2,28 +2,32 @@
  * worker - analyses untrusted messages in a separate, sandboxed program;
  * see include/worker.h.
  *
- * Parent side: one child per message, spawned ahead of need with
- * posix_spawn (the child shares no writable copy of the parent's memory
- * before exec) into mailgate-analyse, with an empty environment and only
- * its socket as fd 0. Whatever happens to the child, the parent gets a
- * result: a crash, a time-out or an unreadable answer is MIME_MALFORMED
- * with what happened in the detail; the parent re-checks the size from the
- * raw bytes and kills the child once it has answered (or is late), never
- * waiting on it.
+ * Parent side: one zygote, spawned with posix_spawn (no writable copy of
+ * the parent's memory before exec) into mailgate-analyse, with an empty
+ * environment and only its socket as fd 0; for each message the parent
+ * asks it for a child on a new socket pair and talks to that child alone.
+ * Whatever happens to the child, the parent gets a result: a crash, a
+ * time-out or an unreadable answer is MIME_MALFORMED with what happened in
+ * the detail; the parent re-checks the size from the raw bytes and kills
+ * the child once it has answered (or is late), never waiting on it. A
+ * zygote that stops answering is killed and started again.
  *
- * Child side (worker_child_main): before it reads a byte the child drops
+ * Zygote side (worker_child_main): warms the parsers up once (the charset
+ * converters by analysing a small built-in message, since loading them
+ * later would need open(); after the filter, open() fails with EACCES and
+ * iconv falls back), compiles the allow-list once, then forks on request.
+ *
+ * Child side (worker_one): before it reads a byte the child drops
  * everything it will not use: file descriptors, core dumps, privileges
  * (no_new_privs), address space and CPU time (rlimits), and finally system
- * calls (a seccomp allow-list: read fd 0, write fd 0, memory, time, exit).
- * The charset converters are warmed up first by analysing a small built-in
- * message, since loading them later would need open(); after the filter,
- * open() fails with EACCES (iconv then falls back).
+ * calls (the allow-list: read fd 0, write fd 0, memory, time, exit).
  */
 #include "worker.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <iconv.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -31,13 +35,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <libxml/parser.h>
 #include <seccomp.h>
 
@@ -70,8 +80,11 @@ struct worker_pool {
 	char *prog;
 	char *arg;		/* a test helper's mode, or NULL */
 	int timeout_ms;
+	pid_t zpid;		/* the zygote, or -1 */
+	int zfd;		/* our end of its socket */
 	pid_t pid;		/* the ready child, or -1 */
-	int fd;			/* our end of its socket */
+	int asked;		/* a child asked for, its pid not read yet */
+	int fd;			/* our end of the ready (or asked-for) child's socket */
 	pid_t killed[WORKER_ZOMBIES];	/* killed children not reaped yet */
 };
 
@@ -114,17 +127,57 @@ worker_open_converters(void)
 	}
 }
 
-/* --- the child --- */
+/* --- the zygote and its children --- */
+
+#define WORKER_RANGES 128	/* writable mappings the zygote copies into each child ahead */
+#define WORKER_RANGE_MAX (64ul << 20)	/* larger ones are the sanitizers' shadow */
+#define WORKER_PREFAULT (4u << 20)	/* fresh heap each child touches before its message */
+
+/* What the zygote keeps for its children: the allow-list, compiled once. */
+struct worker_zygote {
+	struct sock_fprog prog;
+	pid_t daemon;		/* the children's parent (CLONE_PARENT) */
+	struct { uintptr_t lo, hi; } range[WORKER_RANGES];	/* its writable memory */
+	size_t nrange;
+};
+
+/* One request on the zygote's socket: the limits for the child, its socket as SCM_RIGHTS. */
+struct worker_req {
+	uint64_t lim[WORKER_NLIMITS];
+};
 
 static void
-worker_close_fds(void)
+worker_lim_pack(const struct mime_limits *lim, uint64_t v[WORKER_NLIMITS])
 {
-	int fd;
-
-	for (fd = 3; fd < 1024; fd++)
-		close(fd);
+	v[0] = lim->max_message_bytes;
+	v[1] = lim->max_depth;
+	v[2] = lim->max_parts;
+	v[3] = lim->max_decoded;
+	v[4] = lim->zip_max_entries;
+	v[5] = lim->zip_max_total;
+	v[6] = lim->zip_max_ratio;
 }
 
+/* The limits from numbers: each at most 2^40; -1 when one is not. */
+static int
+worker_lim_unpack(const uint64_t v[WORKER_NLIMITS], struct mime_limits *lim)
+{
+	int i;
+
+	for (i = 0; i < WORKER_NLIMITS; i++)
+		if (v[i] > (1ull << 40))
+			return -1;
+	lim->max_message_bytes = (size_t)v[0];
+	lim->max_depth = (unsigned)v[1];
+	lim->max_parts = (unsigned)v[2];
+	lim->max_decoded = (size_t)v[3];
+	lim->zip_max_entries = (unsigned)v[4];
+	lim->zip_max_total = (size_t)v[5];
+	lim->zip_max_ratio = (unsigned)v[6];
+	return 0;
+}
+
+/* A child's resources; CPU time starts at zero in each child, so the limit is per message. */
 static void
 worker_limits(const struct mime_limits *lim)
 {
@@ -147,9 +200,56 @@ worker_limits(const struct mime_limits *lim)
 		rl.rlim_cur = rl.rlim_max = as;
 		setrlimit(RLIMIT_AS, &rl);
 	}
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+/*
+ * The zygote's private writable mappings (heap, stack, the libraries'
+ * data), read once after the warm-up: a child copies them ahead of its
+ * message, not one page fault at a time while it parses.
+ */
+static void
+worker_ranges(struct worker_zygote *z)
+{
+	FILE *fp = fopen("/proc/self/maps", "re");
+	char line[512];
+
+	z->nrange = 0;
+	while (fp && z->nrange < WORKER_RANGES && fgets(line, sizeof(line), fp)) {
+		unsigned long lo, hi;
+		char perm[8];
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 || strcmp(perm, "rw-p") != 0 ||
+		    hi - lo > WORKER_RANGE_MAX)
+			continue;
+		z->range[z->nrange].lo = lo;
+		z->range[z->nrange].hi = hi;
+		z->nrange++;
+	}
+	if (fp)
+		fclose(fp);
+}
+
+/*
+ * Off the message's path, while the child waits: its own copy of the
+ * zygote's memory (MADV_POPULATE_WRITE breaks copy-on-write at once) and a
+ * heap already touched, kept by the zygote's malloc settings.
+ */
+static void
+worker_prefault(const struct worker_zygote *z)
+{
+	size_t i;
+	char *p;
+
+	for (i = 0; i < z->nrange; i++)
+		(void)madvise((void *)z->range[i].lo, z->range[i].hi - z->range[i].lo,
+		    MADV_POPULATE_WRITE);	/* an optimisation: a refusal costs only speed */
+	p = malloc(WORKER_PREFAULT);
+	if (p) {
+		memset(p, 0, WORKER_PREFAULT);
+		free(p);
+	}
 }
 
 /* Adds rules; -1 when libseccomp refuses one. */
@@ -173,14 +273,42 @@ worker_rule_a0(scmp_filter_ctx ctx, uint32_t action, int sys, enum scmp_compare 
 	return seccomp_rule_add_array(ctx, action, sys, 1, &c);
 }
 
+/* The filter as BPF in memory: libseccomp writes it to a descriptor, a memfd here. */
+static int
+worker_export(scmp_filter_ctx ctx, struct sock_fprog *prog)
+{
+	int fd = memfd_create("mailgate-seccomp", MFD_CLOEXEC), rc = -1;
+	struct stat st;
+	void *code;
+
+	if (fd < 0)
+		return -1;
+	if (seccomp_export_bpf(ctx, fd) < 0 || fstat(fd, &st) < 0 || st.st_size <= 0 ||
+	    st.st_size % sizeof(struct sock_filter) != 0 ||
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		goto out;
+	code = xmalloc((size_t)st.st_size);
+	if (pread(fd, code, (size_t)st.st_size, 0) != st.st_size) {
+		free(code);
+		goto out;
+	}
+	prog->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+	prog->filter = code;
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
 /*
  * The allow-list: reading and writing the socket, memory, time and exit.
  * Writes elsewhere (libxml2's messages to stderr) fail with EPERM; open()
  * fails with EACCES; prlimit64 only on the child itself (pid 0); anything
- * else kills it.
+ * else kills it. Compiled once, in the zygote; each child installs the
+ * program with one prctl().
  */
 static int
-worker_seccomp(void)
+worker_seccomp(struct sock_fprog *prog)
 {
 	static const int allow[] = {
 		SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(brk), SCMP_SYS(mmap),
@@ -225,7 +353,7 @@ worker_seccomp(void)
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0) < 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0) < 0)
 		goto out;
-	rc = seccomp_load(ctx);
+	rc = worker_export(ctx, prog);
 out:
 	seccomp_release(ctx);
 	return rc;
@@ -271,7 +399,7 @@ worker_write_all(int fd, const void *buf, size_t n)
 static int
 worker_parse_limits(int argc, char **argv, struct mime_limits *lim)
 {
-	unsigned long long v[WORKER_NLIMITS];
+	uint64_t v[WORKER_NLIMITS];
 	int i;
 
 	if (argc < WORKER_NLIMITS + 1)
@@ -283,27 +411,127 @@ worker_parse_limits(int argc, char **argv, struct mime_limits *lim)
 		if (argv[i + 1][0] < '0' || argv[i + 1][0] > '9')
 			return -1;
 		v[i] = strtoull(argv[i + 1], &end, 10);
-		if (errno || *end || v[i] > (1ull << 40))
+		if (errno || *end)
 			return -1;
 	}
-	lim->max_message_bytes = (size_t)v[0];
-	lim->max_depth = (unsigned)v[1];
-	lim->max_parts = (unsigned)v[2];
-	lim->max_decoded = (size_t)v[3];
-	lim->zip_max_entries = (unsigned)v[4];
-	lim->zip_max_total = (size_t)v[5];
-	lim->zip_max_ratio = (unsigned)v[6];
-	return 0;
+	return worker_lim_unpack(v, lim);
+}
+
+/*
+ * One message, in a fresh child of the daemon: its socket becomes fd 0
+ * (replacing the zygote's), every other descriptor but stdout/stderr goes,
+ * then the limits and the filter, before it reads a byte.
+ */
+static void
+worker_one(const struct worker_zygote *z, int sock, const struct mime_limits *lim, worker_fn *fn)
+{
+	struct mime_result r;
+	struct sbuf enc;
+	uint64_t len;
+	char *msg;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != z->daemon)
+		_exit(75);	/* the daemon is gone already */
+	if (dup2(sock, WORKER_SOCK) < 0)
+		_exit(75);
+	close_range(3, ~0u, 0);
+	worker_limits(lim);
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &z->prog, 0, 0) < 0)
+		_exit(71);
+	worker_prefault(z);
+	if (worker_read_all(WORKER_SOCK, &len, sizeof(len)) < 0)
+		_exit(0);	/* the pool closed without a message */
+	if (len > lim->max_message_bytes * 2 + 1024)
+		_exit(72);
+	msg = xmalloc((size_t)len + 1);
+	if (worker_read_all(WORKER_SOCK, msg, (size_t)len) < 0)
+		_exit(73);
+	msg[len] = '\0';
+	mime_result_init(&r);
+	fn(msg, (size_t)len, lim, &r);
+	/* the length and the answer in one write: the parent wakes once */
+	sbuf_init(&enc);
+	len = 0;
+	sbuf_add(&enc, &len, sizeof(len));
+	mime_result_encode(&r, &enc);
+	len = enc.len - sizeof(len);
+	memcpy(enc.data, &len, sizeof(len));
+	if (worker_write_all(WORKER_SOCK, enc.data, enc.len) < 0)
+		_exit(74);
+	_exit(0);
+}
+
+/* One request from the daemon: the limits and a socket; 1, 0 at EOF, -1 when malformed. */
+static int
+worker_recv_req(struct worker_req *req, int *sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { req, sizeof(*req) };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	*sock = -1;
+	while ((n = recvmsg(WORKER_SOCK, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n == 0)
+		return 0;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(sock, CMSG_DATA(c), sizeof(int));
+	if (n != (ssize_t)sizeof(*req) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || *sock < 0) {
+		if (*sock >= 0)
+			close(*sock);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * The zygote's loop: for each request, a child of the daemon (CLONE_PARENT,
+ * so the daemon waits on it and kills it) and its pid as the answer; the
+ * zygote keeps no descriptor of it. Ends when the daemon closes the socket.
+ */
+static int
+worker_zygote_loop(const struct worker_zygote *z, worker_fn *fn)
+{
+	for (;;) {
+		struct worker_req req;
+		struct mime_limits lim;
+		int sock, rc = worker_recv_req(&req, &sock);
+		int32_t ans;
+		pid_t pid;
+
+		if (rc == 0)
+			_exit(0);	/* the daemon closed: nothing to flush, the converters stay open */
+		if (rc < 0 || worker_lim_unpack(req.lim, &lim) < 0) {
+			fprintf(stderr, "mailgate-analyse: a malformed request on the zygote's socket\n");
+			return 65;
+		}
+		/* a raw clone: glibc's fork() cannot give the child to our parent */
+		pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
+		if (pid == 0)
+			worker_one(z, sock, &lim, fn);
+		ans = pid > 0 ? (int32_t)pid : -(int32_t)errno;
+		close(sock);
+		if (send(WORKER_SOCK, &ans, sizeof(ans), MSG_NOSIGNAL) != (ssize_t)sizeof(ans))
+			return 0;	/* the daemon is gone */
+	}
 }
 
 int
 worker_child_main(int argc, char **argv, worker_fn *fn)
 {
+	struct worker_zygote z;
 	struct mime_limits lim;
 	struct mime_result r;
-	struct sbuf enc;
-	uint64_t len;
-	char *msg;
+	struct rlimit rl = { 0, 0 };
 
 	if (worker_parse_limits(argc, argv, &lim) < 0) {
 		fprintf(stderr, "%s: usage: %s MAX-BYTES DEPTH PARTS DECODED ZIP-ENTRIES ZIP-TOTAL "
@@ -311,32 +539,28 @@ worker_child_main(int argc, char **argv, worker_fn *fn)
 		return 64;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	worker_close_fds();
-	worker_limits(&lim);
+	close_range(3, ~0u, 0);	/* the spawn closed them; this is one system call more */
+	setrlimit(RLIMIT_CORE, &rl);
+	z.daemon = getppid();
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != z.daemon)
+		return 75;
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* warmed up once, here: each child inherits the loaded converters and libxml2 */
 	xmlInitParser();
 	worker_open_converters();
 	mime_result_init(&r);
 	mime_analyse(worker_warmup, sizeof(worker_warmup) - 1, &lim, &r);
 	mime_result_free(&r);
-	if (worker_seccomp() < 0)
-		_exit(71);
-	if (worker_read_all(WORKER_SOCK, &len, sizeof(len)) < 0)
-		_exit(0);	/* the pool closed without a message */
-	if (len > lim.max_message_bytes * 2 + 1024)
-		_exit(72);
-	msg = xmalloc((size_t)len + 1);
-	if (worker_read_all(WORKER_SOCK, msg, (size_t)len) < 0)
-		_exit(73);
-	msg[len] = '\0';
-	mime_result_init(&r);
-	fn(msg, (size_t)len, &lim, &r);
-	sbuf_init(&enc);
-	mime_result_encode(&r, &enc);
-	len = enc.len;
-	if (worker_write_all(WORKER_SOCK, &len, sizeof(len)) < 0 ||
-	    worker_write_all(WORKER_SOCK, enc.data, enc.len) < 0)
-		_exit(74);
-	_exit(0);
+	if (worker_seccomp(&z.prog) < 0) {
+		fprintf(stderr, "%s: cannot compile the seccomp filter\n", argv[0]);
+		return 71;
+	}
+	/* a child's freed heap stays its own (it lives for one message), touched in advance */
+	mallopt(M_MMAP_THRESHOLD, 2 * WORKER_PREFAULT);
+	mallopt(M_TRIM_THRESHOLD, 2 * WORKER_PREFAULT);
+	worker_ranges(&z);
+	return worker_zygote_loop(&z, fn);
 }
 
 /* --- the parent --- */
@@ -357,21 +581,21 @@ worker_env(char *env[4])
 	env[n] = NULL;
 }
 
+/* The zygote, with its socket as fd 0 and nothing else of ours: posix_spawn closes the rest. */
 static int
-worker_spawn_child(struct worker_pool *wp, int child_fd, pid_t *pid)
+worker_spawn_zygote(struct worker_pool *wp, int child_fd, pid_t *pid)
 {
 	char nums[WORKER_NLIMITS][24], *argv[WORKER_NLIMITS + 3], *env[4];
-	const unsigned long long v[WORKER_NLIMITS] = { wp->lim.max_message_bytes,
-		wp->lim.max_depth, wp->lim.max_parts, wp->lim.max_decoded,
-		wp->lim.zip_max_entries, wp->lim.zip_max_total, wp->lim.zip_max_ratio };
+	uint64_t v[WORKER_NLIMITS];
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t all, none;
 	int i, rc;
 
+	worker_lim_pack(&wp->lim, v);
 	argv[0] = wp->prog;
 	for (i = 0; i < WORKER_NLIMITS; i++) {
-		snprintf(nums[i], sizeof(nums[i]), "%llu", v[i]);
+		snprintf(nums[i], sizeof(nums[i]), "%llu", (unsigned long long)v[i]);
 		argv[i + 1] = nums[i];
 	}
 	argv[WORKER_NLIMITS + 1] = wp->arg;
@@ -381,6 +605,8 @@ worker_spawn_child(struct worker_pool *wp, int child_fd, pid_t *pid)
 	sigemptyset(&none);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, child_fd, WORKER_SOCK);
+	/* one close_range() in the child instead of a close() per possible descriptor */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_init(&at);
 	posix_spawnattr_setsigdefault(&at, &all);
 	posix_spawnattr_setsigmask(&at, &none);
@@ -395,14 +621,14 @@ worker_spawn_child(struct worker_pool *wp, int child_fd, pid_t *pid)
 }
 
 static int
-worker_fork(struct worker_pool *wp)
+worker_zygote_start(struct worker_pool *wp)
 {
 	int sv[2], rc;
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
-	rc = worker_spawn_child(wp, sv[1], &pid);
+	rc = worker_spawn_zygote(wp, sv[1], &pid);
 	close(sv[1]);
 	if (rc < 0) {
 		rc = errno;
@@ -410,9 +636,152 @@ worker_fork(struct worker_pool *wp)
 		errno = rc;
 		return -1;
 	}
-	wp->pid = pid;
-	wp->fd = sv[0];
+	wp->zpid = pid;
+	wp->zfd = sv[0];
 	return 0;
+}
+
+static void worker_kill(struct worker_pool *wp, pid_t pid);
+
+/* The zygote is dead or broken: it goes, to be started again on the next request. */
+static void
+worker_zygote_drop(struct worker_pool *wp)
+{
+	if (wp->zfd >= 0)
+		close(wp->zfd);
+	if (wp->zpid > 0)
+		worker_kill(wp, wp->zpid);
+	wp->zfd = -1;
+	wp->zpid = -1;
+}
+
+/* 1 when pid is our child and has not been reaped (a zygote's answer is checked, not believed). */
+static int
+worker_is_child(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
+/* Asks the zygote for a child on child_fd (sent by SCM_RIGHTS); 0 or -1. Does not wait. */
+static int
+worker_zygote_send(struct worker_pool *wp, int child_fd)
+{
+	struct worker_req req;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { &req, sizeof(req) };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *c;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	worker_lim_pack(&wp->lim, req.lim);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &child_fd, sizeof(int));
+	return sendmsg(wp->zfd, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof(req) ? 0 : -1;
+}
+
+/* The zygote's answer: the child's pid, checked to be our child; -1 (errno set). */
+static pid_t
+worker_zygote_answer(struct worker_pool *wp)
+{
+	struct pollfd p = { wp->zfd, POLLIN, 0 };
+	int32_t ans;
+
+	/* a fork of a warm process: milliseconds at the very worst */
+	if (poll(&p, 1, 5000) <= 0 || recv(wp->zfd, &ans, sizeof(ans), 0) != (ssize_t)sizeof(ans)) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (ans < 0) {
+		errno = -ans;
+		return -1;
+	}
+	if (!worker_is_child((pid_t)ans)) {
+		errno = EPROTO;
+		return -1;
+	}
+	return (pid_t)ans;
+}
+
+/*
+ * Asks for the next message's child on a new socket pair, starting the
+ * zygote (again) if needed; the pid is collected later, so the caller does
+ * not wait for the fork. 0, or -1 (errno set).
+ */
+static int
+worker_ask(struct worker_pool *wp)
+{
+	int sv[2], attempt, e = 0, rc = -1;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	for (attempt = 0; attempt < 2 && rc < 0; attempt++) {
+		if (wp->zfd < 0 && worker_zygote_start(wp) < 0) {
+			e = errno;
+			break;
+		}
+		rc = worker_zygote_send(wp, sv[1]);
+		if (rc < 0) {
+			e = errno;
+			worker_zygote_drop(wp);
+		}
+	}
+	close(sv[1]);
+	if (rc < 0) {
+		close(sv[0]);
+		errno = e;
+		return -1;
+	}
+	wp->fd = sv[0];
+	wp->asked = 1;
+	return 0;
+}
+
+/* The pid of the child asked for; on failure its socket and the zygote go. 0 or -1. */
+static int
+worker_collect(struct worker_pool *wp)
+{
+	pid_t pid;
+	int e;
+
+	if (!wp->asked)
+		return wp->pid > 0 ? 0 : -1;
+	wp->asked = 0;
+	pid = worker_zygote_answer(wp);
+	if (pid > 0) {
+		wp->pid = pid;
+		return 0;
+	}
+	e = errno;
+	close(wp->fd);
+	wp->fd = -1;
+	worker_zygote_drop(wp);
+	errno = e;
+	return -1;
+}
+
+/* A child for the message now: the one asked for, or a new one (a dead zygote restarted once). */
+static int
+worker_fork(struct worker_pool *wp)
+{
+	int attempt;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (!wp->asked && wp->pid < 0 && worker_ask(wp) < 0)
+			return -1;
+		if (worker_collect(wp) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 /* Reaps the killed children that are gone; never blocks. */
@@ -461,14 +830,14 @@ worker_pool_new_prog(const struct mime_limits *lim, const char *prog, const char
 	wp->prog = xstrdup(prog ? prog : worker_pool_default_prog());
 	wp->arg = arg ? xstrdup(arg) : NULL;
 	wp->timeout_ms = 10000;
+	wp->zpid = -1;
+	wp->zfd = -1;
 	wp->pid = -1;
 	wp->fd = -1;
 	if (worker_fork(wp) < 0) {
 		int e = errno;
 
-		free(wp->prog);
-		free(wp->arg);
-		free(wp);
+		worker_pool_free(wp);
 		errno = e;
 		return NULL;
 	}
@@ -494,6 +863,8 @@ worker_pool_set_limits(struct worker_pool *wp, const struct mime_limits *lim)
 	if (memcmp(&wp->lim, lim, sizeof(*lim)) == 0)
 		return;
 	wp->lim = *lim;
+	if (wp->asked)
+		(void)worker_collect(wp);	/* its pid, to kill and reap it */
 	if (wp->pid > 0) {
 		close(wp->fd);
 		worker_kill(wp, wp->pid);
@@ -503,8 +874,10 @@ worker_pool_set_limits(struct worker_pool *wp, const struct mime_limits *lim)
 }
 
 pid_t
-worker_pool_pid(const struct worker_pool *wp)
+worker_pool_pid(struct worker_pool *wp)
 {
+	if (wp->asked)
+		(void)worker_collect(wp);
 	return wp->pid;
 }
 
@@ -517,7 +890,10 @@ worker_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sends the message, all within the deadline: 0, -1 broken, -2 late. */
+/*
+ * Sends the length and the message, all within the deadline: 0, -1
+ * broken, -2 late. One sendmsg() for both, so the child wakes once.
+ */
 static int
 worker_send(struct worker_pool *wp, const char *msg, size_t len, long long deadline)
 {
@@ -527,13 +903,25 @@ worker_send(struct worker_pool *wp, const char *msg, size_t len, long long deadl
 	while (off < total) {
 		struct pollfd p = { wp->fd, POLLOUT, 0 };
 		long long left = deadline - worker_now_ms();
-		const char *src = off < sizeof(hdr) ? (const char *)&hdr + off : msg + (off - sizeof(hdr));
-		size_t n = off < sizeof(hdr) ? sizeof(hdr) - off : total - off;
+		struct iovec iov[2];
+		struct msghdr mh = { 0 };
 		ssize_t w;
 
+		if (off < sizeof(hdr)) {
+			iov[0].iov_base = (char *)&hdr + off;
+			iov[0].iov_len = sizeof(hdr) - off;
+			iov[1].iov_base = (char *)msg;
+			iov[1].iov_len = len;
+			mh.msg_iovlen = 2;
+		} else {
+			iov[0].iov_base = (char *)msg + (off - sizeof(hdr));
+			iov[0].iov_len = total - off;
+			mh.msg_iovlen = 1;
+		}
+		mh.msg_iov = iov;
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
 			return -2;
-		w = send(wp->fd, src, n, MSG_NOSIGNAL);
+		w = sendmsg(wp->fd, &mh, MSG_NOSIGNAL);
 		if (w < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (w <= 0)
@@ -658,7 +1046,7 @@ worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len, struct 
 		return 0;
 	}
 	worker_reap(wp);
-	if (wp->pid < 0 && worker_fork(wp) < 0)
+	if (worker_fork(wp) < 0)
 		return -1;
 	pid = wp->pid;
 	sbuf_init(&ans);
@@ -692,9 +1080,9 @@ int
 worker_pool_prepare(struct worker_pool *wp)
 {
 	worker_reap(wp);
-	if (wp->pid > 0)
+	if (wp->pid > 0 || wp->asked)
 		return 0;
-	return worker_fork(wp);
+	return worker_ask(wp);
 }
 
 void
@@ -704,10 +1092,13 @@ worker_pool_free(struct worker_pool *wp)
 
 	if (wp == NULL)
 		return;
+	if (wp->asked)
+		(void)worker_collect(wp);	/* its pid, to kill and reap it */
 	if (wp->fd >= 0)
 		close(wp->fd);
 	if (wp->pid > 0)
 		worker_kill(wp, wp->pid);
+	worker_zygote_drop(wp);
 	/* every child here was sent SIGKILL: these waits end at once */
 	for (i = 0; i < WORKER_ZOMBIES; i++)
 		if (wp->killed[i] > 0)

@@ -29,7 +29,7 @@ start_daemon
 wait_for "mail count Sent" 1 30
 [ "$(mail count Sent)" = 1 ] || bad "the first message was not sent"
 wait_for "grep -c 'log head: ' '$W/daemon.err'" 1 10
-# the daemon's ready parser program holds neither the IMAP password nor the log key
+# the daemon's parser zygote and its ready child hold neither the IMAP password nor the log key
 scan() {	# scan PID FILE: 1 when PID's readable memory holds FILE's bytes, else 0
 	/usr/bin/python3 - "$1" "$2" <<'PY'
 import sys
@@ -52,16 +52,34 @@ PY
 }
 head -1 "$L/imap.password" | tr -d '\n' > "$W/pw"
 head -c 32 "$L/log.key" > "$W/key32"
-wpid=
-for p in $(ps -o pid= --ppid "$DPID"); do
-	case "$(readlink /proc/"$p"/exe)" in */mailgate-analyse) wpid=$p ;; esac
+# the zygote (no filter) and the next message's child (filter installed), both children of the daemon
+find_parsers() {
+	zpid=
+	wpid=
+	nz=0
+	for p in $(ps -o pid= --ppid "$DPID"); do
+		case "$(readlink /proc/"$p"/exe)" in
+		*/mailgate-analyse)
+			case "$(awk '/^Seccomp:/ {print $2}' /proc/"$p"/status 2>/dev/null)" in
+			0) zpid=$p; nz=$((nz + 1)) ;;
+			2) wpid=$p ;;
+			esac ;;
+		esac
+	done
+}
+for i in $(seq 50); do	# the next child is forked asynchronously after a message
+	find_parsers
+	[ -n "$zpid" ] && [ -n "$wpid" ] && break
+	sleep 0.1
 done
-[ -n "$wpid" ] || bad "no parser program beside the daemon"
-if [ -n "$wpid" ]; then
-	[ "$(scan "$DPID" "$W/pw")" = 1 ] || bad "the scan does not find the password in the daemon"
-	[ "$(scan "$wpid" "$W/pw")" = 0 ] || bad "the parser program holds the IMAP password"
-	[ "$(scan "$wpid" "$W/key32")" = 0 ] || bad "the parser program holds the log key"
-fi
+[ "$nz" -le 1 ] || bad "$nz zygotes beside the daemon"
+[ -n "$zpid" ] || bad "no zygote (unfiltered mailgate-analyse) beside the daemon"
+[ -n "$wpid" ] || bad "no sandboxed per-message child beside the daemon"
+[ "$(scan "$DPID" "$W/pw")" = 1 ] || bad "the scan does not find the password in the daemon"
+for p in $zpid $wpid; do
+	[ "$(scan "$p" "$W/pw")" = 0 ] || bad "the parser program $p holds the IMAP password"
+	[ "$(scan "$p" "$W/key32")" = 0 ] || bad "the parser program $p holds the log key"
+done
 for f in sendlog.db sendlog.db-wal sendlog.db-shm; do
 	[ "$(mode_of "$S/$f")" = 600 ] || bad "$f has mode $(mode_of "$S/$f"), not 600"
 done

@@ -6,12 +6,15 @@
  * separate program: the live worker's memory holds none of the parent's
  * secrets; one that attacks its parent with prlimit64, lingers after
  * answering or lies about the message's size is killed or not believed.
+ * Every message's child is forked from one warm zygote, which holds no
+ * secret either and is started again when it dies.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +296,67 @@ wait_sandboxed(pid_t pid)
 	return ok;
 }
 
+/* 1 when pid's seccomp mode is mode (0 none, 2 filter). */
+static int
+seccomp_is(pid_t pid, int mode)
+{
+	char path[64], line[128], want[32];
+	FILE *fp;
+	int ok = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	snprintf(want, sizeof(want), "Seccomp:\t%d\n", mode);
+	fp = fopen(path, "r");
+	while (fp && fgets(line, sizeof(line), fp))
+		if (strcmp(line, want) == 0)
+			ok = 1;
+	if (fp)
+		fclose(fp);
+	return ok;
+}
+
+/*
+ * The zygote: our one child running the analyse program without a filter,
+ * other than wp's ready child (which may not have installed its own yet); -1 if none.
+ */
+static pid_t
+zygote_pid(struct worker_pool *wp)
+{
+	char path[300], exe[256];
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	pid_t found = -1;
+
+	while (d && (de = readdir(d)) != NULL) {
+		FILE *fp;
+		long pid;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children", de->d_name);
+		fp = fopen(path, "r");
+		while (fp && fscanf(fp, "%ld", &pid) == 1) {
+			ssize_t n;
+
+			snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+			n = readlink(path, exe, sizeof(exe) - 1);
+			if (n <= 0)
+				continue;
+			exe[n] = '\0';
+			if (strstr(exe, "mailgate-analyse") && (pid_t)pid != worker_pool_pid(wp) &&
+			    seccomp_is((pid_t)pid, 0)) {
+				assert_int_equal(found, -1);	/* one zygote, never two */
+				found = (pid_t)pid;
+			}
+		}
+		if (fp)
+			fclose(fp);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
 /*
  * A daemon-like parent that has read a password file and holds an Ed25519
  * signing key starts a worker: the live worker's memory holds neither,
@@ -307,7 +371,7 @@ test_no_secret_in_worker(void **state)
 	struct worker_pool *wp;
 	EVP_PKEY *key;
 	FILE *fp;
-	pid_t pid;
+	pid_t pid, zpid;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
@@ -339,6 +403,11 @@ test_no_secret_in_worker(void **state)
 	assert_int_equal(mem_has(getpid(), raw, rawlen), 1);
 	assert_int_equal(mem_has(pid, pw, pwlen), 0);
 	assert_int_equal(mem_has(pid, raw, rawlen), 0);
+	/* nor does the zygote it was forked from */
+	zpid = zygote_pid(wp);
+	assert_true(zpid > 0 && zpid != pid);
+	assert_int_equal(mem_has(zpid, pw, pwlen), 0);
+	assert_int_equal(mem_has(zpid, raw, rawlen), 0);
 	worker_pool_free(wp);
 	explicit_bzero(pw, pwlen);
 	explicit_bzero(raw, sizeof(raw));
@@ -347,6 +416,138 @@ test_no_secret_in_worker(void **state)
 	unlink(file);
 	rmdir(dir);
 	free(file);
+}
+
+/*
+ * One zygote for every message: each message has a child of its own (a new
+ * pid each time, sandboxed before it reads), all forked from the same
+ * zygote, which never runs a filter itself.
+ */
+static void
+test_one_zygote(void **state)
+{
+	struct worker_pool *wp;
+	struct mime_result r;
+	pid_t z, prev = -1;
+	int i;
+
+	(void)state;
+	mime_limits_default(&L, 1 << 20);
+	wp = worker_pool_new(&L);
+	assert_non_null(wp);
+	z = zygote_pid(wp);
+	assert_true(z > 0);
+	for (i = 0; i < 10; i++) {
+		pid_t pid = worker_pool_pid(wp);
+
+		assert_true(pid > 0 && pid != prev && pid != z);
+		assert_true(wait_sandboxed(pid));
+		assert_int_equal(worker_pool_analyse(wp, MSG, sizeof(MSG) - 1, &r), 0);
+		assert_int_equal(r.status, MIME_OK);
+		mime_result_free(&r);
+		assert_int_equal(worker_pool_prepare(wp), 0);
+		prev = pid;
+	}
+	assert_int_equal(zygote_pid(wp), z);
+	worker_pool_free(wp);
+	assert_true(waitpid(-1, NULL, WNOHANG) < 0);	/* zygote and children all reaped */
+}
+
+/* The descriptors of pid, as "0 1 2 "; *sock0 gets what fd 0 is ("socket:[N]"). */
+static void
+fds_of(pid_t pid, char *list, size_t n, char *sock0, size_t sn)
+{
+	char path[64];
+	int fd;
+
+	list[0] = '\0';
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, fd);
+		if (access(path, F_OK) == 0 || errno != ENOENT)
+			snprintf(list + strlen(list), n - strlen(list), "%d ", fd);
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/fd/0", (long)pid);
+	ssize_t l = readlink(path, sock0, sn - 1);
+	sock0[l > 0 ? l : 0] = '\0';
+}
+
+/*
+ * A child holds nothing but its own socket (and stdout/stderr, write-blocked
+ * by its filter): not the zygote's socket, not another child's; it is our
+ * child, so we kill and reap it ourselves. The zygote holds only its socket.
+ */
+static void
+test_child_holds_nothing(void **state)
+{
+	char cl[256], zl[256], cs[64], zs[64], path[64], stat[512];
+	struct worker_pool *wp;
+	pid_t pid, z;
+	long ppid = 0;
+	FILE *fp;
+
+	(void)state;
+	mime_limits_default(&L, 1 << 20);
+	wp = worker_pool_new(&L);
+	assert_non_null(wp);
+	pid = worker_pool_pid(wp);
+	assert_true(wait_sandboxed(pid));
+	z = zygote_pid(wp);
+	assert_true(z > 0);
+	fds_of(pid, cl, sizeof(cl), cs, sizeof(cs));
+	fds_of(z, zl, sizeof(zl), zs, sizeof(zs));
+	if (cs[0] == '\0') {
+		worker_pool_free(wp);
+		skip();	/* no access to another process's descriptors here */
+	}
+	assert_string_equal(cl, "0 1 2 ");
+	assert_string_equal(zl, "0 1 2 ");
+	assert_true(strncmp(cs, "socket:", 7) == 0 && strncmp(zs, "socket:", 7) == 0);
+	assert_string_not_equal(cs, zs);
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(stat, sizeof(stat), fp));
+	fclose(fp);
+	assert_int_equal(sscanf(strrchr(stat, ')') + 2, "%*c %ld", &ppid), 1);
+	assert_int_equal(ppid, (long)getpid());
+	worker_pool_free(wp);
+}
+
+/* A zygote that dies is started again; the message waiting for a child is judged. */
+static void
+test_zygote_respawn(void **state)
+{
+	struct worker_pool *wp;
+	struct mime_result r;
+	pid_t z, z2;
+	int i;
+
+	(void)state;
+	mime_limits_default(&L, 1 << 20);
+	wp = worker_pool_new(&L);
+	assert_non_null(wp);
+	z = zygote_pid(wp);
+	assert_true(z > 0);
+	assert_int_equal(worker_pool_analyse(wp, MSG, sizeof(MSG) - 1, &r), 0);
+	mime_result_free(&r);
+	assert_int_equal(kill(z, SIGKILL), 0);
+	for (i = 0; i < 500; i++) {
+		siginfo_t si;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_PID, (id_t)z, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == z)
+			break;	/* dead: a zombie the pool will reap */
+		usleep(2000);
+	}
+	assert_true(i < 500);
+	assert_int_equal(worker_pool_analyse(wp, MSG, sizeof(MSG) - 1, &r), 0);
+	assert_int_equal(r.status, MIME_OK);
+	assert_int_equal(r.records.n, 2);
+	mime_result_free(&r);
+	z2 = zygote_pid(wp);
+	assert_true(z2 > 0 && z2 != z);
+	worker_pool_free(wp);
+	assert_true(waitpid(-1, NULL, WNOHANG) < 0);
 }
 
 static void
@@ -380,6 +581,9 @@ main(void)
 		cmocka_unit_test(test_too_large_in_parent),
 		cmocka_unit_test(test_no_secret_in_worker),
 		cmocka_unit_test(test_real_crash_message),
+		cmocka_unit_test(test_one_zygote),
+		cmocka_unit_test(test_zygote_respawn),
+		cmocka_unit_test(test_child_holds_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
