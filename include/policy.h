@@ -5,12 +5,17 @@
  *
  * policy_load() reads the file with libxml2 with no network, no DTD and no
  * entity expansion, validates it against the schema shipped in policies/
- * (policy.rng in policy_schema_dir()), checks its meaning (unknown process ids, until
+ * (policy_schema_dir()), checks its meaning (unknown process ids, until
  * before from, duplicate ids or subjects, an address listed twice or equal
  * to the designated inbox, min-notice-days without a notice field), and
  * loads every template it names. Every error and warning goes to the
  * struct diag with its line; the policy is returned only when there is no
  * error. The loaded policy is immutable and owns everything it points to.
+ *
+ * Parsed and validated, for the inbound work (issue 9) and not yet acted on:
+ * a process's inbound routing, an internal inbox's processes, the
+ * department's suspension and reintroduction notice subjects and the
+ * performance manager.
  *
  * The lookups below are pure: subject matching (the interface's rules) and
  * recipient classification on a given day.
@@ -26,15 +31,23 @@
 
 struct policy_form {
 	char *subject;			/* the standard subject */
-	char *template_id;
-	const struct template *tpl;	/* owned by the policy */
+	char *template_id;		/* NULL: a form without a template check */
+	const struct template *tpl;	/* owned by the policy; NULL without template_id */
 	long line;
+};
+
+/* What happens to the department's mail of a process (inbound="..."). */
+enum policy_inbound {
+	POLICY_INBOUND_REVIEW,		/* the default: left for staff in Review */
+	POLICY_INBOUND_CASELOAD,	/* to the sub-contractor holding the participant */
+	POLICY_INBOUND_INTERNAL		/* to the internal inboxes */
 };
 
 struct policy_process {
 	char *id, *name;
 	char *approval;			/* NULL when absent (a warning) */
-	int max_records;
+	int max_records;		/* 0: no participant record at all */
+	enum policy_inbound inbound;
 	int min_notice_days;		/* -1 when absent */
 	mgday until;			/* MGDAY_NONE when absent */
 	struct policy_form *forms;
@@ -70,6 +83,16 @@ struct policy_department {
 	char *name;
 	struct policy_dept_inbox *inboxes;
 	size_t ninboxes;
+	/* subjects of the department's suspension and reintroduction notices; NULL when absent */
+	char *suspension_subject, *reintroduction_subject;
+};
+
+/* Which processes an internal inbox receives inbound. */
+struct policy_internal_inbox {
+	const char *address;		/* the same string as policy.internal[i] */
+	int all;			/* no processes="...": every process */
+	const struct policy_process **processes;
+	size_t nprocesses;
 };
 
 enum rcpt_class { RCPT_DEPARTMENT, RCPT_SUBCONTRACTOR, RCPT_INTERNAL, RCPT_DESIGNATED, RCPT_UNKNOWN };
@@ -79,12 +102,15 @@ struct policy {
 	char *designated_address;	/* lower case */
 	char *designated_name;
 	long max_message_bytes;		/* default 10485760 */
+	long max_recipients;		/* default 50 */
+	char *pm_address, *pm_name;	/* <performance-manager>, lower case address; NULL */
 	int clerical_after_hours;	/* default 48 */
 	struct policy_process *processes;
 	size_t nprocesses;
 	struct policy_department *departments;
 	size_t ndepartments;
 	char **internal;		/* lower case */
+	struct policy_internal_inbox *internal_inboxes;	/* ninternal, parallel to internal */
 	size_t ninternal;
 	struct policy_subcontractor *subcontractors;
 	size_t nsubcontractors;

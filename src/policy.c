@@ -108,6 +108,25 @@ pol_add_form(struct policy_process *pr, char *subject, char *tpl, long line)
 	pr->nforms++;
 }
 
+/* The schema allows only the three words; anything else cannot reach here. */
+static enum policy_inbound
+pol_inbound(xmlNodePtr n)
+{
+	char *v = pol_attr(n, "inbound");
+	enum policy_inbound r = POLICY_INBOUND_REVIEW;
+
+	if (v == NULL || strcmp(v, "review") == 0)
+		r = POLICY_INBOUND_REVIEW;
+	else if (strcmp(v, "caseload") == 0)
+		r = POLICY_INBOUND_CASELOAD;
+	else if (strcmp(v, "internal") == 0)
+		r = POLICY_INBOUND_INTERNAL;
+	else
+		util_panic("inbound=\"%s\" passed the schema", v);
+	free(v);
+	return r;
+}
+
 static void
 pol_process(struct pol_ctx *c, xmlNodePtr n)
 {
@@ -123,6 +142,7 @@ pol_process(struct pol_ctx *c, xmlNodePtr n)
 	pr->name = pol_attr(n, "name");
 	pr->approval = pol_attr(n, "approval");
 	pr->max_records = (int)pol_long(n, "max-records", 1);
+	pr->inbound = pol_inbound(n);
 	pr->min_notice_days = (int)pol_long(n, "min-notice-days", -1);
 	pr->until = pol_date(n, "until");
 	pr->line = xmlGetLineNo(n);
@@ -145,6 +165,30 @@ policy_find_process(const struct policy *p, const char *id)
 	return NULL;
 }
 
+/* The processes="..." list of an inbox; an unknown id is an error. */
+static const struct policy_process **
+pol_process_list(struct pol_ctx *c, xmlNodePtr m, const char *address, long line, size_t *n)
+{
+	const struct policy_process **v = NULL;
+	char *list = pol_attr(m, "processes"), *tok, *save = NULL;
+
+	*n = 0;
+	for (tok = list ? strtok_r(list, " \t\r\n", &save) : NULL; tok;
+	    tok = strtok_r(NULL, " \t\r\n", &save)) {
+		const struct policy_process *pr = policy_find_process(c->p, tok);
+
+		if (pr == NULL) {
+			diag_add(c->d, DIAG_ERROR, c->file, line, "inbox %s: unknown process '%s'",
+			    address, tok);
+			continue;
+		}
+		v = xreallocarray(v, *n + 1, sizeof(*v));
+		v[(*n)++] = pr;
+	}
+	free(list);
+	return v;
+}
+
 static void
 pol_department(struct pol_ctx *c, xmlNodePtr n)
 {
@@ -158,8 +202,11 @@ pol_department(struct pol_ctx *c, xmlNodePtr n)
 	dep->name = pol_attr(n, "name");
 	for (m = n->children; m; m = m->next) {
 		struct policy_dept_inbox *ib;
-		char *list, *tok, *save = NULL;
 
+		if (xmlsafe_is(m, POL_NS, "suspension-notice") && dep->suspension_subject == NULL)
+			dep->suspension_subject = str_collapse_ws(pol_attr(m, "subject"));
+		if (xmlsafe_is(m, POL_NS, "reintroduction-notice") && dep->reintroduction_subject == NULL)
+			dep->reintroduction_subject = str_collapse_ws(pol_attr(m, "subject"));
 		if (!xmlsafe_is(m, POL_NS, "inbox"))
 			continue;
 		dep->inboxes = xreallocarray(dep->inboxes, dep->ninboxes + 1, sizeof(*dep->inboxes));
@@ -167,20 +214,7 @@ pol_department(struct pol_ctx *c, xmlNodePtr n)
 		memset(ib, 0, sizeof(*ib));
 		ib->address = pol_address(c, m);
 		ib->line = xmlGetLineNo(m);
-		list = pol_attr(m, "processes");
-		for (tok = strtok_r(list, " \t\r\n", &save); tok; tok = strtok_r(NULL, " \t\r\n", &save)) {
-			const struct policy_process *pr = policy_find_process(p, tok);
-
-			if (pr == NULL) {
-				diag_add(c->d, DIAG_ERROR, c->file, ib->line,
-				    "inbox %s: unknown process '%s'", ib->address, tok);
-				continue;
-			}
-			ib->processes = xreallocarray(ib->processes, ib->nprocesses + 1,
-			    sizeof(*ib->processes));
-			ib->processes[ib->nprocesses++] = pr;
-		}
-		free(list);
+		ib->processes = pol_process_list(c, m, ib->address, ib->line, &ib->nprocesses);
 	}
 }
 
@@ -188,13 +222,21 @@ static void
 pol_internal(struct pol_ctx *c, xmlNodePtr n)
 {
 	struct policy *p = c->p;
+	struct policy_internal_inbox *ib;
 	xmlNodePtr m;
 
 	for (m = n->children; m; m = m->next) {
 		if (!xmlsafe_is(m, POL_NS, "inbox"))
 			continue;
 		p->internal = xreallocarray(p->internal, p->ninternal + 1, sizeof(*p->internal));
-		p->internal[p->ninternal++] = pol_address(c, m);
+		p->internal_inboxes = xreallocarray(p->internal_inboxes, p->ninternal + 1,
+		    sizeof(*p->internal_inboxes));
+		p->internal[p->ninternal] = pol_address(c, m);
+		ib = &p->internal_inboxes[p->ninternal];
+		ib->address = p->internal[p->ninternal];
+		ib->all = !xmlHasProp(m, (const xmlChar *)"processes");
+		ib->processes = pol_process_list(c, m, ib->address, xmlGetLineNo(m), &ib->nprocesses);
+		p->ninternal++;
 	}
 }
 
@@ -327,6 +369,8 @@ pol_load_templates(struct pol_ctx *c)
 		struct policy_process *pr = &p->processes[i];
 
 		for (k = 0; k < pr->nforms; k++) {
+			if (pr->forms[k].template_id == NULL)
+				continue;	/* a form without a template check */
 			pr->forms[k].tpl = pol_template(c, pr->forms[k].template_id, pr->forms[k].line);
 			if (pr->forms[k].tpl && pr->min_notice_days >= 0 && !pr->forms[k].tpl->has_notice)
 				diag_add(c->d, DIAG_ERROR, c->file, pr->line,
@@ -369,6 +413,7 @@ pol_walk(struct pol_ctx *c, xmlNodePtr root)
 	xmlNodePtr n;
 
 	p->max_message_bytes = 10485760;
+	p->max_recipients = 50;
 	p->clerical_after_hours = 48;
 	/* The designated inbox first: every address is compared with it. */
 	for (n = root->children; n; n = n->next)
@@ -377,9 +422,13 @@ pol_walk(struct pol_ctx *c, xmlNodePtr root)
 			p->designated_name = pol_attr(n, "name");
 		}
 	for (n = root->children; n; n = n->next) {
-		if (xmlsafe_is(n, POL_NS, "limits"))
+		if (xmlsafe_is(n, POL_NS, "limits")) {
 			p->max_message_bytes = pol_long(n, "max-message-bytes", 10485760);
-		else if (xmlsafe_is(n, POL_NS, "outage"))
+			p->max_recipients = pol_long(n, "max-recipients", 50);
+		} else if (xmlsafe_is(n, POL_NS, "performance-manager")) {
+			p->pm_address = ascii_lower(pol_attr(n, "address"));
+			p->pm_name = pol_attr(n, "name");
+		} else if (xmlsafe_is(n, POL_NS, "outage"))
 			p->clerical_after_hours = (int)pol_long(n, "clerical-after-hours", 48);
 		else if (xmlsafe_is(n, POL_NS, "process"))
 			pol_process(c, n);
@@ -493,9 +542,16 @@ policy_free(struct policy *p)
 		}
 		free(p->departments[i].inboxes);
 		free(p->departments[i].name);
+		free(p->departments[i].suspension_subject);
+		free(p->departments[i].reintroduction_subject);
 	}
 	free(p->departments);
+	for (i = 0; i < p->ninternal; i++)
+		free(p->internal_inboxes[i].processes);
+	free(p->internal_inboxes);
 	strv_free(p->internal, p->ninternal);
+	free(p->pm_address);
+	free(p->pm_name);
 	for (i = 0; i < p->nsubcontractors; i++) {
 		struct policy_subcontractor *s = &p->subcontractors[i];
 
