@@ -32,6 +32,7 @@ ctl_fn ctl_incident;		/* ctl_log.c: incident misdirected|list */
 ctl_fn ctl_mode;		/* ctl_mode.c */
 ctl_fn ctl_status;		/* ctl_status.c */
 ctl_fn ctl_check_servers;	/* ctl_status.c */
+ctl_fn ctl_caseload;		/* ctl_caseload.c: caseload import|show|find */
 
 /* Prints "mailgatectl: TEXT" and returns 2 (usage errors). */
 int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

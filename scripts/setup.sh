@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 
 packages="build-essential autoconf automake libtool pkg-config
- libetpan-dev libssl-dev openssl libxml2-dev libxml2-utils libsqlite3-dev sqlite3
+ libetpan-dev libunistring-dev libssl-dev openssl libxml2-dev libxml2-utils libsqlite3-dev sqlite3
  libcmocka-dev libzip-dev libseccomp-dev libsystemd-dev libsasl2-modules
  dovecot-core dovecot-imapd python3 python3-aiosmtpd
  clang libclang-rt-14-dev libpcre2-dev libhyperscan-dev"

@@ -36,6 +36,8 @@ static const struct ctl_cmd {
 	    "--department-informed TEXT]" },
 	{ "status", ctl_status, "status [--json]" },
 	{ "check-servers", ctl_check_servers, "check-servers" },
+	{ "caseload", ctl_caseload, "caseload import FILE.csv [--replace] | caseload show | "
+	    "caseload find NINO" },
 };
 
 int
