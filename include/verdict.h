@@ -39,6 +39,12 @@ enum vcode {
 	VC_ALREADY_SENT,
 	VC_SMTP_PERMANENT,
 	VC_UNCERTAIN,
+	/* inbound review reasons (interface "Inbound mail") */
+	VC_NOT_FROM_DEPARTMENT,
+	VC_UNKNOWN_PARTICIPANT,
+	VC_WRONG_DETAILS,
+	VC_NOT_ENTITLED,
+	VC_REVIEW_ROUTE,
 	VC_COUNT
 };
 

@@ -52,7 +52,8 @@ static const struct {
 	{ JR_NONE, JR_LOGGED, F(JF_REJECTED) | F(JF_HELD) | F(JF_REVIEW) },
 	{ JR_INTENT, JR_DATA, F(JF_PENDING) },
 	/* smtp-permanent at MAIL or RCPT; judged again and refused, or held */
-	{ JR_INTENT, JR_LOGGED, F(JF_SMTP_PERMANENT) | F(JF_REJECTED) | F(JF_HELD) },
+	/* inbound: judged again before MAIL FROM and now for Review (the mode changed) */
+	{ JR_INTENT, JR_LOGGED, F(JF_SMTP_PERMANENT) | F(JF_REJECTED) | F(JF_HELD) | F(JF_REVIEW) },
 	{ JR_INTENT, JR_DONE, F(JF_PENDING) },		/* the message left the folder unsent */
 	{ JR_DATA, JR_ACCEPTED, F(JF_SENT) | F(JF_FORWARDED) },
 	{ JR_DATA, JR_LOGGED, F(JF_SMTP_PERMANENT) | F(JF_UNCERTAIN) },
