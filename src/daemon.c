@@ -31,7 +31,9 @@
 #include "backoff.h"
 #include "config.h"
 #include "diag.h"
+#include "caseload.h"
 #include "imap.h"
+#include "inbound.h"
 #include "journey.h"
 #include "mime.h"
 #include "mode.h"
@@ -73,6 +75,8 @@ struct dmn {
 	char *imap_pw, *smtp_pw;
 	struct sendlog *log;
 	struct journeys *jr;
+	struct caseload *caseload;	/* who holds each participant (inbound routing) */
+	int caseload_ready;		/* imported at least once: checked each INBOX pass */
 	struct worker_pool *worker;
 	struct backoff_tab backoff;
 	struct imap_session *imap;
@@ -487,6 +491,63 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	return failed ? -1 : 0;
 }
 
+/* The caseload for inbound routing; -1 (the message waits) before the first import. */
+static int dmn_caseload_lookup(void *ctx, const char stem[NINO_STEM_LEN], const char *surname,
+    struct cl_hit *hit)
+{
+	struct dmn *g = ctx;
+
+	return g->caseload_ready ? caseload_lookup(g->caseload, stem, surname, hit) : -1;
+}
+
+static void dmn_caseload_check(struct dmn *g)
+{
+	struct cl_count *v = NULL;
+	size_t n = 0;
+	time_t when = 0;
+
+	g->caseload_ready = caseload_counts(g->caseload, &v, &n, &when) == 0 && when != 0;
+	free(v);
+	if (!g->caseload_ready)
+		dmn_say(4, "no caseload imported yet (mailgatectl caseload import): the department's "
+		    "forms routed by caseload wait in %s", g->cfg.inbox_folder);
+}
+
+/* One pass over INBOX (interface "Inbound mail"); 0, or -1 when the mailbox failed. */
+static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
+{
+	static const struct ib_caseload ops = { NULL, dmn_caseload_lookup };
+	struct ib_caseload cl = ops;
+	struct ob_mail mail;
+	struct ob_smtp smtp;
+	struct ob_env e;
+	struct ib_env ie = { &e, &cl };
+	struct ob_item *items = NULL;
+	enum ob_outcome o;
+	size_t n = 0, i;
+	int failed = 0;
+
+	cl.ctx = g;
+	dmn_env(g, &e, &mail, &smtp);
+	if (mail.list(mail.ctx, g->cfg.inbox_folder, dmn_now(), &items, &n) < 0)
+		return -1;
+	if (n > 0)
+		dmn_caseload_check(g);
+	for (i = 0; i < n && !dmn_term && !dmn_hup; i++) {
+		o = inbound_message(&ie, &items[i]);
+		if (o == OB_LOG_FAILED)
+			ps->log_failed = 1;
+		if (o == OB_MAILBOX_FAILED)
+			failed = 1;
+		if (o == OB_LOG_FAILED || o == OB_MAILBOX_FAILED)
+			break;
+		sd_notify(0, "WATCHDOG=1");
+	}
+	free(items);
+	dmn_smtp_take(g, ps);
+	return failed ? -1 : 0;
+}
+
 /* Seconds until the next pass: the poll interval, or sooner when a retry falls due. */
 static int dmn_next_wait(struct dmn *g)
 {
@@ -536,7 +597,7 @@ static int dmn_run(struct dmn *g)
 			dmn_sleep((int)(g->reconnect_at - dmn_now()));
 			continue;
 		}
-		if (dmn_pass(g, &ps) < 0)
+		if (dmn_pass(g, &ps) < 0 || (!ps.log_failed && dmn_inbox_pass(g, &ps) < 0))
 			dmn_imap_drop(g, g->imap ? imap_error(g->imap) : "connection failed");
 		g->st.busy = 0;
 		dmn_status_write(g);
@@ -626,6 +687,9 @@ int main(int argc, char **argv)
 	if (getenv("MAILGATE_BENCH_NOSYNC") != NULL && strcmp(getenv("MAILGATE_BENCH_NOSYNC"), "1") == 0)
 		flags |= SENDLOG_NOSYNC;
 	rc = sendlog_open(g.cfg.state_dir, key, keylen, flags, &g.log, err, sizeof(err));
+	if (rc == 0 && (rc = caseload_open(g.cfg.state_dir, key, keylen, 1, &g.caseload, err,
+	    sizeof(err))) < 0)
+		dmn_say(3, "caseload: %s", err);
 	explicit_bzero(key, keylen);
 	free(key);
 	if (rc < 0) {
@@ -663,6 +727,7 @@ int main(int argc, char **argv)
 	smtp_free(g.smtp);
 	worker_pool_free(g.worker);
 	journey_close(g.jr);
+	caseload_close(g.caseload);
 	sendlog_close(g.log);
 	backoff_free(&g.backoff);
 	status_free(&g.st);
