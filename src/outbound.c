@@ -188,7 +188,7 @@ static void ob_rows_make(struct ob_env *e, const struct ob_msg *m, enum jr_fate 
 	rs->reasons = xcalloc(n, sizeof(*rs->reasons));
 	rs->n = n;
 	if (m->j.reply != NULL)
-		rs->detail = xstrndup(m->j.reply, OB_MAX_DETAIL);
+		rs->detail = xstrndup(m->j.reply, strnlen(m->j.reply, OB_MAX_DETAIL));
 	for (i = 0; i < n; i++) {
 		struct sendlog_row *r = &rs->r[i];
 
@@ -363,7 +363,7 @@ static enum ob_outcome ob_conclude(struct ob_env *e, struct ob_msg *m, enum jr_f
 {
 	m->j.code = fate == JF_REJECTED ? -1 : (int)code;
 	free(m->j.reply);
-	m->j.reply = detail ? xstrndup(detail, OB_MAX_DETAIL) : NULL;
+	m->j.reply = detail ? xstrndup(detail, strnlen(detail, OB_MAX_DETAIL)) : NULL;
 	if (ob_log(e, m, fate) < 0)
 		return OB_LOG_FAILED;
 	return ob_finish(e, m);
