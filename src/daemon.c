@@ -80,6 +80,7 @@ struct dmn {
 	struct worker_pool *worker;
 	struct backoff_tab backoff;
 	struct imap_session *imap;
+	struct imap_session *imap_in;	/* INBOX on its own connection, so both can IDLE */
 	struct smtp_session *smtp;
 	struct status st;
 	time_t purged;		/* last daily purge of the send log */
@@ -310,7 +311,10 @@ static void dmn_imap_drop(struct dmn *g, const char *why)
 		dmn_say(4, "imap %s: connection lost: %s", g->cfg.imap_host, copy);
 		imap_close(g->imap);
 	}
+	if (g->imap_in)
+		imap_close(g->imap_in);
 	g->imap = NULL;
+	g->imap_in = NULL;
 	g->st.imap_fail = dmn_now();
 	status_set_text(g->st.imap_error, sizeof(g->st.imap_error), copy);
 }
@@ -325,8 +329,12 @@ static int dmn_imap_connect(struct dmn *g)
 	if (dmn_now() < g->reconnect_at)
 		return 0;
 	sd_notifyf(0, "STATUS=connecting to %s", g->cfg.imap_host);
-	if (imap_open(&g->cfg, g->imap_pw, &dmn_term, &g->imap, err, sizeof(err)) < 0) {
+	if (imap_open(&g->cfg, g->imap_pw, &dmn_term, &g->imap, err, sizeof(err)) < 0 ||
+	    imap_open(&g->cfg, g->imap_pw, &dmn_term, &g->imap_in, err, sizeof(err)) < 0) {
+		if (g->imap)
+			imap_close(g->imap);
 		g->imap = NULL;
+		g->imap_in = NULL;
 		dmn_say(3, "%s", err);
 		g->st.imap_fail = dmn_now();
 		status_set_text(g->st.imap_error, sizeof(g->st.imap_error), err);
@@ -529,6 +537,7 @@ static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 
 	cl.ctx = g;
 	dmn_env(g, &e, &mail, &smtp);
+	imap_ops(g->imap_in, &mail);
 	if (mail.list(mail.ctx, g->cfg.inbox_folder, dmn_now(), &items, &n) < 0)
 		return -1;
 	if (n > 0)
@@ -618,11 +627,12 @@ static int dmn_run(struct dmn *g)
 		}
 		while (wait > 0 && !dmn_term && !dmn_hup) {
 			int slice = wait > DMN_WAIT_SLICE ? DMN_WAIT_SLICE : wait;
-			int w = imap_wait(g->imap, g->cfg.outbox_folder, slice, &dmn_term);
+			int w = imap_wait_two(g->imap, g->cfg.outbox_folder, g->imap_in,
+			    g->cfg.inbox_folder, slice, &dmn_term);
 
 			sd_notify(0, "WATCHDOG=1");
 			if (w < 0) {
-				dmn_imap_drop(g, imap_error(g->imap));
+				dmn_imap_drop(g, imap_error(w == -1 ? g->imap : g->imap_in));
 				break;
 			}
 			if (w > 0)
@@ -724,6 +734,8 @@ int main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	if (g.imap)
 		imap_close(g.imap);
+	if (g.imap_in)
+		imap_close(g.imap_in);
 	smtp_free(g.smtp);
 	worker_pool_free(g.worker);
 	journey_close(g.jr);
