@@ -14,6 +14,7 @@
 
 #include "ctl.h"
 #include "ctl_common.h"
+#include "ctl_deletion.h"
 #include "nino.h"
 #include "sendlog.h"
 #include "util.h"
@@ -543,11 +544,14 @@ incident_add(struct ctl_ctx *ctx, int argc, char **argv)
 	struct sendlog_row r;
 	struct sendlog *sl;
 	char who[64], err[512], *detail, *lrcpt;
-	int i, not_in_log = 0, ok = 0, rc;
+	int i, not_in_log = 0, ok = 0, rc, send = 0;
+	char sentid[256];
 
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--not-in-log") == 0)
 			not_in_log = 1;
+		else if (strcmp(argv[i], "--send") == 0)
+			send = 1;
 		else if (i + 1 < argc && strcmp(argv[i], "--message-id") == 0)
 			mid = argv[++i];
 		else if (i + 1 < argc && strcmp(argv[i], "--recipient") == 0)
@@ -564,7 +568,10 @@ incident_add(struct ctl_ctx *ctx, int argc, char **argv)
 	if (mid == NULL || rcpt == NULL || !ok)
 		return ctl_usage_error("usage: mailgatectl incident misdirected --message-id ID "
 		    "--recipient ADDR --action alerted|deletion-requested|deletion-confirmed|note "
-		    "[--note TEXT] [--not-in-log]");
+		    "[--note TEXT] [--not-in-log] [--send]");
+	if (send && strcmp(action, "deletion-requested") != 0)
+		return ctl_usage_error("incident misdirected: --send goes with --action "
+		    "deletion-requested");
 	if (!ctl_may_write(ctx->cfg) || (sl = ctl_open_log(ctx->cfg, 1, 1)) == NULL)
 		return 2;
 	if (!not_in_log && (rc = incident_has_sent(sl, mid, rcpt)) != 1) {
@@ -574,7 +581,17 @@ incident_add(struct ctl_ctx *ctx, int argc, char **argv)
 		return rc < 0 ? 2 : 1;
 	}
 	lrcpt = ascii_lower(xstrdup(rcpt));
-	detail = note ? xasprintf("%s: %s", action, note) : xstrdup(action);
+	/* the request goes first: the action is logged only once it was sent */
+	if (send && ctl_deletion_send(ctx->cfg, sl, mid, lrcpt, sentid, sizeof(sentid)) < 0) {
+		free(lrcpt);
+		sendlog_close(sl);
+		return 2;
+	}
+	if (send)
+		detail = note ? xasprintf("%s: request <%s> sent: %s", action, sentid, note) :
+		    xasprintf("%s: request <%s> sent", action, sentid);
+	else
+		detail = note ? xasprintf("%s: %s", action, note) : xstrdup(action);
 	for (char *p = detail; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';

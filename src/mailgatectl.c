@@ -31,7 +31,7 @@ static const struct ctl_cmd {
 	    "log verify [--head HEX] | log head | log purge" },
 	{ "incident", ctl_incident, "incident misdirected --message-id ID --recipient ADDR "
 	    "--action alerted|deletion-requested|deletion-confirmed|note [--note TEXT] "
-	    "[--not-in-log] | incident list" },
+	    "[--not-in-log] [--send] | incident list" },
 	{ "mode", ctl_mode, "mode [clerical --reason TEXT | suspend --reason TEXT | resume "
 	    "--department-informed TEXT]" },
 	{ "status", ctl_status, "status [--json]" },

@@ -109,6 +109,25 @@ check "re-introduction notice in Review" 1 "$(in_review c2)"
 
 ctl mode resume --department-informed "inbound test over" > /dev/null
 
+# ¶55: a send to the wrong sub-contractor: the request to delete it, sent and logged
+msg mis1 whp@acme.example > "$W/mis1.eml"
+mail append Outbox "$W/mis1.eml"
+once
+check "misdirected message sent" 1 "$(spool_count mis1@)"
+ctl incident misdirected --message-id mis1@lab.test --recipient whp@acme.example \
+	--action deletion-requested --send > "$W/incident.out" 2>&1
+check "deletion request sent (exit 0)" 0 $?
+req=$(grep -l '^Subject: Request to delete a record sent in error' "$L"/spool/*.eml | head -n 1)
+check "deletion request delivered" 1 "$([ -n "$req" ] && echo 1)"
+check "it names the Message-ID" 1 "$(grep -c 'Message-ID <mis1@lab.test>' "$req")"
+check "it carries no NINO" 0 "$(grep -ciE 'AB ?12 ?34 ?56' "$req")"
+check "to the sub-contractor only" "whp@acme.example" \
+	"$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["to"]))' "${req%.eml}.json")"
+check "logged as the incident's action" 1 "$(ctl incident list | grep -c 'deletion-requested')"
+ctl incident misdirected --message-id mis1@lab.test --recipient whp@acme.example \
+	--action alerted --send > /dev/null 2>&1
+check "--send only with deletion-requested" 2 $?
+
 # IDLE on INBOX (its own connection): a form is forwarded in seconds, with
 # polling five minutes apart so that only IDLE can explain it
 sed -i "s|^poll_interval = .*|poll_interval = 300|" "$L/mailgate.conf"
