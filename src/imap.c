@@ -264,22 +264,10 @@ static int imap_item_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static int imap_list(void *ctx, const char *folder, time_t before, struct ob_item **items,
-    size_t *n)
+/* Selects folder; a watched one afresh, so that its UIDNEXT bounds what a list sees. */
+static int imap_select_bounded(struct imap_session *im, const char *folder, uint32_t *next)
 {
-	struct imap_session *im = ctx;
-	struct mailimap_fetch_type *ft;
-	struct mailimap_set *set;
-	clist *res = NULL;
-	clistiter *c, *a;
-	uint32_t *next;
-	int r;
-
-	*items = NULL;
-	*n = 0;
-	next = imap_next_of(im, folder);
 	if (next != NULL) {
-		/* a fresh SELECT, so that its UIDNEXT bounds what this list sees */
 		free(im->selected);
 		im->selected = NULL;
 	}
@@ -288,6 +276,24 @@ static int imap_list(void *ctx, const char *folder, time_t before, struct ob_ite
 	if (next != NULL && im->imap->imap_selection_info &&
 	    im->imap->imap_selection_info->sel_uidnext > *next)
 		*next = im->imap->imap_selection_info->sel_uidnext;
+	return 0;
+}
+
+static int imap_list(void *ctx, const char *folder, time_t before, struct ob_item **items,
+    size_t *n)
+{
+	struct imap_session *im = ctx;
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	clist *res = NULL;
+	clistiter *c, *a;
+	uint32_t *next = imap_next_of(im, folder);
+	int r;
+
+	*items = NULL;
+	*n = 0;
+	if (imap_select_bounded(im, folder, next) < 0)
+		return -1;
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
