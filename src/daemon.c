@@ -77,6 +77,7 @@ struct dmn {
 	struct journeys *jr;
 	struct caseload *caseload;	/* who holds each participant (inbound routing) */
 	int caseload_ready;		/* imported at least once: checked each INBOX pass */
+	time_t review_checked;		/* last daily count of Review items over 7 days old */
 	struct worker_pool *worker;
 	struct backoff_tab backoff;
 	struct imap_session *imap;
@@ -521,6 +522,24 @@ static void dmn_caseload_check(struct dmn *g)
 		    "forms routed by caseload wait in %s", g->cfg.inbox_folder);
 }
 
+/* ¶57: received mail is deleted once actioned; daily, say what waits in Review too long. */
+static int dmn_review_check(struct dmn *g, struct ob_mail *mail)
+{
+	struct ob_item *items = NULL;
+	size_t n = 0;
+
+	if (g->review_checked != 0 && dmn_now() - g->review_checked < 86400)
+		return 0;
+	if (mail->list(mail->ctx, g->cfg.review_folder, dmn_now() - 7 * 86400, &items, &n) < 0)
+		return -1;
+	free(items);
+	g->review_checked = dmn_now();
+	if (n > 0)
+		dmn_say(4, "%zu message(s) in %s are older than 7 days (notices included): action "
+		    "them and delete them (seed paragraph 57)", n, g->cfg.review_folder);
+	return 0;
+}
+
 /* One pass over INBOX (interface "Inbound mail"); 0, or -1 when the mailbox failed. */
 static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 {
@@ -538,7 +557,8 @@ static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 	cl.ctx = g;
 	dmn_env(g, &e, &mail, &smtp);
 	imap_ops(g->imap_in, &mail);
-	if (mail.list(mail.ctx, g->cfg.inbox_folder, dmn_now(), &items, &n) < 0)
+	if (dmn_review_check(g, &mail) < 0 ||
+	    mail.list(mail.ctx, g->cfg.inbox_folder, dmn_now(), &items, &n) < 0)
 		return -1;
 	if (n > 0)
 		dmn_caseload_check(g);

@@ -128,6 +128,19 @@ ctl incident misdirected --message-id mis1@lab.test --recipient whp@acme.example
 	--action alerted --send > /dev/null 2>&1
 check "--send only with deletion-requested" 2 $?
 
+# ¶57: Review items older than 7 days are reported (daily; every --once run)
+python3 - "$L/mailgate.conf" "$top_srcdir/tests/integration" <<'PY'
+import imaplib, sys, time
+sys.path.insert(0, sys.argv[2])
+import labmail
+m = labmail.connect(labmail.conf(sys.argv[1]))
+old = b"From: whp.enquiries@dwp.example\r\nSubject: old\r\nMessage-ID: <old1@dwp.example>\r\n\r\nold\r\n"
+m.append('"Review"', None, imaplib.Time2Internaldate(time.time() - 8 * 86400), old)
+m.logout()
+PY
+once
+check "old Review item reported" 1 "$(grep -c 'message(s) in Review are older than 7 days' "$W/once.err")"
+
 # IDLE on INBOX (its own connection): a form is forwarded in seconds, with
 # polling five minutes apart so that only IDLE can explain it
 sed -i "s|^poll_interval = .*|poll_interval = 300|" "$L/mailgate.conf"
