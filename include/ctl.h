@@ -53,6 +53,7 @@ void ctl_mode_notice(const struct config *cfg, enum dn_kind k, const char *reaso
 /* ctl_mode.c: when the trouble began: the open outage's start if earlier than mode_since. */
 struct sendlog;
 time_t ctl_notice_since(struct sendlog *sl, time_t mode_since);
+ctl_fn ctl_caseload;		/* ctl_caseload.c: caseload import|show|find */
 
 /* Prints "mailgatectl: TEXT" and returns 2 (usage errors). */
 int ctl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -41,5 +41,13 @@ long imap_count_messages(struct imap_session *im, const char *folder);
  */
 int imap_wait(struct imap_session *im, const char *folder, int seconds,
     volatile sig_atomic_t *stop);
+/*
+ * The same over two sessions at once (the Outbox on a, INBOX on b, each
+ * IDLE on its own connection, one poll() over both sockets); when either
+ * lacks IDLE, imap_wait on a alone. 1 something changed, 0 timed out, -1 a
+ * broke, -2 b broke.
+ */
+int imap_wait_two(struct imap_session *a, const char *fa, struct imap_session *b,
+    const char *fb, int seconds, volatile sig_atomic_t *stop);
 
 #endif

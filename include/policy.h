@@ -141,6 +141,9 @@ const char *policy_schema_dir(void);
 const struct policy_form *policy_match_subject(const struct policy *p, const char *subject,
     const struct policy_process **process);
 
+/* 1 when subject matches the one standard subject by the same rule (department notices). */
+int policy_subject_is(const char *subject, const char *standard);
+
 struct rcpt_info {
 	enum rcpt_class cls;
 	const char *org;			/* department name or sub-contractor id; NULL */

@@ -41,6 +41,12 @@ enum vcode {
 	VC_SMTP_PERMANENT,
 	VC_UNCERTAIN,
 	VC_ALREADY_CLERICAL,	/* its Message-ID has a clerical copy (waiting or done) */
+	/* inbound review reasons (interface "Inbound mail") */
+	VC_NOT_FROM_DEPARTMENT,
+	VC_UNKNOWN_PARTICIPANT,
+	VC_WRONG_DETAILS,
+	VC_NOT_ENTITLED,
+	VC_REVIEW_ROUTE,
 	VC_COUNT
 };
 

@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "logquery.h"
 #include "mgdate.h"
+#include "ctl_deletion.h"
 #include "nino.h"
 #include "policy.h"
 #include "report.h"
@@ -734,11 +735,14 @@ incident_add(struct ctl_ctx *ctx, int argc, char **argv)
 	struct sendlog_row r;
 	struct sendlog *sl;
 	char who[64], err[512], *detail, *lrcpt, *mid = NULL;
-	int i, not_in_log = 0, ok = 0, rc;
+	int i, not_in_log = 0, ok = 0, rc, send = 0;
+	char sentid[256];
 
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--not-in-log") == 0)
 			not_in_log = 1;
+		else if (strcmp(argv[i], "--send") == 0)
+			send = 1;
 		else if (i + 1 < argc && strcmp(argv[i], "--message-id") == 0 && mid == NULL)
 			mid = logquery_msgid(argv[++i]);
 		else if (i + 1 < argc && strcmp(argv[i], "--recipient") == 0)
@@ -759,7 +763,12 @@ incident_add(struct ctl_ctx *ctx, int argc, char **argv)
 		free(mid);
 		return ctl_usage_error("usage: mailgatectl incident misdirected --message-id ID "
 		    "--recipient ADDR --action alerted|deletion-requested|deletion-confirmed|note "
-		    "[--note TEXT] [--not-in-log]");
+		    "[--note TEXT] [--not-in-log] [--send]");
+	}
+	if (send && strcmp(action, "deletion-requested") != 0) {
+		free(mid);
+		return ctl_usage_error("incident misdirected: --send goes with --action "
+		    "deletion-requested");
 	}
 	if (!ctl_may_write(ctx->cfg) || (sl = ctl_open_log(ctx->cfg, 1, 1)) == NULL) {
 		free(mid);
@@ -777,7 +786,18 @@ incident_add(struct ctl_ctx *ctx, int argc, char **argv)
 		return rc < 0 ? 2 : 1;
 	}
 	lrcpt = ascii_lower(xstrdup(rcpt));
-	detail = note ? xasprintf("%s: %s", action, note) : xstrdup(action);
+	/* the request goes first: the action is logged only once it was sent */
+	if (send && ctl_deletion_send(ctx->cfg, sl, mid, lrcpt, sentid, sizeof(sentid)) < 0) {
+		free(lrcpt);
+		free(mid);
+		sendlog_close(sl);
+		return 2;
+	}
+	if (send)
+		detail = note ? xasprintf("%s: request <%s> sent: %s", action, sentid, note) :
+		    xasprintf("%s: request <%s> sent", action, sentid);
+	else
+		detail = note ? xasprintf("%s: %s", action, note) : xstrdup(action);
 	for (char *p = detail; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';

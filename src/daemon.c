@@ -34,7 +34,9 @@
 #include "backoff.h"
 #include "config.h"
 #include "diag.h"
+#include "caseload.h"
 #include "imap.h"
+#include "inbound.h"
 #include "journey.h"
 #include "mime.h"
 #include "clerical.h"
@@ -81,9 +83,13 @@ struct dmn {
 	char *imap_pw, *smtp_pw;
 	struct sendlog *log;
 	struct journeys *jr;
+	struct caseload *caseload;	/* who holds each participant (inbound routing) */
+	int caseload_ready;		/* imported at least once: checked each INBOX pass */
+	time_t review_checked;		/* last daily count of Review items over 7 days old */
 	struct worker_pool *worker;
 	struct backoff_tab backoff;
 	struct imap_session *imap;
+	struct imap_session *imap_in;	/* INBOX on its own connection, so both can IDLE */
 	struct smtp_session *smtp;
 	struct status st;
 	time_t purged;		/* last daily purge of the send log */
@@ -543,7 +549,10 @@ static void dmn_imap_drop(struct dmn *g, const char *why)
 		dmn_say(4, "imap %s: connection lost: %s", g->cfg.imap_host, copy);
 		imap_close(g->imap);
 	}
+	if (g->imap_in)
+		imap_close(g->imap_in);
 	g->imap = NULL;
+	g->imap_in = NULL;
 	g->st.imap_fail = dmn_now();
 	status_set_text(g->st.imap_error, sizeof(g->st.imap_error), copy);
 }
@@ -558,8 +567,12 @@ static int dmn_imap_connect(struct dmn *g)
 	if (dmn_now() < g->reconnect_at)
 		return 0;
 	sd_notifyf(0, "STATUS=connecting to %s", g->cfg.imap_host);
-	if (imap_open(&g->cfg, g->imap_pw, &dmn_term, &g->imap, err, sizeof(err)) < 0) {
+	if (imap_open(&g->cfg, g->imap_pw, &dmn_term, &g->imap, err, sizeof(err)) < 0 ||
+	    imap_open(&g->cfg, g->imap_pw, &dmn_term, &g->imap_in, err, sizeof(err)) < 0) {
+		if (g->imap)
+			imap_close(g->imap);
 		g->imap = NULL;
+		g->imap_in = NULL;
 		dmn_say(3, "%s", err);
 		g->st.imap_fail = dmn_now();
 		status_set_text(g->st.imap_error, sizeof(g->st.imap_error), err);
@@ -742,6 +755,83 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	return failed ? -1 : 0;
 }
 
+/* The caseload for inbound routing; -1 (the message waits) before the first import. */
+static int dmn_caseload_lookup(void *ctx, const char stem[NINO_STEM_LEN], const char *surname,
+    struct cl_hit *hit)
+{
+	struct dmn *g = ctx;
+
+	return g->caseload_ready ? caseload_lookup(g->caseload, stem, surname, hit) : -1;
+}
+
+static void dmn_caseload_check(struct dmn *g)
+{
+	struct cl_count *v = NULL;
+	size_t n = 0;
+	time_t when = 0;
+
+	g->caseload_ready = caseload_counts(g->caseload, &v, &n, &when) == 0 && when != 0;
+	free(v);
+	if (!g->caseload_ready)
+		dmn_say(4, "no caseload imported yet (mailgatectl caseload import): the department's "
+		    "forms routed by caseload wait in %s", g->cfg.inbox_folder);
+}
+
+/* ¶57: received mail is deleted once actioned; daily, say what waits in Review too long. */
+static int dmn_review_check(struct dmn *g, struct ob_mail *mail)
+{
+	struct ob_item *items = NULL;
+	size_t n = 0;
+
+	if (g->review_checked != 0 && dmn_now() - g->review_checked < 86400)
+		return 0;
+	if (mail->list(mail->ctx, g->cfg.review_folder, dmn_now() - 7 * 86400, &items, &n) < 0)
+		return -1;
+	free(items);
+	g->review_checked = dmn_now();
+	if (n > 0)
+		dmn_say(4, "%zu message(s) in %s are older than 7 days (notices included): action "
+		    "them and delete them (seed paragraph 57)", n, g->cfg.review_folder);
+	return 0;
+}
+
+/* One pass over INBOX (interface "Inbound mail"); 0, or -1 when the mailbox failed. */
+static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
+{
+	static const struct ib_caseload ops = { NULL, dmn_caseload_lookup };
+	struct ib_caseload cl = ops;
+	struct ob_mail mail;
+	struct ob_smtp smtp;
+	struct ob_env e;
+	struct ib_env ie = { &e, &cl };
+	struct ob_item *items = NULL;
+	enum ob_outcome o;
+	size_t n = 0, i;
+	int failed = 0;
+
+	cl.ctx = g;
+	dmn_env(g, &e, &mail, &smtp);
+	imap_ops(g->imap_in, &mail);
+	if (dmn_review_check(g, &mail) < 0 ||
+	    mail.list(mail.ctx, g->cfg.inbox_folder, dmn_now(), &items, &n) < 0)
+		return -1;
+	if (n > 0)
+		dmn_caseload_check(g);
+	for (i = 0; i < n && !dmn_term && !dmn_hup; i++) {
+		o = inbound_message(&ie, &items[i]);
+		if (o == OB_LOG_FAILED)
+			ps->log_failed = 1;
+		if (o == OB_MAILBOX_FAILED)
+			failed = 1;
+		if (o == OB_LOG_FAILED || o == OB_MAILBOX_FAILED)
+			break;
+		sd_notify(0, "WATCHDOG=1");
+	}
+	free(items);
+	dmn_smtp_take(g, ps);
+	return failed ? -1 : 0;
+}
+
 /* Seconds until the next pass: the poll interval, or sooner when a retry falls due. */
 static int dmn_next_wait(struct dmn *g)
 {
@@ -795,7 +885,7 @@ static int dmn_run(struct dmn *g)
 			dmn_sleep((int)(g->reconnect_at - dmn_now()));
 			continue;
 		}
-		if (dmn_pass(g, &ps) < 0)
+		if (dmn_pass(g, &ps) < 0 || (!ps.log_failed && dmn_inbox_pass(g, &ps) < 0))
 			dmn_imap_drop(g, g->imap ? imap_error(g->imap) : "connection failed");
 		g->st.busy = 0;
 		dmn_status_write(g);
@@ -817,12 +907,13 @@ static int dmn_run(struct dmn *g)
 		}
 		while (wait > 0 && !dmn_term && !dmn_hup) {
 			int slice = wait > DMN_WAIT_SLICE ? DMN_WAIT_SLICE : wait;
-			int w = imap_wait(g->imap, g->cfg.outbox_folder, slice, &dmn_term);
+			int w = imap_wait_two(g->imap, g->cfg.outbox_folder, g->imap_in,
+			    g->cfg.inbox_folder, slice, &dmn_term);
 
 			sd_notify(0, "WATCHDOG=1");
 			dmn_proofs(g, 0);
 			if (w < 0) {
-				dmn_imap_drop(g, imap_error(g->imap));
+				dmn_imap_drop(g, imap_error(w == -1 ? g->imap : g->imap_in));
 				break;
 			}
 			if (w > 0)
@@ -952,6 +1043,9 @@ int main(int argc, char **argv)
 	if (getenv("MAILGATE_BENCH_NOSYNC") != NULL && strcmp(getenv("MAILGATE_BENCH_NOSYNC"), "1") == 0)
 		flags |= SENDLOG_NOSYNC;
 	rc = sendlog_open(g.cfg.state_dir, key, keylen, flags, &g.log, err, sizeof(err));
+	if (rc == 0 && (rc = caseload_open(g.cfg.state_dir, key, keylen, 1, &g.caseload, err,
+	    sizeof(err))) < 0)
+		dmn_say(3, "caseload: %s", err);
 	explicit_bzero(key, keylen);
 	free(key);
 	if (rc < 0) {
@@ -985,9 +1079,12 @@ int main(int argc, char **argv)
 	dmn_say(5, "stopping (%s), exit %d", dmn_term ? "signal" : "pass done", rc);
 	if (g.imap)
 		imap_close(g.imap);
+	if (g.imap_in)
+		imap_close(g.imap_in);
 	smtp_free(g.smtp);
 	worker_pool_free(g.worker);
 	journey_close(g.jr);
+	caseload_close(g.caseload);
 	sendlog_close(g.log);
 	backoff_free(&g.backoff);
 	status_free(&g.st);

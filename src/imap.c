@@ -35,9 +35,20 @@ struct imap_session {
 	char *selected;
 	int has_move, has_uidplus, has_idle;
 	uint32_t outbox_next;	/* above every Outbox UID the last list saw */
+	uint32_t inbox_next;	/* the same for INBOX (the department's mail) */
 	struct tls_clock clock;
 	char err[512];
 };
+
+/* The UIDNEXT bound kept for a watched folder (Outbox, INBOX); NULL for others. */
+static uint32_t *imap_next_of(struct imap_session *im, const char *folder)
+{
+	if (strcmp(folder, im->cfg->outbox_folder) == 0)
+		return &im->outbox_next;
+	if (strcmp(folder, im->cfg->inbox_folder) == 0)
+		return &im->inbox_next;
+	return NULL;
+}
 
 /* Every command has the whole of command_timeout, more for a large literal. */
 static void imap_arm(struct imap_session *im, size_t bytes)
@@ -253,6 +264,21 @@ static int imap_item_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Selects folder; a watched one afresh, so that its UIDNEXT bounds what a list sees. */
+static int imap_select_bounded(struct imap_session *im, const char *folder, uint32_t *next)
+{
+	if (next != NULL) {
+		free(im->selected);
+		im->selected = NULL;
+	}
+	if (imap_select(im, folder) < 0)
+		return -1;
+	if (next != NULL && im->imap->imap_selection_info &&
+	    im->imap->imap_selection_info->sel_uidnext > *next)
+		*next = im->imap->imap_selection_info->sel_uidnext;
+	return 0;
+}
+
 static int imap_list(void *ctx, const char *folder, time_t before, struct ob_item **items,
     size_t *n)
 {
@@ -261,20 +287,13 @@ static int imap_list(void *ctx, const char *folder, time_t before, struct ob_ite
 	struct mailimap_set *set;
 	clist *res = NULL;
 	clistiter *c, *a;
+	uint32_t *next = imap_next_of(im, folder);
 	int r;
 
 	*items = NULL;
 	*n = 0;
-	if (strcmp(folder, im->cfg->outbox_folder) == 0) {
-		/* a fresh SELECT, so that its UIDNEXT bounds what this list sees */
-		free(im->selected);
-		im->selected = NULL;
-	}
-	if (imap_select(im, folder) < 0)
+	if (imap_select_bounded(im, folder, next) < 0)
 		return -1;
-	if (strcmp(folder, im->cfg->outbox_folder) == 0 && im->imap->imap_selection_info &&
-	    im->imap->imap_selection_info->sel_uidnext > im->outbox_next)
-		im->outbox_next = im->imap->imap_selection_info->sel_uidnext;
 	ft = mailimap_fetch_type_new_fetch_att_list_empty();
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_flags());
@@ -321,8 +340,8 @@ static int imap_list(void *ctx, const char *folder, time_t before, struct ob_ite
 				have_date = 1;
 			}
 		}
-		if (strcmp(folder, im->cfg->outbox_folder) == 0 && uid >= im->outbox_next)
-			im->outbox_next = uid + 1;
+		if (next != NULL && uid >= *next)
+			*next = uid + 1;
 		if (uid == 0 || deleted || !have_date || when > before)
 			continue;
 		*items = xreallocarray(*items, *n + 1, sizeof(**items));
@@ -559,13 +578,63 @@ long imap_count_messages(struct imap_session *im, const char *folder)
 	return all >= (long)notices ? all - (long)notices : 0;
 }
 
+/*
+ * Starts IDLE on folder: 1 it changed already (a fresh SELECT's UIDNEXT is
+ * above what the last list saw, so a message appended just before IDLE is
+ * not left for the next poll), 0 idling (*fd the socket), -1 failed.
+ */
+static int imap_idle_begin(struct imap_session *im, const char *folder, int *fd)
+{
+	uint32_t *next = imap_next_of(im, folder);
+	int r;
+
+	free(im->selected);
+	im->selected = NULL;
+	if (imap_select(im, folder) < 0)
+		return -1;
+	if (next != NULL && im->imap->imap_selection_info &&
+	    im->imap->imap_selection_info->sel_uidnext > *next)
+		return 1;
+	imap_arm(im, 0);
+	r = mailimap_idle(im->imap);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, "IDLE", r);
+	*fd = mailstream_low_get_fd(mailstream_get_low(im->imap->imap_stream));
+	return tls_pending(im->imap->imap_stream) ? 2 : 0;
+}
+
+static int imap_idle_end(struct imap_session *im)
+{
+	int r;
+
+	imap_arm(im, 0);
+	r = mailimap_idle_done(im->imap);
+	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(im, "IDLE DONE", r);
+}
+
+/* poll() over n sockets in one-second slices (SIGTERM and SIGHUP seen promptly). */
+static int imap_poll(struct pollfd *p, int n, time_t end, volatile sig_atomic_t *stop)
+{
+	int i, r;
+
+	while (!*stop && time(NULL) < end) {
+		for (i = 0; i < n; i++)
+			p[i].revents = 0;
+		r = poll(p, (nfds_t)n, 1000);
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return 0;
+	}
+	return 0;
+}
+
 int imap_wait(struct imap_session *im, const char *folder, int seconds,
     volatile sig_atomic_t *stop)
 {
 	struct pollfd p;
-	int fd;
-	int r, ready = 0;
 	time_t end = time(NULL) + seconds;
+	int r, ready;
 
 	if (!im->has_idle) {
 		while (!*stop && time(NULL) < end)
@@ -574,38 +643,41 @@ int imap_wait(struct imap_session *im, const char *folder, int seconds,
 		r = mailimap_noop(im->imap);
 		return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(im, "NOOP", r);
 	}
-	/*
-	 * A message appended after the last list and before IDLE starts would
-	 * wait for the next poll: a fresh SELECT's UIDNEXT shows it.
-	 */
-	free(im->selected);
-	im->selected = NULL;
-	if (imap_select(im, folder) < 0)
+	if ((r = imap_idle_begin(im, folder, &p.fd)) != 0 && r != 2)
+		return r;
+	p.events = POLLIN;
+	ready = r == 2 || imap_poll(&p, 1, end, stop);
+	if (imap_idle_end(im) < 0)
 		return -1;
-	if (strcmp(folder, im->cfg->outbox_folder) == 0 && im->imap->imap_selection_info &&
-	    im->imap->imap_selection_info->sel_uidnext > im->outbox_next)
+	return ready;
+}
+
+int imap_wait_two(struct imap_session *a, const char *fa, struct imap_session *b,
+    const char *fb, int seconds, volatile sig_atomic_t *stop)
+{
+	struct pollfd p[2];
+	time_t end = time(NULL) + seconds;
+	int ra, rb, ready;
+
+	if (!a->has_idle || !b->has_idle)
+		return imap_wait(a, fa, seconds, stop);
+	if ((ra = imap_idle_begin(a, fa, &p[0].fd)) < 0)
+		return -1;
+	if (ra == 1)
 		return 1;
-	imap_arm(im, 0);
-	r = mailimap_idle(im->imap);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(im, "IDLE", r);
-	fd = mailstream_low_get_fd(mailstream_get_low(im->imap->imap_stream));
-	ready = tls_pending(im->imap->imap_stream);
-	while (!ready && !*stop && time(NULL) < end) {
-		p.fd = fd;
-		p.events = POLLIN;
-		p.revents = 0;
-		/* one-second slices so that SIGTERM and SIGHUP are seen promptly */
-		r = poll(&p, 1, 1000);
-		if (r > 0)
-			ready = 1;
-		else if (r < 0 && errno != EINTR)
-			break;
+	if ((rb = imap_idle_begin(b, fb, &p[1].fd)) != 0 && rb != 2) {
+		if (imap_idle_end(a) < 0)
+			return -1;
+		return rb < 0 ? -2 : 1;
 	}
-	imap_arm(im, 0);
-	r = mailimap_idle_done(im->imap);
-	if (r != MAILIMAP_NO_ERROR)
-		return imap_fail(im, "IDLE DONE", r);
-	return ready ? 1 : 0;
+	p[0].events = p[1].events = POLLIN;
+	ready = ra == 2 || rb == 2 || imap_poll(p, 2, end, stop);
+	ra = imap_idle_end(a);
+	rb = imap_idle_end(b);
+	if (ra < 0)
+		return -1;
+	if (rb < 0)
+		return -2;
+	return ready;
 }
 

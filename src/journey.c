@@ -59,8 +59,9 @@ static const struct {
 	{ JR_NONE, JR_LOGGED, F(JF_REJECTED) | F(JF_HELD) | F(JF_REVIEW) | F(JF_CLERICAL) },
 	{ JR_INTENT, JR_DATA, F(JF_PENDING) },
 	/* smtp-permanent at MAIL or RCPT; judged again and refused, or held */
+	/* smtp-permanent; judged again and refused, held or clerical; inbound: now for Review */
 	{ JR_INTENT, JR_LOGGED, F(JF_SMTP_PERMANENT) | F(JF_REJECTED) | F(JF_HELD) |
-	    F(JF_CLERICAL) },
+	    F(JF_CLERICAL) | F(JF_REVIEW) },
 	{ JR_INTENT, JR_DONE, F(JF_PENDING) },		/* the message left the folder unsent */
 	{ JR_DATA, JR_ACCEPTED, F(JF_SENT) | F(JF_FORWARDED) },
 	{ JR_DATA, JR_LOGGED, F(JF_SMTP_PERMANENT) | F(JF_UNCERTAIN) },

@@ -59,6 +59,8 @@ static const struct ctl_cmd {
 	{ "clerical", ctl_clerical, CTL_VALID_CONFIG,
 	    "clerical list [--format=table|csv|json]\n"
 	    "  clerical show ID | clerical done ID --note=TEXT" },
+	{ "caseload", ctl_caseload, CTL_VALID_CONFIG,
+	    "caseload import FILE.csv [--replace]\n  caseload show | caseload find NINO" },
 };
 
 #define CTL_NCMDS (sizeof(ctl_cmds) / sizeof(ctl_cmds[0]))

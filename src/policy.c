@@ -613,32 +613,57 @@ pol_alnum_at(const char *s)
 	return nino_uc_alnum(cp);
 }
 
+/* The subject as matched: unfolded, white space collapsed, reply prefixes gone. */
+static char *
+pol_norm_subject(const char *subject, const char **s)
+{
+	char *norm = xstrdup(subject), *q;
+
+	for (q = norm; *q; q++)
+		if (*q == '\r' || *q == '\n')
+			*q = ' ';
+	str_collapse_ws(norm);
+	*s = norm;
+	while (pol_strip_prefix(s))
+		;
+	return norm;
+}
+
+/* n: the standard subject's length; 1 when s starts with it as a whole. */
+static int
+pol_subject_at(const char *s, const char *standard, size_t n)
+{
+	return ascii_strncasecmp(s, standard, n) == 0 && (s[n] == '\0' || !pol_alnum_at(s + n));
+}
+
+int
+policy_subject_is(const char *subject, const char *standard)
+{
+	const char *s;
+	char *norm = pol_norm_subject(subject, &s);
+	int rc = pol_subject_at(s, standard, strlen(standard));
+
+	free(norm);
+	return rc;
+}
+
 const struct policy_form *
 policy_match_subject(const struct policy *p, const char *subject,
     const struct policy_process **process)
 {
 	const struct policy_form *best = NULL;
-	char *norm, *q;
 	const char *s;
+	char *norm;
 	size_t i, k, bestlen = 0;
 
 	*process = NULL;
-	norm = xstrdup(subject);
-	for (q = norm; *q; q++)
-		if (*q == '\r' || *q == '\n')
-			*q = ' ';
-	str_collapse_ws(norm);
-	s = norm;
-	while (pol_strip_prefix(&s))
-		;
+	norm = pol_norm_subject(subject, &s);
 	for (i = 0; i < p->nprocesses; i++)
 		for (k = 0; k < p->processes[i].nforms; k++) {
 			const struct policy_form *f = &p->processes[i].forms[k];
 			size_t n = strlen(f->subject);
 
-			if (n <= bestlen || ascii_strncasecmp(s, f->subject, n) != 0)
-				continue;
-			if (s[n] != '\0' && pol_alnum_at(s + n))
+			if (n <= bestlen || !pol_subject_at(s, f->subject, n))
 				continue;
 			best = f;
 			bestlen = n;

@@ -89,6 +89,28 @@ static const struct vcode_info vcode_table[VC_COUNT] = {
 	    "This form was already handled by the clerical route while email was stopped.",
 	    "Do not send it by email as well. If it is a new form, write a new message; "
 	    "an administrator can see the clerical copy with mailgatectl clerical list.", 0 },
+	[VC_NOT_FROM_DEPARTMENT] = { "not-from-department",
+	    "The message did not come from one of the department's inboxes (exact address).",
+	    "Read it and decide by hand; it was not forwarded. Delete it from Review once "
+	    "actioned.", 0 },
+	[VC_UNKNOWN_PARTICIPANT] = { "unknown-participant",
+	    "The participant is not in the provider's caseload: perhaps another provider's "
+	    "participant (seed paragraph 56).",
+	    "Check the case management system; if the participant is not ours, send the "
+	    "draft to the Performance Manager.", 0 },
+	[VC_WRONG_DETAILS] = { "wrong-details",
+	    "The surname on the form differs from the caseload's for that National Insurance "
+	    "number (seed paragraph 56).",
+	    "Check the participant's details in the case management system; if they are "
+	    "wrong on the form, send the draft to the Performance Manager.", 0 },
+	[VC_NOT_ENTITLED] = { "not-entitled",
+	    "The participant's holder may not receive this process today (no permit that "
+	    "day, or offshore).",
+	    "Do not forward it; decide with the Supplier Manager how the participant is "
+	    "served.", 0 },
+	[VC_REVIEW_ROUTE] = { "review-route",
+	    "The policy routes this process to staff in Review.",
+	    "Action the form by hand and delete it from Review once actioned.", 0 },
 };
 
 const struct vcode_info *

@@ -660,6 +660,11 @@ static void test_journey_table(void **state)
 	assert_false(journey_allowed(JR_DONE, JR_INTENT, JF_PENDING));
 	assert_false(journey_allowed(JR_NONE, JR_LOGGED, JF_SENT));
 	assert_false(journey_allowed(JR_DATA, JR_ACCEPTED, (enum jr_fate)99));
+	/* inbound: a forward judged again for Review before MAIL FROM; never from DATA */
+	assert_true(journey_allowed(JR_INTENT, JR_LOGGED, JF_REVIEW));
+	assert_true(journey_allowed(JR_DATA, JR_ACCEPTED, JF_FORWARDED));
+	assert_false(journey_allowed(JR_DATA, JR_LOGGED, JF_REVIEW));
+	assert_false(journey_allowed(JR_DATA, JR_LOGGED, JF_FORWARDED));
 }
 
 int main(void)

@@ -487,7 +487,8 @@ test_code_table(void **state)
 		"unknown-process", "no-recipient", "too-many-recipients", "recipient-not-approved", "offshore-recipient",
 		"personal-data-in-subject", "too-many-records", "no-record", "template-incomplete",
 		"uninspectable-attachment", "late-notice", "not-normal-mode", "already-sent",
-		"smtp-permanent", "uncertain", "already-clerical" };
+		"smtp-permanent", "uncertain", "already-clerical", "not-from-department",
+		"unknown-participant", "wrong-details", "not-entitled", "review-route" };
 	struct verdict v;
 	struct sbuf b;
 	size_t i;

@@ -1,0 +1,82 @@
+#!/bin/sh
+# daemon-kill-inbound.sh - the kill test for the department's mail (issue 9,
+# seed ¶57): KILL_N (60) messages in INBOX, mailgated killed by SIGKILL at
+# many points and restarted each time; then INBOX must be empty, no original
+# forwarded twice, every original either forwarded (and logged) or in Review,
+# never deleted without having been forwarded, no notice doubled, and the
+# send log intact.
+set -u
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+top_builddir=${top_builddir:-.}
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "$top_builddir" && pwd)
+. "$top_srcdir/tests/integration/common.sh"
+N=${KILL_N:-60}
+SEED=${KILL_SEED:-4343}
+
+lab_up kill-inbound 27600
+sed -i "s|^policy_file = .*|policy_file = $top_srcdir/tests/data/policy/inbound.xml|" "$L/mailgate.conf"
+printf 'nino,holder,surname\nAB123456C,acme,Smith\nCE654321A,internal,Smith\n' > "$W/caseload.csv"
+ctl caseload import "$W/caseload.csv" > /dev/null || { echo "FAIL: caseload import"; exit 1; }
+mkdir -p "$W/in"
+i=1
+while [ $i -le $N ]; do
+	case $((i % 4)) in
+	0) nino="PR112233A" ;;		# unknown participant: Review
+	1) nino="CE654321A" ;;		# internal
+	*) nino="AB 12 34 56 C" ;;	# acme
+	esac
+	printf 'From: whp.enquiries@dwp.example\nTo: whp@provider.example\nSubject: WHP07 Change of Circumstances\nDate: Mon, 23 Nov 2026 09:14:03 +0000\nMessage-ID: <k%s@dwp.example>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=UTF-8\n\nParticipant surname: Smith\nNational Insurance number: %s\nChange: moved house.\nDate of change: 2026-11-20\n' \
+		"$i" "$nino" > "$W/in/$i.eml"
+	i=$((i + 1))
+done
+mail append INBOX "$W"/in/*.eml
+
+awk -v s="$SEED" 'BEGIN { srand(s); for (i = 0; i < 150; i++) print 10 + int(rand() * 390) }' \
+	> "$W/delays"
+kills=0
+for d in $(cat "$W/delays"); do
+	[ "$(mail count INBOX)" -eq 0 ] && break
+	start_daemon
+	sleep "$(awk -v d="$d" 'BEGIN { printf "%.3f", d / 1000 }')"
+	kill -9 "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	DPID=
+	kills=$((kills + 1))
+done
+once
+echo "killed $kills times; last pass exit $rc"
+
+fails=0
+mail census INBOX Review > "$W/census"
+for f in "$L"/spool/*.eml; do
+	[ -f "$f" ] && grep -i '^X-Mailgate-Forwarded:' "$f"
+done | sort | uniq -c > "$W/forwards"
+awk '$1 > 1' "$W/forwards" > "$W/twice"
+grep ' notice ' "$W/census" | sort | uniq -c | awk '$1 > 1' > "$W/notice-dups"
+ctl log query --direction forward --format csv > "$W/fwdrows"
+deleted_unforwarded=0
+i=1
+while [ $i -le $N ]; do
+	inrev=$(grep -c "^Review <k$i@dwp.example>" "$W/census")
+	fwd=$(grep -c "<k$i@dwp.example>" "$W/forwards")
+	if [ "$inrev" -eq 0 ]; then
+		# gone from INBOX without Review: it must have been forwarded, and logged
+		if [ "$fwd" -ne 1 ] || ! grep -q "k$i@dwp.example" "$W/fwdrows"; then
+			deleted_unforwarded=$((deleted_unforwarded + 1))
+			echo "k$i: deleted, forwarded $fwd times"
+		fi
+	fi
+	[ "$inrev" -le 1 ] || { echo "FAIL: k$i $inrev times in Review"; fails=1; }
+	i=$((i + 1))
+done
+left=$(grep -c '^INBOX ' "$W/census")
+echo "forwarded $(wc -l < "$W/forwards"), in Review $(grep -c '^Review <' "$W/census"), left $left"
+[ "$left" -eq 0 ] || { echo "FAIL: $left left in INBOX"; fails=1; }
+[ -s "$W/twice" ] && { echo "FAIL: forwarded twice:"; cat "$W/twice"; fails=1; }
+[ -s "$W/notice-dups" ] && { echo "FAIL: notices doubled:"; cat "$W/notice-dups"; fails=1; }
+[ "$deleted_unforwarded" -eq 0 ] || { echo "FAIL: $deleted_unforwarded deleted without a forward"; fails=1; }
+[ "$kills" -ge 10 ] || { echo "FAIL: only $kills kills: the test proved little"; fails=1; }
+ctl log verify > "$W/verify" 2>&1 || { echo "FAIL: log verify"; cat "$W/verify"; fails=1; }
+[ $fails -eq 0 ] && echo "ok - every original forwarded at most once, none deleted unforwarded"
+exit $fails

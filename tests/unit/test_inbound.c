@@ -1,0 +1,725 @@
+/*
+ * test_inbound - the department's mail: every routing rule of inbound_judge
+ * (seed ¶47, ¶53, ¶56, ¶61-63), and the exactly-once promise of the
+ * inbound workflow over its journey, driven with a fake mailbox and SMTP
+ * server that fail at each step in turn (a lost connection, a 4xx, a 5xx,
+ * the connection lost after DATA with or without delivery, a crash that
+ * loses memory). After every fault the passes run on until INBOX is empty,
+ * and each run asserts: nothing forwarded twice, no original deleted that
+ * was not forwarded, every original forwarded or in Review, at most one
+ * notice each, the forward rows in the log.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "backoff.h"
+#include "diag.h"
+#include "inbound.h"
+#include "journey.h"
+#include "mime.h"
+#include "mode.h"
+#include "policy.h"
+#include "rewrite.h"
+#include "sendlog.h"
+#include "util.h"
+#include "worker.h"
+
+static struct policy *load_policy(void)
+{
+	const char *top = getenv("top_srcdir");
+	char *pp = xasprintf("%s/tests/data/policy/inbound.xml", top ? top : ".");
+	char *td = xasprintf("%s/templates", top ? top : ".");
+	struct policy *p = NULL;
+	struct diag d;
+
+	diag_init(&d);
+	if (policy_load(pp, td, &p, &d) < 0) {
+		diag_print(&d, stderr);
+		fail_msg("policy %s does not load", pp);
+	}
+	diag_free(&d);
+	free(pp);
+	free(td);
+	return p;
+}
+
+/* ---- the fake caseload -------------------------------------------------- */
+
+static const struct {
+	const char *stem, *holder, *surname;
+} held[] = {
+	{ "AB123456", "acme", "smith" },
+	{ "CE654321", "internal", "smith" },
+	{ "JK112233", "ended", "smith" },
+	{ "KL445566", "faraway", "smith" },
+	{ "MN778899", "acme", "jones" },
+};
+
+static int fake_lookup(void *ctx, const char stem[NINO_STEM_LEN], const char *surname,
+    struct cl_hit *hit)
+{
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < sizeof(held) / sizeof(held[0]); i++)
+		if (memcmp(held[i].stem, stem, NINO_STEM_LEN) == 0) {
+			snprintf(hit->holder, sizeof(hit->holder), "%s", held[i].holder);
+			hit->surname = surname == NULL ? CL_SURNAME_UNCHECKED :
+			    strcasecmp(surname, held[i].surname) == 0 ? CL_SURNAME_MATCH :
+			    CL_SURNAME_DIFFERS;
+			return 1;
+		}
+	return 0;
+}
+
+static const struct ib_caseload fake_caseload = { NULL, fake_lookup };
+
+/* A department message: from, subject, surname and NINO lines (NULL: left out). */
+static char *dept_msg(const char *id, const char *from, const char *subject, const char *surname,
+    const char *nino)
+{
+	struct sbuf b;
+
+	sbuf_init(&b);
+	sbuf_printf(&b, "From: %s\nTo: whp@provider.example\nSubject: %s\n"
+	    "Date: Mon, 23 Nov 2026 09:14:03 +0000\nMessage-ID: <%s>\nMIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=UTF-8\n\nDear provider,\n\n", from, subject, id);
+	if (surname)
+		sbuf_printf(&b, "Participant surname: %s\n", surname);
+	if (nino)
+		sbuf_printf(&b, "National Insurance number: %s\n", nino);
+	sbuf_adds(&b, "Change: The participant has moved house.\nDate of change: 2026-11-20\n");
+	return b.data;
+}
+
+static const char *const dept = "whp.enquiries@dwp.example";
+static const char *const coc = "WHP07 Change of Circumstances";
+
+/* ---- the rules ------------------------------------------------------------ */
+
+static void judge(const struct policy *p, const char *raw, int normal, struct ib_decision *d)
+{
+	struct mime_limits lim;
+	struct mime_result mr;
+	mgday day;
+
+	mgday_from_ymd(2026, 11, 23, &day);
+	mime_limits_default(&lim, (size_t)p->max_message_bytes);
+	mime_result_init(&mr);
+	mime_analyse(raw, strlen(raw), &lim, &mr);
+	assert_int_equal(inbound_judge(p, &mr, day, normal, &fake_caseload, d), 0);
+	mime_result_free(&mr);
+}
+
+static void expect_review(const struct policy *p, const char *raw, int normal, enum vcode code,
+    int draft)
+{
+	struct ib_decision d;
+
+	judge(p, raw, normal, &d);
+	if (d.action != IB_REVIEW || d.code != code)
+		fail_msg("expected review %s, got action %d code %s (%s)", vcode_info(code)->code,
+		    (int)d.action, d.code < VC_COUNT ? vcode_info(d.code)->code : "-", d.detail);
+	assert_int_equal(d.draft, draft);
+	assert_null(strstr(d.detail, "AB123456"));
+}
+
+static void test_routes(void **state)
+{
+	struct policy *p = load_policy();
+	struct ib_decision d;
+	char *m;
+
+	(void)state;
+	/* ¶53: held by a permitted sub-contractor: to its inbox, nowhere else */
+	m = dept_msg("a@dwp.example", dept, coc, "Smith", "AB 12 34 56 C");
+	judge(p, m, 1, &d);
+	free(m);
+	assert_int_equal(d.action, IB_FORWARD);
+	assert_int_equal(d.nto, 1);
+	assert_string_equal(d.to[0], "whp@acme.example");
+	assert_string_equal(d.org, "acme");
+	assert_int_equal(d.cls, RCPT_SUBCONTRACTOR);
+	/* held in-house: the internal inboxes that take the process */
+	m = dept_msg("b@dwp.example", dept, "RE: " "WHP07 Change of Circumstances", "SMITH",
+	    "CE654321A");
+	judge(p, m, 1, &d);
+	free(m);
+	assert_int_equal(d.action, IB_FORWARD);
+	assert_int_equal(d.nto, 1);
+	assert_string_equal(d.to[0], "caseworkers@provider.example");
+	/* inbound="internal": every internal inbox that takes the process */
+	m = dept_msg("c@dwp.example", dept, "WHPER1 Exit Report", NULL, "AB123456C");
+	judge(p, m, 1, &d);
+	free(m);
+	assert_int_equal(d.action, IB_FORWARD);
+	assert_int_equal(d.nto, 2);
+	assert_string_equal(d.to[1], "exits@provider.example");
+	policy_free(p);
+}
+
+static void test_reviews(void **state)
+{
+	struct policy *p = load_policy();
+	char *m;
+
+	(void)state;
+	/* ¶53: a permit that ended yesterday */
+	m = dept_msg("d@dwp.example", dept, coc, "Smith", "JK112233A");
+	expect_review(p, m, 1, VC_NOT_ENTITLED, 0);
+	free(m);
+	/* offshore holder */
+	m = dept_msg("e@dwp.example", dept, coc, "Smith", "KL445566A");
+	expect_review(p, m, 1, VC_NOT_ENTITLED, 0);
+	free(m);
+	/* ¶56: not ours, and details that differ: drafts to the Performance Manager */
+	m = dept_msg("f@dwp.example", dept, coc, "Smith", "PR112233A");
+	expect_review(p, m, 1, VC_UNKNOWN_PARTICIPANT, 1);
+	free(m);
+	m = dept_msg("g@dwp.example", dept, coc, "Smith", "MN778899A");
+	expect_review(p, m, 1, VC_WRONG_DETAILS, 1);
+	free(m);
+	/* ¶53: two records */
+	m = dept_msg("h@dwp.example", dept, coc, "Smith", "AB123456C and CE654321A");
+	expect_review(p, m, 1, VC_TOO_MANY_RECORDS, 0);
+	free(m);
+	m = dept_msg("i@dwp.example", "whp.enquiries@dwp.example.evil", coc, "Smith", "AB123456C");
+	expect_review(p, m, 1, VC_NOT_FROM_DEPARTMENT, 0);
+	free(m);
+	m = dept_msg("j@dwp.example", dept, coc, "Smith", "AB123456C");
+	expect_review(p, m, 0, VC_NOT_NORMAL_MODE, 0);
+	free(m);
+	m = dept_msg("k@dwp.example", dept, "Hello", "Smith", "AB123456C");
+	expect_review(p, m, 1, VC_UNKNOWN_PROCESS, 0);
+	free(m);
+	m = dept_msg("l@dwp.example", dept, "WHP Good News Story", NULL, NULL);
+	expect_review(p, m, 1, VC_REVIEW_ROUTE, 0);
+	free(m);
+	m = dept_msg("m@dwp.example", dept, coc, "Smith", NULL);
+	expect_review(p, m, 1, VC_NO_RECORD, 0);
+	free(m);
+	expect_review(p, "no header section at all", 1, VC_MALFORMED_MESSAGE, 0);
+	policy_free(p);
+}
+
+static void test_notices(void **state)
+{
+	struct policy *p = load_policy();
+	struct ib_decision d;
+	char *m;
+
+	(void)state;
+	m = dept_msg("s@dwp.example", dept, "Fwd: WHP Suspension Notice", NULL, NULL);
+	judge(p, m, 1, &d);
+	free(m);
+	assert_int_equal(d.action, IB_SUSPEND);
+	assert_non_null(strstr(d.detail, dept));
+	m = dept_msg("r@dwp.example", dept, "WHP Re-introduction Notice 2026", NULL, NULL);
+	judge(p, m, 0, &d);
+	free(m);
+	assert_int_equal(d.action, IB_REINTRODUCE);
+	/* only from the department */
+	m = dept_msg("t@dwp.example", "someone@else.example", "WHP Suspension Notice", NULL, NULL);
+	expect_review(p, m, 1, VC_NOT_FROM_DEPARTMENT, 0);
+	free(m);
+	policy_free(p);
+}
+
+/* ---- the workflow under faults -------------------------------------------- */
+
+enum { F_INBOX, F_REVIEW, F_N };
+static const char *const fnames[F_N] = { "INBOX", "Review" };
+
+enum fault {
+	FK_NONE, FK_LOST, FK_TEMP, FK_PERM, FK_AFTER_DATA, FK_LOST_250, FK_CRASH,
+	FK_KILL_250,	/* kill -9 just after the 250: nothing after it runs, nothing written */
+	FK_NKINDS
+};
+
+struct fmsg {
+	uint32_t uid;
+	char *data;
+	size_t len;
+};
+
+struct fake {
+	struct fmsg *v[F_N];
+	size_t n[F_N];
+	uint32_t next[F_N];
+	int ops, fail_at, crashed;
+	enum fault kind;
+	char *delivered[64];	/* the X-Mailgate-Forwarded of each delivery */
+	size_t ndelivered;
+	char *dir;
+	sqlite3 *locker;	/* holds the log's lock: a dead process writes nothing */
+};
+
+static time_t fake_time;
+
+static time_t fake_now(void)
+{
+	return fake_time;
+}
+
+static void fake_line(void *ctx, int prio, const char *line)
+{
+	(void)ctx;
+	(void)prio;
+	if (getenv("TEST_VERBOSE"))
+		fprintf(stderr, "  | %s\n", line);
+}
+
+static int fidx(const char *name)
+{
+	int i;
+
+	for (i = 0; i < F_N; i++)
+		if (strcmp(fnames[i], name) == 0)
+			return i;
+	fail_msg("unknown folder %s", name);
+	return -1;
+}
+
+static enum fault fake_tick(struct fake *fk)
+{
+	if (++fk->ops != fk->fail_at)
+		return FK_NONE;
+	if (fk->kind == FK_CRASH)
+		fk->crashed = 1;
+	return fk->kind;
+}
+
+static int fake_fails(struct fake *fk)
+{
+	enum fault f = fake_tick(fk);
+
+	return f == FK_LOST || f == FK_CRASH || fk->crashed;
+}
+
+static void fake_put(struct fake *fk, int f, const char *data, size_t len)
+{
+	fk->v[f] = xreallocarray(fk->v[f], fk->n[f] + 1, sizeof(*fk->v[f]));
+	fk->v[f][fk->n[f]].uid = ++fk->next[f];
+	fk->v[f][fk->n[f]].data = xstrndup(data, len);
+	fk->v[f][fk->n[f]].len = len;
+	fk->n[f]++;
+}
+
+static struct fmsg *fake_get(struct fake *fk, int f, uint32_t uid, size_t *at)
+{
+	size_t i;
+
+	for (i = 0; i < fk->n[f]; i++)
+		if (fk->v[f][i].uid == uid) {
+			*at = i;
+			return &fk->v[f][i];
+		}
+	return NULL;
+}
+
+static void fake_drop(struct fake *fk, int f, size_t at)
+{
+	free(fk->v[f][at].data);
+	memmove(&fk->v[f][at], &fk->v[f][at + 1], (fk->n[f] - at - 1) * sizeof(*fk->v[f]));
+	fk->n[f]--;
+}
+
+static int fm_list(void *ctx, const char *folder, time_t before, struct ob_item **items, size_t *n)
+{
+	struct fake *fk = ctx;
+	int f = fidx(folder);
+	size_t i;
+
+	(void)before;
+	*items = NULL;
+	*n = 0;
+	if (fake_fails(fk))
+		return -1;
+	*items = xcalloc(fk->n[f] + 1, sizeof(**items));
+	for (i = 0; i < fk->n[f]; i++)
+		(*items)[(*n)++] = (struct ob_item){ fk->v[f][i].uid, (uint32_t)fk->v[f][i].len };
+	return 0;
+}
+
+static int fm_fetch(void *ctx, const char *folder, uint32_t uid, size_t size, char **data,
+    size_t *len)
+{
+	struct fake *fk = ctx;
+	struct fmsg *m;
+	size_t at;
+
+	(void)size;
+	if (fake_fails(fk) || (m = fake_get(fk, fidx(folder), uid, &at)) == NULL)
+		return -1;
+	*data = xstrndup(m->data, m->len);
+	*len = m->len;
+	return 0;
+}
+
+static int fm_fetch_header(void *ctx, const char *folder, uint32_t uid, char **data, size_t *len)
+{
+	return fm_fetch(ctx, folder, uid, 0, data, len);
+}
+
+static int fm_append(void *ctx, const char *folder, const char *data, size_t len)
+{
+	struct fake *fk = ctx;
+
+	if (fake_fails(fk))
+		return -1;
+	fake_put(fk, fidx(folder), data, len);
+	return 0;
+}
+
+static int fm_move(void *ctx, const char *from, uint32_t uid, const char *to)
+{
+	struct fake *fk = ctx;
+	struct fmsg *m;
+	size_t at;
+
+	if (fake_fails(fk) || (m = fake_get(fk, fidx(from), uid, &at)) == NULL)
+		return -1;
+	fake_put(fk, fidx(to), m->data, m->len);
+	fake_drop(fk, fidx(from), at);
+	return 0;
+}
+
+static int fm_remove(void *ctx, const char *folder, uint32_t uid)
+{
+	struct fake *fk = ctx;
+	size_t at;
+
+	if (fake_fails(fk) || fake_get(fk, fidx(folder), uid, &at) == NULL)
+		return -1;
+	fake_drop(fk, fidx(folder), at);
+	return 0;
+}
+
+static int fm_search(void *ctx, const char *folder, const char *field, const char *value,
+    uint32_t **uids, size_t *n)
+{
+	struct fake *fk = ctx;
+	int f = fidx(folder);
+	size_t i;
+
+	*uids = NULL;
+	*n = 0;
+	if (fake_fails(fk))
+		return -1;
+	for (i = 0; i < fk->n[f]; i++) {
+		char *v = rewrite_header_value(fk->v[f][i].data, fk->v[f][i].len, field);
+
+		if (v != NULL && strcasecmp(v, value) == 0) {
+			*uids = xreallocarray(*uids, *n + 1, sizeof(**uids));
+			(*uids)[(*n)++] = fk->v[f][i].uid;
+		}
+		free(v);
+	}
+	return 0;
+}
+
+static enum ob_send fs_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
+    const char *data, size_t len, int (*progress)(void *pctx), void *pctx, char *reply,
+    size_t replylen)
+{
+	struct fake *fk = ctx;
+	enum fault f = fake_tick(fk);
+
+	assert_string_equal(from, "whp@provider.example");
+	assert_true(nrcpts > 0);
+	assert_non_null(strstr(data, rcpts[0]));
+	if (f == FK_LOST || f == FK_CRASH || fk->crashed) {
+		snprintf(reply, replylen, "connection lost");
+		return OB_SEND_TEMP;
+	}
+	if (f == FK_TEMP || f == FK_PERM) {
+		snprintf(reply, replylen, f == FK_TEMP ? "451 try later" : "554 refused");
+		return f == FK_TEMP ? OB_SEND_TEMP : OB_SEND_PERM;
+	}
+	if (progress(pctx) < 0)
+		return OB_SEND_TEMP;
+	if (f == FK_AFTER_DATA)
+		return OB_SEND_UNCERTAIN;
+	assert_true(fk->ndelivered < 64);
+	fk->delivered[fk->ndelivered++] = rewrite_header_value(data, len, "X-Mailgate-Forwarded");
+	if (f == FK_LOST_250)
+		return OB_SEND_UNCERTAIN;
+	if (f == FK_KILL_250) {
+		char *path = xasprintf("%s/sendlog.db", fk->dir);
+
+		assert_int_equal(sqlite3_open(path, &fk->locker), SQLITE_OK);
+		free(path);
+		assert_int_equal(sqlite3_exec(fk->locker, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
+		    SQLITE_OK);
+		fk->crashed = 1;
+		return OB_SEND_TEMP;
+	}
+	snprintf(reply, replylen, "250 queued");
+	return OB_SEND_OK;
+}
+
+struct world {
+	struct fake fk;
+	struct config cfg;
+	struct policy *pol;
+	struct worker_pool *wp;
+	struct sendlog *log;
+	struct journeys *jr;
+	struct backoff_tab bo;
+	struct ob_mail mail;
+	struct ob_smtp smtp;
+	struct ob_env e;
+	struct ib_env ie;
+};
+
+/* Forwarded (acme, internal), Review (unknown participant), forwarded to two. */
+static const char *const ids[] = { "f1@dwp.example", "f2@dwp.example", "r1@dwp.example",
+	"f3@dwp.example" };
+
+static void open_log(struct world *w)
+{
+	static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
+	char err[256];
+
+	if (sendlog_open(w->fk.dir, key, sizeof(key), SENDLOG_WRITE | SENDLOG_NOSYNC, &w->log, err,
+	    sizeof(err)) < 0)
+		fail_msg("%s", err);
+	sqlite3_busy_timeout(sendlog_db(w->log), 0);
+	assert_int_equal(journey_open(w->log, &w->jr, err, sizeof(err)), 0);
+	w->e.log = w->log;
+	w->e.jr = w->jr;
+}
+
+static int w_mode(void *ctx)
+{
+	struct world *w = ctx;
+	struct mode_state ms;
+
+	if (mode_get(w->log, &ms) < 0)
+		return -1;
+	return (int)ms.mode;
+}
+
+static void world_init(struct world *w)
+{
+	char tmpl[] = "/tmp/mg-inbound.XXXXXX";
+	struct mime_limits lim;
+	char *m;
+
+	memset(w, 0, sizeof(*w));
+	w->pol = load_policy();
+	w->fk.dir = xstrdup(mkdtemp(tmpl));
+	w->cfg.inbox_folder = "INBOX";
+	w->cfg.review_folder = "Review";
+	w->cfg.imap_user = "whp";
+	mime_limits_default(&lim, (size_t)w->pol->max_message_bytes);
+	w->wp = worker_pool_new(&lim);
+	assert_non_null(w->wp);
+	backoff_init(&w->bo);
+	w->mail = (struct ob_mail){ .ctx = &w->fk, .list = fm_list, .fetch = fm_fetch,
+	    .fetch_header = fm_fetch_header, .append = fm_append, .move = fm_move,
+	    .remove = fm_remove, .search = fm_search };
+	w->smtp = (struct ob_smtp){ .ctx = &w->fk, .send = fs_send };
+	w->e = (struct ob_env){ .cfg = &w->cfg, .pol = w->pol, .worker = w->wp, .backoff = &w->bo,
+	    .mail = &w->mail, .smtp = &w->smtp, .now = fake_now, .logline = fake_line,
+	    .mode = w_mode, .mode_ctx = w };
+	w->ie = (struct ib_env){ &w->e, &fake_caseload };
+	open_log(w);
+	m = dept_msg(ids[0], dept, coc, "Smith", "AB123456C");
+	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	free(m);
+	m = dept_msg(ids[1], dept, coc, "Smith", "CE654321A");
+	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	free(m);
+	m = dept_msg(ids[2], dept, coc, "Smith", "PR112233A");
+	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	free(m);
+	m = dept_msg(ids[3], dept, "WHPER1 Exit Report", NULL, "AB123456C");
+	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	free(m);
+}
+
+static void world_free(struct world *w)
+{
+	size_t i, f;
+	char *cmd;
+
+	journey_close(w->jr);
+	sendlog_close(w->log);
+	worker_pool_free(w->wp);
+	backoff_free(&w->bo);
+	policy_free(w->pol);
+	for (f = 0; f < F_N; f++) {
+		for (i = 0; i < w->fk.n[f]; i++)
+			free(w->fk.v[f][i].data);
+		free(w->fk.v[f]);
+	}
+	for (i = 0; i < w->fk.ndelivered; i++)
+		free(w->fk.delivered[i]);
+	cmd = xasprintf("rm -rf '%s'", w->fk.dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(w->fk.dir);
+}
+
+static void run_pass(struct world *w)
+{
+	struct ob_item *items = NULL;
+	size_t n = 0, i;
+
+	if (fm_list(&w->fk, "INBOX", 0, &items, &n) == 0)
+		for (i = 0; i < n; i++)
+			if (inbound_message(&w->ie, &items[i]) == OB_MAILBOX_FAILED)
+				break;
+	free(items);
+	if (w->fk.crashed) {
+		/* the daemon dies: memory gone, the log and the journeys opened again */
+		journey_close(w->jr);
+		sendlog_close(w->log);
+		backoff_free(&w->bo);
+		backoff_init(&w->bo);
+		if (w->fk.locker != NULL) {
+			sqlite3_exec(w->fk.locker, "ROLLBACK", NULL, NULL, NULL);
+			sqlite3_close(w->fk.locker);
+			w->fk.locker = NULL;
+		}
+		open_log(w);
+		w->fk.crashed = 0;
+	}
+	fake_time += 16 * 60;	/* past any backoff */
+}
+
+static size_t count_rows(struct world *w, const char *direction, const char *mid)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+	char *like = xasprintf("%%%s%%", mid);
+
+	/* the message rows' columns are the log's business: count by message and direction */
+	assert_int_equal(sqlite3_prepare_v2(sendlog_db(w->log), "SELECT count(*) FROM log WHERE "
+	    "direction = ? AND message_id LIKE ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, direction, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, like, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	free(like);
+	return n;
+}
+
+/* What must hold after any fault, once the passes have run. */
+static void check_world(struct world *w, const char *what)
+{
+	size_t i, k, times, in_review, notices;
+
+	if (w->fk.n[F_INBOX] != 0)
+		fail_msg("%s: %zu message(s) left in INBOX", what, w->fk.n[F_INBOX]);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		char *want = xasprintf("<%s>", ids[i]);
+
+		for (k = times = 0; k < w->fk.ndelivered; k++)
+			times += w->fk.delivered[k] && strcmp(w->fk.delivered[k], want) == 0;
+		for (k = in_review = notices = 0; k < w->fk.n[F_REVIEW]; k++) {
+			char *mid = rewrite_message_id(w->fk.v[F_REVIEW][k].data, w->fk.v[F_REVIEW][k].len);
+			char *nm = rewrite_header_value(w->fk.v[F_REVIEW][k].data,
+			    w->fk.v[F_REVIEW][k].len, "X-Mailgate-Message-ID");
+
+			in_review += mid && strcmp(mid, ids[i]) == 0;
+			notices += nm && strcmp(nm, want) == 0;
+			free(mid);
+			free(nm);
+		}
+		if (times > 1)
+			fail_msg("%s: %s forwarded %zu times", what, ids[i], times);
+		if (in_review > 1 || notices != in_review)
+			fail_msg("%s: %s: %zu in Review, %zu notices", what, ids[i], in_review, notices);
+		/* deleted from INBOX only when forwarded, and then logged */
+		if (!in_review && (times != 1 || count_rows(w, "forward", ids[i]) == 0))
+			fail_msg("%s: %s deleted from INBOX, forwarded %zu times, %zu forward rows",
+			    what, ids[i], times, count_rows(w, "forward", ids[i]));
+		if (i == 2 && (times != 0 || !in_review))
+			fail_msg("%s: the unknown participant's message was not kept for Review", what);
+		free(want);
+	}
+}
+
+static void test_every_fault_at_every_step(void **state)
+{
+	struct world w;
+	int kind, at, pass, total = 0;
+
+	(void)state;
+	for (kind = FK_NONE; kind < FK_NKINDS; kind++)
+		for (at = 1; at <= 40; at++) {
+			char what[64];
+
+			world_init(&w);
+			w.fk.kind = (enum fault)kind;
+			w.fk.fail_at = kind == FK_NONE ? 0 : at;
+			fake_time = 1795424400;	/* 2026-11-23T09:00:00Z */
+			for (pass = 0; pass < 8 && w.fk.n[F_INBOX] > 0; pass++)
+				run_pass(&w);
+			snprintf(what, sizeof(what), "fault %d at call %d", kind, at);
+			check_world(&w, what);
+			if (kind == FK_NONE) {
+				assert_int_equal(w.fk.ndelivered, 3);
+				assert_int_equal(count_rows(&w, "forward", ids[3]), 2);
+				assert_int_equal(count_rows(&w, "in", ids[2]), 1);
+			}
+			total++;
+			world_free(&w);
+			if (kind == FK_NONE)
+				break;
+		}
+	assert_true(total > 200);
+}
+
+/* ¶61: a suspension notice puts mailgate in suspended at once, logged with the sender. */
+static void test_suspension(void **state)
+{
+	struct world w;
+	struct mode_state ms;
+	char *m;
+
+	(void)state;
+	world_init(&w);
+	fake_time = 1795424400;
+	while (w.fk.n[F_INBOX] > 0)
+		fake_drop(&w.fk, F_INBOX, 0);
+	m = dept_msg("susp@dwp.example", dept, "WHP Suspension Notice", NULL, NULL);
+	fake_put(&w.fk, F_INBOX, m, strlen(m));
+	free(m);
+	m = dept_msg(ids[0], dept, coc, "Smith", "AB123456C");
+	fake_put(&w.fk, F_INBOX, m, strlen(m));
+	free(m);
+	run_pass(&w);
+	assert_int_equal(mode_get(w.log, &ms), 0);
+	assert_int_equal(ms.mode, MODE_SUSPENDED);
+	assert_string_equal(ms.who, dept);
+	/* both in Review; the form after it is not forwarded */
+	assert_int_equal(w.fk.n[F_INBOX], 0);
+	assert_int_equal(w.fk.ndelivered, 0);
+	world_free(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_reviews),
+		cmocka_unit_test(test_notices),
+		cmocka_unit_test(test_every_fault_at_every_step),
+		cmocka_unit_test(test_suspension),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
