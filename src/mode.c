@@ -1,12 +1,16 @@
 /*
- * mode - the sending mode and its changes; see include/mode.h. The state
- * value is "MODE<TAB>SINCE<TAB>WHO<TAB>REASON".
+ * mode - the sending mode and its changes; see include/mode.h. Each change
+ * is a chained log row (kind mode), which decides the mode; the state value
+ * "MODE<TAB>SINCE<TAB>WHO<TAB>REASON", written in the same transaction,
+ * keeps the since-when of an outage.
  */
 #include "mode.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "state.h"
 #include "util.h"
@@ -19,14 +23,25 @@ mode_name(enum mg_mode m)
 	return (unsigned)m < 4 ? mode_names[m] : "unknown";
 }
 
-int
-mode_get(struct sendlog *sl, struct mode_state *out)
+/* The mode a name gives; -1 for a name that is not one. */
+static int
+mode_parse(const char *name)
 {
-	char *v = NULL, *f[4], *p;
 	int i;
 
-	memset(out, 0, sizeof(*out));
-	out->mode = MODE_NORMAL;
+	for (i = 0; i < 4; i++)
+		if (name != NULL && strcmp(name, mode_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* The state value "MODE<TAB>SINCE<TAB>WHO<TAB>REASON"; 1 read, 0 absent, -1 unreadable. */
+static int
+mode_from_state(struct sendlog *sl, struct mode_state *out)
+{
+	char *v = NULL, *f[4], *p;
+	int i, m;
+
 	i = state_get(sl, "mode", &v);
 	if (i <= 0)
 		return i;
@@ -40,13 +55,74 @@ mode_get(struct sendlog *sl, struct mode_state *out)
 		if (p)
 			*p++ = '\0';
 	}
-	for (i = 0; i < 4; i++)
-		if (strcmp(f[0], mode_names[i]) == 0)
-			out->mode = (enum mg_mode)i;
+	if ((m = mode_parse(f[0])) < 0) {
+		free(v);
+		return -1;
+	}
+	out->mode = (enum mg_mode)m;
 	out->since = (time_t)strtoll(f[1], NULL, 10);
 	snprintf(out->who, sizeof(out->who), "%s", f[2]);
 	snprintf(out->reason, sizeof(out->reason), "%s", f[3]);
 	free(v);
+	return 1;
+}
+
+/* The newest mode row of the chain; 1 found, 0 none, -1 unreadable. */
+static int
+mode_from_chain(struct sendlog *sl, struct mode_state *out)
+{
+	sqlite3_stmt *st;
+	const char *detail;
+	int rc, m = -1;
+
+	if (sqlite3_prepare_v2(sendlog_db(sl), "SELECT outcome, time, submitted_by, detail FROM log"
+	    " WHERE kind = 'mode' ORDER BY seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (m = mode_parse((const char *)sqlite3_column_text(st, 0))) >= 0) {
+		out->mode = (enum mg_mode)m;
+		out->since = (time_t)sqlite3_column_int64(st, 1);
+		snprintf(out->who, sizeof(out->who), "%s",
+		    sqlite3_column_text(st, 2) ? (const char *)sqlite3_column_text(st, 2) : "");
+		detail = (const char *)sqlite3_column_text(st, 3);
+		/* the row's detail is "MODE: REASON" */
+		if (detail != NULL && strchr(detail, ':') != NULL)
+			detail = strchr(detail, ':') + 1 + (strchr(detail, ':')[1] == ' ');
+		snprintf(out->reason, sizeof(out->reason), "%s", detail ? detail : "");
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return rc == SQLITE_ROW && m >= 0 ? 1 : -1;
+}
+
+/*
+ * The chain decides the mode; the state value only adds what the row does
+ * not carry (an outage's since), and stands alone once the rows are
+ * purged. A state that disagrees with the chain (edited outside mailgate)
+ * is ignored.
+ */
+int
+mode_get(struct sendlog *sl, struct mode_state *out)
+{
+	struct mode_state chain, state;
+	int c, s;
+
+	memset(out, 0, sizeof(*out));
+	out->mode = MODE_NORMAL;
+	memset(&chain, 0, sizeof(chain));
+	memset(&state, 0, sizeof(state));
+	if ((c = mode_from_chain(sl, &chain)) < 0)
+		return -1;
+	s = mode_from_state(sl, &state);
+	if (c == 0) {
+		/* no mode row left (purged after three months): the state is all there is */
+		if (s == 1)
+			*out = state;
+		return s < 0 ? -1 : 0;
+	}
+	*out = s == 1 && state.mode == chain.mode && strcmp(state.who, chain.who) == 0 ? state :
+	    chain;
 	return 0;
 }
 

@@ -576,6 +576,12 @@ test_mode(void **state)
 	    T("2026-11-25T09:00:00Z"), err, sizeof(err)), 0);
 	assert_int_equal(mode_get(sl, &m), 0);
 	assert_int_equal(m.mode, MODE_NORMAL);
+	/* the chain decides: a state value edited outside mailgate is ignored */
+	assert_int_equal(sqlite3_exec(sendlog_db(sl), "UPDATE state SET value = "
+	    "'clerical	1	mallory	forged' WHERE key = 'mode'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(mode_get(sl, &m), 0);
+	assert_int_equal(m.mode, MODE_NORMAL);
+	assert_string_equal(m.who, "bob");
 	/* the mode survives a purge of its rows */
 	assert_int_equal(mode_set(sl, MODE_SUSPENDED, "DWP asked", "bob", T("2026-11-26T09:00:00Z"),
 	    err, sizeof(err)), 0);
