@@ -707,8 +707,42 @@ log_report(struct ctl_ctx *ctx, int argc, char **argv)
 	return rc;
 }
 
-int
-ctl_log(struct ctl_ctx *ctx, int argc, char **argv)
+/*
+ * The words with every "--opt=value" split into "--opt" "value", as
+ * getopt_long takes them (Postfix and GNU habits); a new vector the caller
+ * frees with log_args_free().
+ */
+static char **
+log_args(int argc, char **argv, int *n)
+{
+	char **v = xcalloc((size_t)argc * 2 + 1, sizeof(*v));
+	const char *eq;
+	int i;
+
+	for (i = 0, *n = 0; i < argc; i++) {
+		eq = strncmp(argv[i], "--", 2) == 0 ? strchr(argv[i], '=') : NULL;
+		if (eq != NULL) {
+			v[(*n)++] = xstrndup(argv[i], (size_t)(eq - argv[i]));
+			v[(*n)++] = xstrdup(eq + 1);
+		} else {
+			v[(*n)++] = xstrdup(argv[i]);
+		}
+	}
+	return v;
+}
+
+static void
+log_args_free(char **v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int
+log_dispatch(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "query") == 0)
 		return log_query(ctx, argc, argv);
@@ -723,6 +757,17 @@ ctl_log(struct ctl_ctx *ctx, int argc, char **argv)
 	if (argc >= 2 && strcmp(argv[1], "purge") == 0)
 		return ctl_log_purge(ctx, argc, argv);
 	return ctl_usage_error("usage: mailgatectl log query|report|verify|head|key|purge ...");
+}
+
+int
+ctl_log(struct ctl_ctx *ctx, int argc, char **argv)
+{
+	int n, rc;
+	char **v = log_args(argc, argv, &n);
+
+	rc = log_dispatch(ctx, n, v);
+	log_args_free(v, n);
+	return rc;
 }
 
 /* --- incidents --- */
@@ -958,9 +1003,15 @@ incident_list(struct ctl_ctx *ctx, int argc, char **argv)
 int
 ctl_incident(struct ctl_ctx *ctx, int argc, char **argv)
 {
-	if (argc >= 2 && strcmp(argv[1], "misdirected") == 0)
-		return incident_add(ctx, argc, argv);
-	if (argc >= 2 && strcmp(argv[1], "list") == 0)
-		return incident_list(ctx, argc, argv);
-	return ctl_usage_error("usage: mailgatectl incident misdirected|list ...");
+	int n, rc;
+	char **v = log_args(argc, argv, &n);
+
+	if (n >= 2 && strcmp(v[1], "misdirected") == 0)
+		rc = incident_add(ctx, n, v);
+	else if (n >= 2 && strcmp(v[1], "list") == 0)
+		rc = incident_list(ctx, n, v);
+	else
+		rc = ctl_usage_error("usage: mailgatectl incident misdirected|list ...");
+	log_args_free(v, n);
+	return rc;
 }

@@ -101,6 +101,9 @@ has nino "(2 messages, 2 rows"
 expect_rc bst-day 0 mg log query --since 2026-07-15 --until 2026-07-15
 has bst-day "(1 message, 1 row;"
 has bst-day "2026-07-15 23:30:00+01:00"
+bst_day=$out
+expect_rc opt-equals 0 mg log query --since=2026-07-15 --until=2026-07-15
+[ "$out" = "$bst_day" ] && ok || bad "opt-equals: --since=D is not the same query as --since D"
 expect_rc bst-next 0 mg log query --since 2026-07-16 --until 2026-07-31
 has bst-next "(0 messages, 0 rows"
 # 2026-07-31T23:30Z is 00:30 BST on 1 August; 2026-06-30T23:30Z is July's
