@@ -747,7 +747,6 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	/* the pass's last DONE steps, written now rather than with the next message */
 	if (journey_sync(g->jr) < 0)
 		ps->log_failed = 1;
-	dmn_smtp_take(g, ps);
 	if (ps->log_failed)
 		dmn_log_failed(g);
 	else
@@ -828,7 +827,6 @@ static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 		sd_notify(0, "WATCHDOG=1");
 	}
 	free(items);
-	dmn_smtp_take(g, ps);
 	return failed ? -1 : 0;
 }
 
@@ -887,6 +885,8 @@ static int dmn_run(struct dmn *g)
 		}
 		if (dmn_pass(g, &ps) < 0 || (!ps.log_failed && dmn_inbox_pass(g, &ps) < 0))
 			dmn_imap_drop(g, g->imap ? imap_error(g->imap) : "connection failed");
+		/* what the submission server did in both passes, said once */
+		dmn_smtp_take(g, &ps);
 		g->st.busy = 0;
 		dmn_status_write(g);
 		dmn_proofs(g, 1);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/evp.h>
 
@@ -453,6 +454,19 @@ static int ib_identify(struct ib_env *e, struct ib_msg *m)
 	return 0;
 }
 
+/* A notice mailgate itself put in INBOX: X-Mailgate-Notice, from the designated inbox. */
+static int ib_own_notice(struct ib_env *e, const struct ib_msg *m)
+{
+	char *kind = rewrite_header_value(m->raw, m->rawlen, "X-Mailgate-Notice");
+	char *from = kind ? rewrite_header_value(m->raw, m->rawlen, "From") : NULL;
+	int own = kind != NULL && from != NULL &&
+	    strcasestr(from, e->ob->pol->designated_address) != NULL;
+
+	free(kind);
+	free(from);
+	return own;
+}
+
 enum ob_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
 {
 	struct ib_msg m;
@@ -472,6 +486,8 @@ enum ob_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
 	    &m.raw, &m.rawlen) : e->ob->mail->fetch(e->ob->mail->ctx, e->ob->cfg->inbox_folder,
 	    it->uid, it->size, &m.raw, &m.rawlen)) < 0)
 		res = OB_MAILBOX_FAILED;
+	else if (ib_own_notice(e, &m))
+		res = OB_SKIPPED;	/* mailgate's own word to staff (an outage): left for them */
 	else if (worker_pool_analyse(e->ob->worker, m.raw, m.rawlen, &m.mr) < 0) {
 		ib_say(e, 3, "analysis worker could not start; inbound uid=%u stays", it->uid);
 		res = OB_LEFT;
