@@ -11,7 +11,7 @@ top_builddir=${top_builddir:-.}
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/tests/integration/common.sh"
-N=${KILL_N:-60}
+N=${KILL_N:-200}
 SEED=${KILL_SEED:-4343}
 
 lab_up kill-inbound 27600
