@@ -640,12 +640,13 @@ static enum ob_outcome ob_transmit(struct ob_env *e, struct ob_msg *m, char **rc
 /* Each judged recipient must stand in the raw header (the worker is not trusted). */
 static int ob_rcpts_in_header(const struct ob_msg *m)
 {
-	const char *end = m->raw;
+	const char *end = strstr(m->raw, "\r\n\r\n");
 	char *hdr;
 	size_t i, hl;
 	int ok = 1;
 
-	end = strstr(m->raw, "\r\n\r\n") ? strstr(m->raw, "\r\n\r\n") : strstr(m->raw, "\n\n");
+	if (end == NULL)
+		end = strstr(m->raw, "\n\n");
 	hl = end ? (size_t)(end - m->raw) : m->rawlen;
 	hdr = xstrndup(m->raw, hl);
 	for (i = 0; i < m->v.nrcpts && ok; i++) {
