@@ -32,7 +32,8 @@
  * appending. DONE may be written lazily (journey_done_lazy): it joins the
  * next write's transaction, since a journey found at LOGGED whose message
  * has left its folder is simply closed. Both save an fsync per message
- * without weakening "durable before DATA".
+ * without weakening "durable before DATA"; so does the group commit below,
+ * which leaves one fsync per message (DATA) and one per batch of removals.
  *
  *	struct journeys *js;
  *	journey_open(log, &js, err, sizeof err);
@@ -135,6 +136,16 @@ int journey_done_lazy(struct journeys *js, struct journey *j, char *err, size_t 
  * 0 all written, -1 not yet.
  */
 int journey_sync(struct journeys *js);
+
+/*
+ * Group commit. Every step survives a crash of the process once it
+ * returns; against a power failure only DATA and a LOGGED of any fate but
+ * sent are on the disk at once (1 from this rule). The others reach it with
+ * the next of those, or with journey_sync_disk(), which the caller runs
+ * before it deletes a batch of sent messages from their folder.
+ */
+int journey_needs_sync(enum jr_stage to, enum jr_fate fate);
+int journey_sync_disk(struct journeys *js, char *err, size_t errlen);
 
 /* Records removed that were done before cutoff (the log's retention). */
 int journey_purge(struct journeys *js, time_t cutoff);

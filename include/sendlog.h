@@ -93,6 +93,18 @@ int sendlog_add_rows(struct sendlog *sl, const struct sendlog_row *rows, size_t 
 int sendlog_begin(struct sendlog *sl, char *err, size_t errlen);
 int sendlog_commit(struct sendlog *sl, char *err, size_t errlen);
 void sendlog_rollback(struct sendlog *sl);
+/*
+ * Group commit: a transaction begun with sendlog_begin_grouped() (and ended
+ * by sendlog_commit()) survives a crash of the process once committed (it
+ * is in the WAL) but reaches the disk only with the next plain commit or
+ * sendlog_sync(), so that a batch of them costs one fsync. Only for records
+ * whose loss on a power failure the journeys' recovery rebuilds, or that
+ * are synced before anything outside depends on them (journey.h says
+ * which). 0 or -1 with err, as sendlog_begin().
+ */
+int sendlog_begin_grouped(struct sendlog *sl, char *err, size_t errlen);
+/* Makes every grouped commit durable (one fdatasync of the WAL). 0 or -1 with err. */
+int sendlog_sync(struct sendlog *sl, char *err, size_t errlen);
 /* The database's last error, "DIR/sendlog.db: words". */
 void sendlog_db_error(struct sendlog *sl, char *err, size_t errlen);
 

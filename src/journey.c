@@ -374,18 +374,34 @@ jr_store(struct journeys *js, struct journey *j)
 	return ok ? 0 : -1;
 }
 
-/* jr_store() with the waiting DONE steps, in one transaction when there are any. */
+/*
+ * Which writes must reach the disk before the caller goes on (against a
+ * power failure; every commit survives a crash of mailgate): DATA, before
+ * the DATA command (a lost DATA would send again), and LOGGED for any fate
+ * but sent, before its message is moved or deleted. INTENT, ACCEPTED, a
+ * sent LOGGED and DONE join the next synced commit or journey_sync_disk():
+ * lost, they only repeat an attempt that sent nothing, or leave a journey
+ * at DATA whose copy in Sent recovery finds. One pure rule, tested.
+ */
+int
+journey_needs_sync(enum jr_stage to, enum jr_fate fate)
+{
+	return to == JR_DATA || (to == JR_LOGGED && fate != JF_SENT);
+}
+
+static int
+jr_begin(struct journeys *js, int sync, char *err, size_t errlen)
+{
+	return sync ? sendlog_begin(js->log, err, errlen) :
+	    sendlog_begin_grouped(js->log, err, errlen);
+}
+
+/* jr_store() with the waiting DONE steps, in one transaction. */
 static int jr_store_with_lazy(struct journeys *js, struct journey *j, char *err, size_t errlen)
 {
 	long long id = j->id;
 
-	if (js->nlazy == 0) {
-		if (jr_store(js, j) == 0)
-			return 0;
-		sendlog_db_error(js->log, err, errlen);
-		return -1;
-	}
-	if (sendlog_begin(js->log, err, errlen) < 0)
+	if (jr_begin(js, journey_needs_sync(j->stage, j->fate), err, errlen) < 0)
 		return -1;
 	if (jr_lazy_flush(js) < 0 || jr_store(js, j) < 0) {
 		sendlog_db_error(js->log, err, errlen);
@@ -461,7 +477,7 @@ journey_log(struct journeys *js, struct journey *j, enum jr_fate fate,
 		return -1;
 	next = *j;
 	jr_apply(&next, JR_LOGGED, fate);
-	if (sendlog_begin(js->log, err, errlen) < 0)
+	if (jr_begin(js, journey_needs_sync(JR_LOGGED, next.fate), err, errlen) < 0)
 		return -1;
 	if (sendlog_add_rows(js->log, rows, nrows, err, errlen) < 0)
 		goto fail;
@@ -498,7 +514,7 @@ journey_sync(struct journeys *js)
 	char err[256];
 
 	if (js->nlazy > 0) {
-		if (sendlog_begin(js->log, err, sizeof(err)) < 0)
+		if (sendlog_begin_grouped(js->log, err, sizeof(err)) < 0)
 			return -1;
 		if (jr_lazy_flush(js) < 0) {
 			sendlog_rollback(js->log);
@@ -516,6 +532,12 @@ journey_sync(struct journeys *js)
 		js->nmemo--;
 	}
 	return 0;
+}
+
+int
+journey_sync_disk(struct journeys *js, char *err, size_t errlen)
+{
+	return sendlog_sync(js->log, err, errlen);
 }
 
 int

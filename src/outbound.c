@@ -454,6 +454,13 @@ int outbound_flush(struct ob_env *e)
 
 	if (e->batch == NULL || e->batch->n == 0)
 		return 0;
+	/* the batch's sent rows were grouped commits: on the disk before their messages go */
+	if (journey_sync_disk(e->jr, err, sizeof(err)) < 0) {
+		ob_say(e, 3, "send log not synced: %s; %zu sent message(s) stay in %s", err,
+		    e->batch->n, e->cfg->outbox_folder);
+		ob_batch_clear(e->batch);
+		return OB_LOG_FAILED;
+	}
 	if (e->mail->remove_set(e->mail->ctx, e->cfg->outbox_folder, e->batch->uids,
 	    e->batch->n) < 0)
 		rc = OB_MAILBOX_FAILED;
@@ -491,10 +498,18 @@ static enum ob_outcome ob_finish(struct ob_env *e, struct ob_msg *m)
 		ob_say_filed(e, m);
 		return e->batch->n == OB_BATCH && outbound_flush(e) != 0 ? OB_MAILBOX_FAILED : OB_SENT;
 	}
-	if (rc == 0)
-		rc = m->j.fate == JF_SENT ?
-		    e->mail->remove(e->mail->ctx, e->cfg->outbox_folder, m->it.uid) :
-		    e->mail->move(e->mail->ctx, e->cfg->outbox_folder, m->it.uid, folder);
+	if (rc == 0 && m->j.fate == JF_SENT) {
+		char err[512];
+
+		/* the sent rows were a grouped commit (journey.h): on the disk first */
+		if (journey_sync_disk(e->jr, err, sizeof(err)) < 0) {
+			ob_say(e, 3, "send log not synced: %s; message-id=<%s> stays", err, m->msgid);
+			return OB_LOG_FAILED;
+		}
+		rc = e->mail->remove(e->mail->ctx, e->cfg->outbox_folder, m->it.uid);
+	} else if (rc == 0) {
+		rc = e->mail->move(e->mail->ctx, e->cfg->outbox_folder, m->it.uid, folder);
+	}
 	if (rc < 0)
 		return OB_MAILBOX_FAILED;
 	ob_backoff_key(m, key);

@@ -39,6 +39,8 @@ struct sendlog {
 	EVP_PKEY *sign;		/* private key (writers) */
 	EVP_PKEY *verify;	/* public key */
 	int in_txn;		/* inside sendlog_begin() ... sendlog_commit() */
+	int unsynced;		/* grouped commits not yet on the disk */
+	int grouped;		/* the open transaction is one (synchronous=NORMAL until its end) */
 	int wrote;		/* rows added through this handle: publish the copy at close */
 	time_t copy_time;	/* SENDLOG_COPY: when the copy was published */
 };
@@ -535,6 +537,17 @@ out:
 	return rc;
 }
 
+/* Back to synchronous=FULL after a grouped transaction; a connection that cannot must not write. */
+static void
+sendlog_full_again(struct sendlog *sl)
+{
+	char err[256];
+
+	sl->grouped = 0;
+	if (sendlog_exec(sl, "PRAGMA synchronous=FULL", err, sizeof(err)) < 0)
+		sl->flags &= ~SENDLOG_WRITE;
+}
+
 int
 sendlog_begin(struct sendlog *sl, char *err, size_t errlen)
 {
@@ -565,6 +578,56 @@ sendlog_commit(struct sendlog *sl, char *err, size_t errlen)
 	if (rc < 0)
 		sqlite3_exec(sl->db, "ROLLBACK", NULL, NULL, NULL);
 	sl->in_txn = 0;
+	if (sl->grouped) {
+		if (rc == 0)
+			sl->unsynced = 1;
+		sendlog_full_again(sl);
+	} else if (rc == 0) {
+		sl->unsynced = 0;	/* the WAL's fsync took the grouped commits with it */
+	}
+	return rc;
+}
+
+int
+sendlog_begin_grouped(struct sendlog *sl, char *err, size_t errlen)
+{
+	if (sl->flags & SENDLOG_NOSYNC)
+		return sendlog_begin(sl, err, errlen);
+	/* SQLite refuses to change it inside a transaction: NORMAL from here to the commit */
+	if (!(sl->flags & SENDLOG_WRITE) || sl->in_txn)
+		return sendlog_begin(sl, err, errlen);
+	if (sendlog_exec(sl, "PRAGMA synchronous=NORMAL", err, errlen) < 0)
+		return -1;
+	if (sendlog_begin(sl, err, errlen) < 0) {
+		sendlog_full_again(sl);
+		return -1;
+	}
+	sl->grouped = 1;
+	return 0;
+}
+
+int
+sendlog_sync(struct sendlog *sl, char *err, size_t errlen)
+{
+	char *wal;
+	int fd, rc = 0;
+
+	if (!sl->unsynced)
+		return 0;
+	wal = xasprintf("%s/sendlog.db-wal", sl->dir);
+	fd = open(wal, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno != ENOENT)
+		rc = -1;
+	/* no WAL: a checkpoint moved every frame into the database and synced it */
+	if (fd >= 0 && fdatasync(fd) < 0)
+		rc = -1;
+	if (rc < 0)
+		snprintf(err, errlen, "%s: %s", wal, strerror(errno));
+	else
+		sl->unsynced = 0;
+	if (fd >= 0)
+		close(fd);
+	free(wal);
 	return rc;
 }
 
@@ -574,6 +637,8 @@ sendlog_rollback(struct sendlog *sl)
 	if (sl->in_txn)
 		sqlite3_exec(sl->db, "ROLLBACK", NULL, NULL, NULL);
 	sl->in_txn = 0;
+	if (sl->grouped)
+		sendlog_full_again(sl);
 }
 
 void

@@ -665,6 +665,15 @@ static void test_journey_table(void **state)
 	assert_true(journey_allowed(JR_DATA, JR_ACCEPTED, JF_FORWARDED));
 	assert_false(journey_allowed(JR_DATA, JR_LOGGED, JF_REVIEW));
 	assert_false(journey_allowed(JR_DATA, JR_LOGGED, JF_FORWARDED));
+	/* group commit: only what must precede an effect outside is synced at once */
+	assert_true(journey_needs_sync(JR_DATA, JF_PENDING));
+	assert_true(journey_needs_sync(JR_LOGGED, JF_REJECTED));
+	assert_true(journey_needs_sync(JR_LOGGED, JF_HELD));
+	assert_true(journey_needs_sync(JR_LOGGED, JF_FORWARDED));
+	assert_false(journey_needs_sync(JR_INTENT, JF_PENDING));
+	assert_false(journey_needs_sync(JR_ACCEPTED, JF_SENT));
+	assert_false(journey_needs_sync(JR_LOGGED, JF_SENT));
+	assert_false(journey_needs_sync(JR_DONE, JF_PENDING));
 }
 
 int main(void)

@@ -551,6 +551,44 @@ test_was_sent(void **state)
 	free(dir);
 }
 
+/* A grouped commit is seen by another connection at once; FULL stays the rule after it. */
+static void
+test_group_commit(void **state)
+{
+	char *dir = newdir(), err[256];
+	struct sendlog *sl = open_w(dir), *rd;
+	struct nino_stem p;
+	struct sendlog_row r;
+	sqlite3_stmt *st;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	memcpy(p.s, "AB123456", NINO_STEM_LEN + 1);
+	r.time = T("2026-11-20T10:00:00Z");
+	r.kind = "message";
+	r.direction = "out";
+	r.outcome = "sent";
+	r.message_id = "g1@p";
+	r.persons = &p;
+	r.npersons = 1;
+	assert_int_equal(sendlog_begin_grouped(sl, err, sizeof(err)), 0);
+	assert_int_equal(sendlog_add_rows(sl, &r, 1, err, sizeof(err)), 0);
+	assert_int_equal(sendlog_commit(sl, err, sizeof(err)), 0);
+	assert_int_equal(sqlite3_prepare_v2(sendlog_db(sl), "PRAGMA synchronous", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);	/* FULL */
+	sqlite3_finalize(st);
+	assert_int_equal(sendlog_open(dir, KEY, sizeof(KEY) - 1, SENDLOG_READ, &rd, err,
+	    sizeof(err)), 0);
+	assert_int_equal(sendlog_was_sent(rd, "g1@p"), 1);
+	sendlog_close(rd);
+	assert_int_equal(sendlog_sync(sl, err, sizeof(err)), 0);
+	assert_int_equal(sendlog_sync(sl, err, sizeof(err)), 0);	/* nothing left: no-op */
+	sendlog_close(sl);
+	free(dir);
+}
+
 static void
 test_mode(void **state)
 {
@@ -616,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_person_lookup),
 		cmocka_unit_test(test_was_sent),
 		cmocka_unit_test(test_mode),
+		cmocka_unit_test(test_group_commit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
