@@ -70,6 +70,11 @@ static const char sendlog_schema[] =
 static const char sendlog_query_schema[] =
     "CREATE INDEX IF NOT EXISTS log_msgid_ci ON log(lower(message_id));"
     "CREATE INDEX IF NOT EXISTS person_seq ON person(seq);"
+    /*
+     * the mode is read before every message: the newest mode row, not a scan
+     * of the log; partial, so that no other query is planned over it
+     */
+    "CREATE INDEX IF NOT EXISTS log_mode ON log(seq) WHERE kind = 'mode';"
     "DROP TABLE IF EXISTS monthly;";
 
 static const char zero_chain[] =
