@@ -589,6 +589,41 @@ test_group_commit(void **state)
 	free(dir);
 }
 
+/* The plan of a query (EXPLAIN QUERY PLAN's details, joined). */
+static void
+plan_of(sqlite3 *db, const char *sql, char *out, size_t n)
+{
+	char *q = NULL;
+	sqlite3_stmt *st;
+
+	assert_true(asprintf(&q, "EXPLAIN QUERY PLAN %s", sql) > 0);
+	assert_int_equal(sqlite3_prepare_v2(db, q, -1, &st, NULL), SQLITE_OK);
+	out[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW)
+		snprintf(out + strlen(out), n - strlen(out), "%s;", sqlite3_column_text(st, 3));
+	sqlite3_finalize(st);
+	free(q);
+}
+
+/* The per-message reads are index searches, never a walk of the log (mode.c, was_sent). */
+static void
+test_per_message_plans(void **state)
+{
+	char *dir = newdir(), plan[512];
+	struct sendlog *sl = open_w(dir);
+
+	(void)state;
+	fill(sl);
+	plan_of(sendlog_db(sl), "SELECT outcome, time, submitted_by, detail FROM log"
+	    " WHERE kind = 'mode' ORDER BY seq DESC LIMIT 1", plan, sizeof(plan));
+	assert_non_null(strstr(plan, "log_mode"));
+	plan_of(sendlog_db(sl), "SELECT 1 FROM log WHERE message_id = ? AND kind = 'message'"
+	    " AND outcome = 'sent' LIMIT 1", plan, sizeof(plan));
+	assert_non_null(strstr(plan, "log_msgid"));
+	sendlog_close(sl);
+	free(dir);
+}
+
 static void
 test_mode(void **state)
 {
@@ -655,6 +690,7 @@ main(void)
 		cmocka_unit_test(test_was_sent),
 		cmocka_unit_test(test_mode),
 		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_per_message_plans),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
