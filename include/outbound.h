@@ -72,6 +72,16 @@ struct ob_mail {
 	/* UIDs in folder whose header field has value; 0 ok (n may be 0). */
 	int (*search)(void *ctx, const char *folder, const char *field, const char *value,
 	    uint32_t **uids, size_t *n);
+	/*
+	 * Optional (NULL: append alone): append_start begins appending data on
+	 * another session and returns at once, -1 when it cannot (append is
+	 * used instead); data stays the caller's until append_wait, which waits
+	 * for it: 0 appended, -1 failed or not known. At most one outstanding;
+	 * actx is their context.
+	 */
+	void *actx;
+	int (*append_start)(void *actx, const char *folder, const char *data, size_t len);
+	int (*append_wait)(void *actx);
 };
 
 /*
@@ -101,6 +111,18 @@ struct ob_batch {
 	size_t n;
 };
 
+/*
+ * A sent message whose copy is being appended to Sent (mail->append_start)
+ * while the next message is judged and sent: it is finished (LOGGED, its
+ * removal batched) when the next sent message reaches its 250, or by
+ * outbound_flush(). The order of its durable stages is unchanged: ACCEPTED
+ * before the append, the append before LOGGED. The caller owns it, zeroed.
+ */
+struct ob_msg;
+struct ob_filing {
+	struct ob_msg *m;
+};
+
 struct ob_env {
 	const struct config *cfg;
 	const struct policy *pol;
@@ -110,6 +132,7 @@ struct ob_env {
 	struct journeys *jr;
 	struct backoff_tab *backoff;
 	struct ob_batch *batch;		/* NULL: each sent copy removed at once */
+	struct ob_filing *filing;	/* NULL: each copy appended before the next message */
 	struct ob_mail *mail;
 	struct ob_smtp *smtp;
 	/* The mode (enum mg_mode, mode.h) before each message; -1 unknown. */
@@ -144,9 +167,9 @@ enum ob_outcome outbound_message(struct ob_env *e, const struct ob_item *it);
 int outbound_recover(struct ob_env *e, const struct ob_item *items, size_t n);
 
 /*
- * Removes the batched Outbox copies and closes their journeys. 0, or
- * OB_MAILBOX_FAILED / OB_LOG_FAILED (the journeys stay at LOGGED: the next
- * pass finishes them).
+ * Finishes the message in e->filing, then removes the batched Outbox
+ * copies and closes their journeys. 0, or OB_MAILBOX_FAILED / OB_LOG_FAILED
+ * (the journeys stay at ACCEPTED or LOGGED: the next pass finishes them).
  */
 int outbound_flush(struct ob_env *e);
 

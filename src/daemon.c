@@ -35,6 +35,7 @@
 #include "config.h"
 #include "diag.h"
 #include "caseload.h"
+#include "filer.h"
 #include "imap.h"
 #include "inbound.h"
 #include "journey.h"
@@ -90,6 +91,7 @@ struct dmn {
 	struct backoff_tab backoff;
 	struct imap_session *imap;
 	struct imap_session *imap_in;	/* INBOX on its own connection, so both can IDLE */
+	struct filer *filer;		/* Sent copies on imap_in during the Outbox pass */
 	struct smtp_session *smtp;
 	struct status st;
 	time_t purged;		/* last daily purge of the send log */
@@ -271,7 +273,10 @@ static void dmn_reload(struct dmn *g)
 	}
 	if (g->imap)
 		imap_close(g->imap);
+	if (g->imap_in)
+		imap_close(g->imap_in);
 	g->imap = NULL;
+	g->imap_in = NULL;
 	smtp_free(g->smtp);
 	config_free(&g->cfg);
 	g->cfg = c;
@@ -699,6 +704,25 @@ static void dmn_smtp_take(struct dmn *g, struct dmn_pass *ps)
 		dmn_contact(g, OG_SMTP, t == 0);
 }
 
+/*
+ * The Sent copy of each message is appended on the INBOX session, idle
+ * during the Outbox pass, while this session goes on with the next message.
+ */
+static void dmn_overlap(struct dmn *g, struct ob_env *e, struct ob_mail *mail,
+    struct ob_filing *filing)
+{
+	struct ob_mail second;
+
+	if (g->filer == NULL || g->imap_in == NULL)
+		return;
+	imap_ops(g->imap_in, &second);
+	filer_lend(g->filer, &second);
+	mail->actx = g->filer;
+	mail->append_start = filer_start;
+	mail->append_wait = filer_wait;
+	e->filing = filing;
+}
+
 /* One pass over the Outbox; 0, or -1 when the mailbox failed. */
 static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 {
@@ -707,6 +731,7 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	struct ob_env e;
 	struct ob_item *items = NULL;
 	struct ob_batch batch;
+	struct ob_filing filing = { NULL };
 	enum ob_outcome o;
 	size_t n = 0, i, done = 0;
 	int rc, failed = 0;
@@ -717,6 +742,7 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	if (mail.list(mail.ctx, g->cfg.outbox_folder, dmn_now() - g->cfg.outbox_settle_seconds,
 	    &items, &n) < 0)
 		return -1;
+	dmn_overlap(g, &e, &mail, &filing);
 	g->st.imap_ok = dmn_now();
 	rc = outbound_recover(&e, items, n);
 	if (rc == OB_LOG_FAILED)
@@ -740,6 +766,7 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	ps->left += (unsigned)(n - done);
 	free(items);
 	rc = outbound_flush(&e);
+	filer_lend(g->filer, NULL);
 	if (rc == OB_MAILBOX_FAILED)
 		failed = 1;
 	else if (rc == OB_LOG_FAILED)
@@ -1070,6 +1097,7 @@ int main(int argc, char **argv)
 	status_init(&g.st);
 	g.st.interval = g.cfg.poll_interval;
 	g.smtp = smtp_new(&g.cfg, g.smtp_pw, &dmn_term);
+	g.filer = filer_new();	/* NULL: every Sent copy is appended in turn */
 	dmn_log_policy(&g);
 	dmn_say(5, "started %s %s, config %s%s", PACKAGE_NAME, PACKAGE_VERSION, g.config_path,
 	    g.once ? ", one pass" : "");
@@ -1077,6 +1105,7 @@ int main(int argc, char **argv)
 	rc = dmn_run(&g);
 	sd_notify(0, "STOPPING=1");
 	dmn_say(5, "stopping (%s), exit %d", dmn_term ? "signal" : "pass done", rc);
+	filer_free(g.filer);
 	if (g.imap)
 		imap_close(g.imap);
 	if (g.imap_in)

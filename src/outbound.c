@@ -446,14 +446,19 @@ static void ob_batch_clear(struct ob_batch *b)
 	b->n = 0;
 }
 
+static enum ob_outcome ob_filing_finish(struct ob_env *e);
+
 int outbound_flush(struct ob_env *e)
 {
+	enum ob_outcome last = ob_filing_finish(e);
 	char err[512];
 	size_t i;
 	int rc = 0;
 
+	if (last == OB_MAILBOX_FAILED || last == OB_LOG_FAILED)
+		rc = (int)last;
 	if (e->batch == NULL || e->batch->n == 0)
-		return 0;
+		return rc;
 	/* the batch's sent rows were grouped commits: on the disk before their messages go */
 	if (journey_sync_disk(e->jr, err, sizeof(err)) < 0) {
 		ob_say(e, 3, "send log not synced: %s; %zu sent message(s) stay in %s", err,
@@ -464,7 +469,7 @@ int outbound_flush(struct ob_env *e)
 	if (e->mail->remove_set(e->mail->ctx, e->cfg->outbox_folder, e->batch->uids,
 	    e->batch->n) < 0)
 		rc = OB_MAILBOX_FAILED;
-	for (i = 0; rc == 0 && i < e->batch->n; i++)
+	for (i = 0; rc != OB_MAILBOX_FAILED && i < e->batch->n; i++)
 		if (journey_done_lazy(e->jr, &e->batch->j[i], err, sizeof(err)) < 0) {
 			ob_say(e, 3, "%s; message-id=<%s>", err, e->batch->j[i].message_id);
 			rc = OB_LOG_FAILED;
@@ -555,16 +560,71 @@ static int ob_in_folder(struct ob_env *e, const char *folder, const char *msgid)
 	return rc < 0 ? -1 : n > 0;
 }
 
+static enum ob_outcome ob_accepted(struct ob_env *e, struct ob_msg *m, int resuming);
+
+/* ---- the copy in Sent, appended while the next message goes ------------ */
+
+static int ob_can_overlap(const struct ob_env *e)
+{
+	return e->filing != NULL && e->mail->append_start != NULL && e->mail->append_wait != NULL;
+}
+
+/* Moves m into the heap for e->filing; m is left empty. The raw bytes are not needed again. */
+static struct ob_msg *ob_park(struct ob_msg *m)
+{
+	struct ob_msg *p = xmalloc(sizeof(*p));
+
+	*p = *m;
+	free(p->raw);
+	p->raw = NULL;
+	p->rawlen = 0;
+	ob_msg_init(m, &p->it);
+	return p;
+}
+
+/* Waits for the copy of the message in e->filing, then logs and files it: OB_SENT, or what stopped it. */
+static enum ob_outcome ob_filing_finish(struct ob_env *e)
+{
+	struct ob_msg *m;
+	enum ob_outcome res;
+
+	if (e->filing == NULL || (m = e->filing->m) == NULL)
+		return OB_SENT;
+	e->filing->m = NULL;
+	if (e->mail->append_wait(e->mail->actx) < 0)
+		/* failed, or not known: looked for in Sent, appended on this session if missing */
+		res = ob_accepted(e, m, 1);
+	else if (ob_log(e, m, JF_PENDING) < 0)
+		res = OB_LOG_FAILED;
+	else
+		res = ob_finish(e, m);
+	ob_msg_free(m);
+	free(m);
+	return res;
+}
+
 /*
  * ACCEPTED -> (the copy to Sent) -> LOGGED -> DONE. resuming: Sent may hold
- * the copy already (an earlier attempt appended it, then failed).
+ * the copy already (an earlier attempt appended it, then failed). With the
+ * overlap the copy is started and the message parked in e->filing.
  */
 static enum ob_outcome ob_accepted(struct ob_env *e, struct ob_msg *m, int resuming)
 {
+	enum ob_outcome before;
 	int found = 0;
 
 	if (resuming && (found = ob_in_folder(e, e->cfg->sent_folder, m->msgid)) < 0)
 		return OB_MAILBOX_FAILED;
+	if (!found && !resuming && ob_can_overlap(e)) {
+		/* one copy at a time: the message before is finished first */
+		if ((before = ob_filing_finish(e)) != OB_SENT)
+			return before;
+		if (e->mail->append_start(e->mail->actx, e->cfg->sent_folder, m->out.data,
+		    m->out.len) == 0) {
+			e->filing->m = ob_park(m);
+			return OB_SENT;
+		}
+	}
 	if (!found && e->mail->append(e->mail->ctx, e->cfg->sent_folder, m->out.data,
 	    m->out.len) < 0)
 		return OB_MAILBOX_FAILED;
