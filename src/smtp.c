@@ -204,25 +204,97 @@ static enum ob_send smtp_code(int code)
 	return code >= 500 && code < 600 ? OB_SEND_PERM : OB_SEND_TEMP;
 }
 
-static enum ob_send smtp_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
-    const char *data, size_t len, int (*progress)(void *pctx), void *pctx,
+/*
+ * One reply, all its lines, read off the stream by us (libetpan has no
+ * reader for pipelined replies): its code, 0 when the connection broke or
+ * the reply is not SMTP; its last line in reply.
+ */
+static int smtp_read_reply(struct smtp_session *s, MMAPString *buf, char *reply, size_t n)
+{
+	const char *line;
+	char *p;
+
+	for (;;) {
+		smtp_arm(s, 0);
+		line = mailstream_read_line_remove_eol(s->smtp->stream, buf);
+		if (line == NULL || strlen(line) < 3 || line[0] < '2' || line[0] > '5' ||
+		    line[1] < '0' || line[1] > '9' || line[2] < '0' || line[2] > '9' ||
+		    (line[3] != '\0' && line[3] != ' ' && line[3] != '-'))
+			return 0;
+		if (line[3] != '-')
+			break;
+	}
+	snprintf(reply, n, "%s", line);
+	for (p = reply; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	return (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+}
+
+/*
+ * MAIL and every RCPT in one write (RFC 2920, when the server offers
+ * PIPELINING); progress() runs while their replies travel, so the DATA
+ * stage's fsync costs no round trip of its own. All recipients or none: the
+ * first refusal is the answer. OB_SEND_OK means go on to DATA.
+ */
+static enum ob_send smtp_envelope_pipelined(struct smtp_session *s, const char *from,
+    char *const *rcpts, size_t nrcpts, int (*progress)(void *pctx), void *pctx,
     char *reply, size_t replylen)
 {
-	struct smtp_session *s = ctx;
+	struct sbuf cmd;
+	MMAPString *buf;
+	char line[512];
+	enum ob_send res = OB_SEND_OK;
+	size_t i;
+	int code, ok, first = 0;
+
+	sbuf_init(&cmd);
+	sbuf_printf(&cmd, "MAIL FROM:<%s>\r\n", from);
+	for (i = 0; i < nrcpts; i++)
+		sbuf_printf(&cmd, "RCPT TO:<%s>\r\n", rcpts[i]);
+	smtp_arm(s, 0);
+	ok = mailstream_write(s->smtp->stream, cmd.data, cmd.len) == (ssize_t)cmd.len &&
+	    mailstream_flush(s->smtp->stream) == 0;
+	sbuf_free(&cmd);
+	if (!ok) {
+		smtp_lost(s);
+		return OB_SEND_TEMP;
+	}
+	ok = progress(pctx) == 0;
+	buf = mmap_string_new("");
+	for (i = 0; i <= nrcpts; i++) {
+		code = smtp_read_reply(s, buf, line, sizeof(line));
+		if (code == 0) {
+			mmap_string_free(buf);
+			snprintf(reply, replylen, "connection lost before DATA");
+			smtp_lost(s);
+			return OB_SEND_TEMP;
+		}
+		if (code / 100 != 2 && !first) {
+			first = 1;
+			snprintf(reply, replylen, "%s", line);
+			res = smtp_code(code);
+		}
+	}
+	mmap_string_free(buf);
+	if (res == OB_SEND_OK && !ok) {
+		snprintf(reply, replylen, "send log write failed before DATA");
+		res = OB_SEND_TEMP;
+	}
+	if (res != OB_SEND_OK) {
+		smtp_arm(s, 0);
+		mailsmtp_reset(s->smtp);
+	}
+	return res;
+}
+
+/* MAIL, then each RCPT, a round trip each; then progress(). OB_SEND_OK: go on to DATA. */
+static enum ob_send smtp_envelope(struct smtp_session *s, const char *from, char *const *rcpts,
+    size_t nrcpts, int (*progress)(void *pctx), void *pctx, char *reply, size_t replylen)
+{
 	size_t i;
 	int r;
 
-	reply[0] = '\0';
-	if (s->state == 1) {
-		/* the server failed once this pass: the rest waits, without a time-out each */
-		snprintf(reply, replylen, "%s", s->err);
-		return OB_SEND_TEMP;
-	}
-	if (s->smtp == NULL && smtp_open(s) < 0) {
-		snprintf(reply, replylen, "%s", s->err);
-		return OB_SEND_TEMP;
-	}
-	s->state = 0;
 	smtp_arm(s, 0);
 	r = mailesmtp_mail(s->smtp, from, 0, NULL);
 	if (r != MAILSMTP_NO_ERROR) {
@@ -257,6 +329,33 @@ static enum ob_send smtp_send(void *ctx, const char *from, char *const *rcpts, s
 		snprintf(reply, replylen, "send log write failed before DATA");
 		return OB_SEND_TEMP;
 	}
+	return OB_SEND_OK;
+}
+
+static enum ob_send smtp_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
+    const char *data, size_t len, int (*progress)(void *pctx), void *pctx,
+    char *reply, size_t replylen)
+{
+	struct smtp_session *s = ctx;
+	enum ob_send env;
+	int r;
+
+	reply[0] = '\0';
+	if (s->state == 1) {
+		/* the server failed once this pass: the rest waits, without a time-out each */
+		snprintf(reply, replylen, "%s", s->err);
+		return OB_SEND_TEMP;
+	}
+	if (s->smtp == NULL && smtp_open(s) < 0) {
+		snprintf(reply, replylen, "%s", s->err);
+		return OB_SEND_TEMP;
+	}
+	s->state = 0;
+	env = (s->smtp->esmtp & MAILSMTP_ESMTP_PIPELINING) ?
+	    smtp_envelope_pipelined(s, from, rcpts, nrcpts, progress, pctx, reply, replylen) :
+	    smtp_envelope(s, from, rcpts, nrcpts, progress, pctx, reply, replylen);
+	if (env != OB_SEND_OK)
+		return env;
 	smtp_arm(s, 0);
 	r = mailsmtp_data(s->smtp);
 	if (r != MAILSMTP_NO_ERROR) {

@@ -1,7 +1,8 @@
 #!/bin/sh
 # daemon.sh - mailgated against the real lab servers (lab.sh): every outcome
 # path, IDLE pickup, refused TLS (wrong CA, wrong host, no STARTTLS), SMTP
-# down then back, a 4xx then success, and the IMAP connection cut mid-run.
+# down then back, a 4xx then success, MAIL/RCPT pipelined or not (a 451 and a
+# 550 to RCPT), and the IMAP connection cut mid-run.
 # The kill test is daemon-kill.sh.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -77,6 +78,29 @@ check "still in Outbox" 1 "$(mail count Outbox)"
 once; check "retry succeeds (0)" 0 $rc
 check "then in Sent" 1 "$(census | grep -c '^Sent <temp1@')"
 check "delivered once after retry" 1 "$(spool_count temp1@)"
+
+# 5b. MAIL and RCPT pipelined (RFC 2920) where offered; a refused RCPT in the group
+check "MAIL and RCPT went in one write" 1 "$(grep -l 'temp1@' "$L"/spool/*.eml | sed 's/eml$/json/' | xargs grep -c '"pipelined": true')"
+echo rcpt-tempfail > "$L/spool/.fault"
+msg rcpt1 whp@acme.example > "$W/rcpt1.eml"
+mail append Outbox "$W/rcpt1.eml"
+once; check "a 451 to the pipelined RCPT leaves it for a retry (75)" 75 $rc
+check "nothing delivered on the 451" 0 "$(spool_count rcpt1@)"
+once; check "its retry succeeds (0)" 0 $rc
+check "delivered once after the RCPT retry" 1 "$(spool_count rcpt1@)"
+echo rcpt-reject > "$L/spool/.fault"
+msg rcpt2 whp@acme.example > "$W/rcpt2.eml"
+mail append Outbox "$W/rcpt2.eml"
+once; check "a 550 to the pipelined RCPT exits 0" 0 $rc
+check "then in Rejected" 1 "$(census | grep -c '^Rejected <rcpt2@')"
+check "with the server's words" 1 "$(mail grep Rejected 'lab: recipient refused')"
+check "never delivered" 0 "$(spool_count rcpt2@)"
+touch "$L/spool/.nopipelining"
+msg nopipe1 whp@acme.example > "$W/nopipe1.eml"
+mail append Outbox "$W/nopipe1.eml"
+once; check "without PIPELINING: sent (0)" 0 $rc
+check "one command at a time" 1 "$(grep -l 'nopipe1@' "$L"/spool/*.eml | sed 's/eml$/json/' | xargs grep -c '"pipelined": false')"
+rm -f "$L/spool/.nopipelining"
 
 # 6. refused TLS: nothing sent, exit 69
 msg tls1 whp@acme.example > "$W/tls1.eml"

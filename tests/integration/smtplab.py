@@ -10,9 +10,14 @@ The file SPOOL/.fault, when present, holds one word for the next DATA:
   reject     554 after DATA (once)
   drop       close the connection after the data, before any reply (once)
   down       refuse every connection with 421 while it exists
+  rcpt-tempfail  451 to the next RCPT (once)
+  rcpt-reject    550 to the next RCPT (once)
 The file SPOOL/.delay250, when present, holds a number of seconds to wait
 after storing each message before saying 250 (a crash or an IMAP restart
 can then fall right after the delivery).
+PIPELINING (RFC 2920) is offered unless SPOOL/.nopipelining exists; each
+.json says whether the client's RCPT had already arrived when its MAIL was
+answered ("pipelined").
 """
 import asyncio
 import signal
@@ -44,7 +49,26 @@ def fault(consume):
 
 
 class Handler:
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if not os.path.exists(os.path.join(SPOOL, ".nopipelining")):
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        # the next command already read: the client did not wait for this reply
+        session.lab_pipelined = len(getattr(server._reader, "_buffer", b"")) > 0
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        f = fault(False)
+        if f in ("rcpt-tempfail", "rcpt-reject"):
+            os.unlink(FAULT)
+            if f == "rcpt-reject":
+                return "550 5.1.1 <%s>: lab: recipient refused" % address
+            return "451 4.3.0 <%s>: lab: try again later" % address
         local = address.split("@")[0].lower()
         if local == "reject-me":
             return "550 5.1.1 <%s>: Recipient address rejected" % address
@@ -69,7 +93,8 @@ class Handler:
         with open(os.path.join(SPOOL, n + ".json"), "w") as fp:
             json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
                        "auth": getattr(session, "auth_data", None) and str(session.auth_data),
-                       "listener": server.lab_name}, fp)
+                       "listener": server.lab_name,
+                       "pipelined": getattr(session, "lab_pipelined", False)}, fp)
         os.rename(tmp, os.path.join(SPOOL, n + ".eml"))
         try:
             delay = float(open(os.path.join(SPOOL, ".delay250")).read().strip())
