@@ -1,6 +1,9 @@
 /*
  * backoff - retry times per message after a temporary failure (see
- * backoff.h). A linear table: the Outbox holds few messages waiting.
+ * backoff.h). The table is kept in key order (shorter keys first, so UIDs
+ * sort as numbers) and searched by halves: after an SMTP outage every
+ * message of a backlog of thousands is in it, and each is looked up once a
+ * pass.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,14 +41,43 @@ void backoff_free(struct backoff_tab *t)
 	backoff_init(t);
 }
 
+static int backoff_cmp(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+/* Where key is, or would be inserted; *found says which. */
+static size_t backoff_slot(const struct backoff_tab *t, const char *key, int *found)
+{
+	size_t lo = 0, hi = t->n, mid;
+	int c;
+
+	*found = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = backoff_cmp(t->v[mid].key, key);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static struct backoff_entry *backoff_find(const struct backoff_tab *t, const char *key)
 {
-	size_t i;
+	int found;
+	size_t i = backoff_slot(t, key, &found);
 
-	for (i = 0; i < t->n; i++)
-		if (strcmp(t->v[i].key, key) == 0)
-			return &t->v[i];
-	return NULL;
+	return found ? &t->v[i] : NULL;
 }
 
 const struct backoff_entry *backoff_get(const struct backoff_tab *t, const char *key)
@@ -62,17 +94,21 @@ int backoff_due(const struct backoff_tab *t, const char *key, time_t now)
 
 time_t backoff_fail(struct backoff_tab *t, const char *key, time_t now, const char *reply)
 {
-	struct backoff_entry *e = backoff_find(t, key);
+	int found;
+	size_t i = backoff_slot(t, key, &found);
+	struct backoff_entry *e;
 
-	if (e == NULL) {
+	if (!found) {
 		if (t->n == t->cap) {
 			t->cap = t->cap ? 2 * t->cap : 8;
 			t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
 		}
-		e = &t->v[t->n++];
-		memset(e, 0, sizeof(*e));
-		e->key = xstrdup(key);
+		memmove(&t->v[i + 1], &t->v[i], (t->n - i) * sizeof(*t->v));
+		t->n++;
+		memset(&t->v[i], 0, sizeof(t->v[i]));
+		t->v[i].key = xstrdup(key);
 	}
+	e = &t->v[i];
 	if (e->failures < 64)
 		e->failures++;
 	e->next = now + backoff_delay(e->failures);
@@ -83,14 +119,16 @@ time_t backoff_fail(struct backoff_tab *t, const char *key, time_t now, const ch
 
 void backoff_clear(struct backoff_tab *t, const char *key)
 {
-	struct backoff_entry *e = backoff_find(t, key);
+	int found;
+	size_t i = backoff_slot(t, key, &found);
 
-	if (e == NULL)
+	if (!found)
 		return;
-	free(e->key);
-	free(e->last_reply);
-	free(e->label);
-	*e = t->v[--t->n];
+	free(t->v[i].key);
+	free(t->v[i].last_reply);
+	free(t->v[i].label);
+	memmove(&t->v[i], &t->v[i + 1], (t->n - i - 1) * sizeof(*t->v));
+	t->n--;
 }
 
 void backoff_label(struct backoff_tab *t, const char *key, const char *label)
