@@ -39,6 +39,9 @@ struct status {
 	time_t log_fail;	/* since when the send log refuses writes; 0 it does not */
 	char log_error[256];
 	int busy;		/* 1 while a pass is under way (rewritten as it goes) */
+	/* the Outbox pass under way, or the last one: when, how many listed, treated, sent */
+	time_t pass_started;
+	long pass_total, pass_done, pass_sent;
 	long held;		/* messages in Held; -1 unknown */
 	time_t outage_since;	/* the open outage's first failure; 0 none */
 	char outage_server[8];	/* "imap" or "smtp"; "" */

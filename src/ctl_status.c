@@ -179,6 +179,10 @@ static void st_json(const struct status *st, const struct mode_state *m, const c
 		sbuf_printf(b, "%ld", st->held);
 	else
 		sbuf_adds(b, "null");
+	sbuf_printf(b, ",\"pass\":{\"busy\":%s,\"started\":", st->busy ? "true" : "false");
+	st_time(b, st->pass_started, 1);
+	sbuf_printf(b, ",\"listed\":%ld,\"treated\":%ld,\"sent\":%ld}", st->pass_total,
+	    st->pass_done, st->pass_sent);
 	sbuf_adds(b, "}\n");
 }
 
@@ -215,6 +219,12 @@ static void st_human(const struct status *st, const struct mode_state *m, const 
 	}
 	if (st->permits_ending[0])
 		sbuf_printf(b, "\npermits ending within 30 days: %s", st->permits_ending);
+	if (st->pass_started != 0) {
+		sbuf_printf(b, "\noutbox pass: %s ", st->busy ? "under way since" : "last began");
+		st_time(b, st->pass_started, 0);
+		sbuf_printf(b, ", %ld of %ld messages treated, %ld sent", st->pass_done,
+		    st->pass_total, st->pass_sent);
+	}
 	sbuf_printf(b, "\noutbox waiting: %zu\n", st->nwaiting);
 	for (i = 0; i < st->nwaiting; i++) {
 		sbuf_printf(b, "  %s (uid %u) next retry ", st->waiting[i].label[0] ?
@@ -280,6 +290,14 @@ static void st_prometheus(const struct status *st, const struct mode_state *m, i
 	if (st->held >= 0)
 		sbuf_printf(b, "# HELP mailgate_held Messages in Held.\n# TYPE mailgate_held gauge\n"
 		    "mailgate_held %ld\n", st->held);
+	sbuf_printf(b, "# HELP mailgate_pass_busy 1 while an Outbox pass is under way.\n"
+	    "# TYPE mailgate_pass_busy gauge\nmailgate_pass_busy %d\n"
+	    "# HELP mailgate_pass_messages Messages of the current (or last) Outbox pass.\n"
+	    "# TYPE mailgate_pass_messages gauge\n"
+	    "mailgate_pass_messages{state=\"listed\"} %ld\n"
+	    "mailgate_pass_messages{state=\"treated\"} %ld\n"
+	    "mailgate_pass_messages{state=\"sent\"} %ld\n", st->busy != 0, st->pass_total,
+	    st->pass_done, st->pass_sent);
 	sbuf_adds(b, "# HELP mailgate_mode 1 for the mode mailgate is in.\n"
 	    "# TYPE mailgate_mode gauge\n");
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)

@@ -66,6 +66,8 @@ static void status_format(const struct status *st, struct sbuf *b)
 	sbuf_printf(b, "log_fail\t%lld\nlog_error\t%s\n", (long long)st->log_fail,
 	    st->log_error);
 	sbuf_printf(b, "held\t%ld\nbusy\t%d\n", st->held, st->busy);
+	sbuf_printf(b, "pass\t%lld\t%ld\t%ld\t%ld\n", (long long)st->pass_started, st->pass_total,
+	    st->pass_done, st->pass_sent);
 	sbuf_printf(b, "outage_since\t%lld\noutage_server\t%s\npermits_ending\t%s\n",
 	    (long long)st->outage_since, st->outage_server, st->permits_ending);
 	for (i = 0; i < st->nwaiting; i++)
@@ -154,6 +156,26 @@ static void status_read_waiting(struct status *st, char *v)
 	    f[2] ? f[2] : "", f[3] ? f[3] : "");
 }
 
+/* "STARTED<TAB>TOTAL<TAB>DONE<TAB>SENT" of the Outbox pass. */
+static void status_read_pass(struct status *st, char *v)
+{
+	long long f[4] = { 0, 0, 0, 0 };
+	char *p = v, *t;
+	int i;
+
+	for (i = 0; i < 4 && p != NULL; i++) {
+		t = strchr(p, '\t');
+		if (t != NULL)
+			*t++ = '\0';
+		f[i] = status_num(p);
+		p = t;
+	}
+	st->pass_started = (time_t)f[0];
+	st->pass_total = (long)f[1];
+	st->pass_done = (long)f[2];
+	st->pass_sent = (long)f[3];
+}
+
 static long long status_num(const char *s)
 {
 	char *end;
@@ -226,6 +248,8 @@ int status_read(const char *state_dir, struct status *st, char *err, size_t errl
 			st->held = (long)status_num(v);
 		else if (strcmp(line, "busy") == 0)
 			st->busy = (int)status_num(v);
+		else if (strcmp(line, "pass") == 0)
+			status_read_pass(st, v);
 		else if (strcmp(line, "log_fail") == 0)
 			st->log_fail = (time_t)status_num(v);
 		else if (strcmp(line, "log_error") == 0)
