@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <uninorm.h>
 
 #include "mime.h"
 #include "mime_int.h"
@@ -373,6 +374,49 @@ test_text_conversion(void **state)
 	}
 }
 
+/*
+ * mt_fold normalizes by pieces (ASCII between them copied): the same bytes
+ * as NFKC of the whole text, for text mixing ASCII with what composes
+ * with it (combining marks after a letter or '<', Hangul jamo), what NFKC
+ * rewrites (no-break space, ligatures, full-width and circled digits) and
+ * what it keeps. A fixed seed, so a failure repeats.
+ */
+static void
+test_fold_by_pieces(void **state)
+{
+	static const char *const alpha[] = { "a", "e", "E", "<", "=", " ", "1", "\n", "x",
+		"\xCC\x81", "\xCC\x88", "\xCC\xB8", "\xCC\xA3", "\xC2\xA0", "\xC2\xA0",
+		"\xC3\xA9", "\xEF\xAC\x81", "\xEF\xBC\x91", "\xE2\x91\xA0", "\xE1\x84\x80",
+		"\xE1\x85\xA1", "\xE1\x86\xA8", "\xEA\xB0\x80", "\xE0\xA4\xBC",
+		"\xE0\xA4\x95", "\xD8\xA7", "\xE2\x80\xAF", "\xEF\xBF\xBD", "\xE3\x82\x99",
+		"\xE3\x81\x8B", "\xCE\x91", "\xCD\x85" };
+	unsigned long seed = 12345;
+	int round, i;
+
+	(void)state;
+	for (round = 0; round < 3000; round++) {
+		struct sbuf b;
+		uint8_t *want;
+		size_t wlen = 0;
+		int n;
+
+		sbuf_init(&b);
+		seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+		n = 1 + (int)((seed >> 33) % 24);
+		for (i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+			sbuf_adds(&b, alpha[(seed >> 33) % (sizeof(alpha) / sizeof(alpha[0]))]);
+		}
+		want = u8_normalize(UNINORM_NFKC, (const uint8_t *)b.data, b.len, NULL, &wlen);
+		assert_non_null(want);
+		mt_fold(&b);
+		assert_int_equal(b.len, wlen);
+		assert_memory_equal(b.data, want, wlen);
+		free(want);
+		sbuf_free(&b);
+	}
+}
+
 static void
 test_encoding_round_trip(void **state)
 {
@@ -411,6 +455,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_cleaning_path),
+		cmocka_unit_test(test_fold_by_pieces),
 		cmocka_unit_test(test_embedded_files),
 		cmocka_unit_test(test_prefilter_spellings),
 		cmocka_unit_test(test_address_forms),
