@@ -138,6 +138,23 @@ mt_is_utf16(const char *in, size_t len, const char *charset)
 	return mt_nul_pairs(u, len) != 0;
 }
 
+int
+mt_utf8_as_is(const char *in, size_t len, const char *charset)
+{
+	const unsigned char *u = (const unsigned char *)in;
+
+	/* no byte-order mark (UTF-8's is dropped), no wide text by label or by NULs */
+	if ((len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) ||
+	    (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) ||
+	    (len >= 4 && memcmp(u, "\0\0\xFE\xFF", 4) == 0) || mt_is_utf16(in, len, charset))
+		return 0;
+	if (!(charset == NULL || mt_cs(charset, "us-ascii") || mt_cs(charset, "utf-8") ||
+	    mt_cs(charset, "utf8") || mt_cs(charset, "iso-8859-1") || mt_cs(charset, "latin1") ||
+	    mt_cs(charset, "windows-1252") || mt_cs(charset, "cp1252")))
+		return 0;
+	return mt_valid_utf8(in, len);
+}
+
 void
 mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out)
 {
@@ -212,6 +229,51 @@ mt_ascii_span(const char *s, size_t len)
 	while (i < len && (unsigned char)s[i] < 0x80)
 		i++;
 	return i;
+}
+
+/* The value of a base64 letter, or -1 for anything else (padding included). */
+static int
+mt_b64(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+char *
+mt_base64_decode(const char *in, size_t len, size_t *outlen)
+{
+	char *out = xmalloc(len / 4 * 3 + 3);
+	unsigned v[4] = { 0, 0, 0, 0 };
+	size_t i, o = 0;
+	int k = 0;
+
+	for (i = 0; i < len; i++) {
+		int x = mt_b64((unsigned char)in[i]);
+
+		if (x < 0)
+			continue;	/* white space, '=' anywhere, what is not base64 */
+		v[k++] = (unsigned)x;
+		if (k == 4) {
+			out[o++] = (char)(v[0] << 2 | v[1] >> 4);
+			out[o++] = (char)(v[1] << 4 | v[2] >> 2);
+			out[o++] = (char)(v[2] << 6 | v[3]);
+			v[1] = v[2] = v[3] = 0;
+			k = 0;
+		}
+	}
+	/* a short last group gives what its letters hold; one letter alone gives one byte */
+	if (k > 0)
+		out[o++] = (char)(v[0] << 2 | v[1] >> 4);
+	if (k == 3)
+		out[o++] = (char)(v[1] << 4 | v[2] >> 2);
+	out[o] = '\0';
+	*outlen = o;
+	return out;
 }
 
 size_t
