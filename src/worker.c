@@ -141,7 +141,7 @@ worker_open_converters(void)
 
 #define WORKER_RANGES 128	/* writable mappings the zygote copies into each child ahead */
 #define WORKER_RANGE_MAX (64ul << 20)	/* larger ones are the sanitizers' shadow */
-#define WORKER_PREFAULT (4u << 20)	/* fresh heap each child touches before its message */
+#define WORKER_HEAP_KEEP (8u << 20)	/* freed heap a child keeps (it lives for one message) */
 
 /* What the zygote keeps for its children: the allow-list, compiled once. */
 struct worker_zygote {
@@ -215,9 +215,12 @@ worker_limits(const struct mime_limits *lim)
 }
 
 /*
- * The zygote's private writable mappings (heap, stack, the libraries'
- * data), read once after the warm-up: a child copies them ahead of its
- * message, not one page fault at a time while it parses.
+ * The zygote's private anonymous writable mappings (heap, stack, malloc's
+ * and libraries' anonymous maps), read once after the warm-up: a child
+ * copies them ahead of its message, not one page fault at a time while it
+ * parses. The libraries' own data (mappings of a file) are left to fault:
+ * copying them too made each child's set-up ~40% dearer (1.3 against
+ * 0.75-1.0 ms) for no measurable gain on the message.
  */
 static void
 worker_ranges(struct worker_zygote *z)
@@ -231,7 +234,7 @@ worker_ranges(struct worker_zygote *z)
 		char perm[8];
 
 		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perm) != 3 || strcmp(perm, "rw-p") != 0 ||
-		    hi - lo > WORKER_RANGE_MAX)
+		    hi - lo > WORKER_RANGE_MAX || strchr(line, '/') != NULL)
 			continue;
 		z->range[z->nrange].lo = lo;
 		z->range[z->nrange].hi = hi;
@@ -243,23 +246,18 @@ worker_ranges(struct worker_zygote *z)
 
 /*
  * Off the message's path, while the child waits: its own copy of the
- * zygote's memory (MADV_POPULATE_WRITE breaks copy-on-write at once) and a
- * heap already touched, kept by the zygote's malloc settings.
+ * zygote's anonymous memory (MADV_POPULATE_WRITE breaks copy-on-write at
+ * once). No fresh heap is touched in advance any more: a 4 MiB memset per
+ * child measured no gain on the 50 KB message.
  */
 static void
 worker_prefault(const struct worker_zygote *z)
 {
 	size_t i;
-	char *p;
 
 	for (i = 0; i < z->nrange; i++)
 		(void)madvise((void *)z->range[i].lo, z->range[i].hi - z->range[i].lo,
 		    MADV_POPULATE_WRITE);	/* an optimisation: a refusal costs only speed */
-	p = malloc(WORKER_PREFAULT);
-	if (p) {
-		memset(p, 0, WORKER_PREFAULT);
-		free(p);
-	}
 }
 
 /* Adds rules; -1 when libseccomp refuses one. */
@@ -655,9 +653,9 @@ worker_child_main(int argc, char **argv, worker_fn *fn)
 		fprintf(stderr, "%s: cannot compile the seccomp filter\n", argv[0]);
 		return 71;
 	}
-	/* a child's freed heap stays its own (it lives for one message), touched in advance */
-	mallopt(M_MMAP_THRESHOLD, 2 * WORKER_PREFAULT);
-	mallopt(M_TRIM_THRESHOLD, 2 * WORKER_PREFAULT);
+	/* a child's freed heap stays its own: it lives for one message */
+	mallopt(M_MMAP_THRESHOLD, WORKER_HEAP_KEEP);
+	mallopt(M_TRIM_THRESHOLD, WORKER_HEAP_KEEP);
 	worker_ranges(&z);
 	return worker_zygote_loop(&z, fn);
 }
