@@ -16,9 +16,9 @@
  * The child makes that socket its fd 0 and closes every other descriptor
  * but stdout/stderr (close_range), sets RLIMIT_AS, RLIMIT_CPU and
  * RLIMIT_NOFILE, PR_SET_NO_NEW_PRIVS, installs the filter with one prctl()
- * (read and write fd 0, memory, time, exit, prlimit64 on itself only) and
- * touches its memory in advance before it reads a byte. It holds nothing
- * of the zygote's or of any other child's. The next message's child is
+ * (recvmsg, write and writev on fd 0, memory, time, exit, prlimit64 on
+ * itself only) and touches its memory in advance before it receives the
+ * message. It holds nothing of the zygote's or of any other child's. The next message's child is
  * asked for by worker_pool_prepare(), which does not wait for the fork; a
  * zygote that has died is started again.
  *

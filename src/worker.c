@@ -20,7 +20,8 @@
  * Child side (worker_one): before it reads a byte the child drops
  * everything it will not use: file descriptors, core dumps, privileges
  * (no_new_privs), address space and CPU time (rlimits), and finally system
- * calls (the allow-list: read fd 0, write fd 0, memory, time, exit).
+ * calls (the allow-list: recvmsg, write and writev on fd 0, memory, time,
+ * exit).
  */
 #include "worker.h"
 
