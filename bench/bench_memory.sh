@@ -4,7 +4,9 @@
 # attachment), against the message's own size in the same run (the ratio
 # is the figure), and for one just over the limit (judged on its header:
 # its body is never fetched). Peak RSS is the largest of the daemon and
-# the workers it waited for (RUSAGE_CHILDREN). Prints a markdown section.
+# the workers it waited for (RUSAGE_CHILDREN). Then the analysis worker
+# alone for the same message (bench_worker_rss: the zygote and the
+# message's child, with no daemon). Prints a markdown section.
 #
 #   top_builddir=BUILD bench/bench_memory.sh
 set -u
@@ -74,5 +76,10 @@ awk -v s="$size_at" -v r="$rss_at" -v w="$where_at" 'BEGIN {
 awk -v s="$size_over" -v r="$rss_over" -v w="$where_over" 'BEGIN {
 	printf "| over the limit (header only) | %.1f MiB | %s | %.1f MiB | %.2f× | %s |\n",
 	    s / 1048576, w, r / 1024, r * 1024 / s, (r * 1024 <= 1.2 * s + 16 * 1048576) ? "met" : "not met" }'
+set -- $("$top_builddir/bench/bench_worker_rss" "$LIMIT" "$W/atlimit.eml")
+rss_worker=$2
+awk -v s="$size_at" -v r="$rss_worker" 'BEGIN {
+	printf "| at the limit, the analysis worker alone | %.1f MiB | - | %.1f MiB | %.2f× | %s |\n",
+	    s / 1048576, r / 1024, r * 1024 / s, (r * 1024 <= 1.2 * s + 16 * 1048576) ? "met" : "not met" }'
 echo
 echo "(exit codes of the two runs: $rc_at, $rc_over)"

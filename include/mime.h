@@ -17,6 +17,7 @@
 #define MG_MIME_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "nino.h"
 #include "util.h"
@@ -84,6 +85,15 @@ int mime_analyse(const char *msg, size_t len, const struct mime_limits *lim,
 
 /* Byte encoding of a result, for the pipe between worker and parent. */
 void mime_result_encode(const struct mime_result *r, struct sbuf *out);
+/*
+ * The same bytes handed to put piece by piece, the texts straight from the
+ * result (the worker streams them to its socket: no second copy of a
+ * document); put returns 0, or -1 to stop. 0, or -1 when put failed.
+ * mime_result_encoded_len() is their number, for a length sent first.
+ */
+typedef int mime_put_fn(void *ctx, const void *p, size_t n);
+int mime_result_encode_to(const struct mime_result *r, mime_put_fn *put, void *ctx);
+uint64_t mime_result_encoded_len(const struct mime_result *r);
 /* 0 ok, -1 when the bytes are not a complete, valid encoding. */
 int mime_result_decode(const char *buf, size_t len, struct mime_result *out);
 /* 1 when two results say the same in every field (records in the same order). */

@@ -38,6 +38,8 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 /* Appends the UTF-8 encoding of code point cp (invalid ones as U+FFFD). */
 void sbuf_add_utf8(struct sbuf *b, uint32_t cp);
 char *sbuf_steal(struct sbuf *b, size_t *len);
+/* The opposite: b takes over a malloc'd buffer of len bytes and a NUL after them. */
+void sbuf_adopt(struct sbuf *b, char *data, size_t len);
 /* Appends Windows-1252 bytes (Latin-1 labels in practice) converted to UTF-8. */
 void sbuf_add_cp1252(struct sbuf *b, const char *s, size_t n);
 /* 1 when the bytes are valid UTF-8 (no overlongs, no surrogates beyond 4 bytes). */

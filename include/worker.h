@@ -16,9 +16,9 @@
  * The child makes that socket its fd 0 and closes every other descriptor
  * but stdout/stderr (close_range), sets RLIMIT_AS, RLIMIT_CPU and
  * RLIMIT_NOFILE, PR_SET_NO_NEW_PRIVS, installs the filter with one prctl()
- * (read and write fd 0, memory, time, exit, prlimit64 on itself only) and
- * touches its memory in advance before it reads a byte. It holds nothing
- * of the zygote's or of any other child's. The next message's child is
+ * (recvmsg, write and writev on fd 0, memory, time, exit, prlimit64 on
+ * itself only) and touches its memory in advance before it receives the
+ * message. It holds nothing of the zygote's or of any other child's. The next message's child is
  * asked for by worker_pool_prepare(), which does not wait for the fork; a
  * zygote that has died is started again.
  *
@@ -28,18 +28,31 @@
  *	worker_pool_prepare(wp);                             each followed by this
  *	worker_pool_free(wp);
  *
- * The protocol on the socket: the parent sends a u64 length (host order)
- * and the message; the child answers a u64 length and
- * mime_result_encode()'s bytes. The parent bounds the answer, decodes it
- * strictly, re-checks the size against the raw bytes (a message over the
- * limit never reaches a child), and kills the child as soon as it has
- * answered or is late: it is never waited for.
+ * or, to analyse message N+1 while message N is in SMTP DATA, the same in
+ * two halves with other work between them:
  *
- * worker_pool_analyse() always fills result: a failure of the child is
- * MIME_MALFORMED with a detail naming what happened ("parser worker killed
- * by signal 11", "parser worker timed out"). It returns -1 only when no
- * worker could be started at all (spawn failed, errno set): the caller
- * must then not judge the message (fail closed).
+ *	worker_pool_submit(wp, msg, len);      hands msg to the ready child, returns at once
+ *	worker_pool_prepare(wp);               the next child, forked meanwhile
+ *	...                                    anything but another submit
+ *	worker_pool_collect(wp, &result);      waits for that message's answer
+ *
+ * The protocol on the socket: the parent copies the message and a NUL
+ * into a memfd, seals it (no write, shrink or grow, no further seals) and
+ * sends a u64 length (host order) with the memfd as SCM_RIGHTS; the child
+ * maps it read-only, so it holds the message once and the parent's memory
+ * does not grow. The child answers a u64 length and mime_result_encode()'s
+ * bytes, written as they are encoded. The parent bounds the answer,
+ * decodes it strictly, re-checks the size against the raw bytes (a message
+ * over the limit never reaches a child), and kills the child as soon as it
+ * has answered or is late: it is never waited for.
+ *
+ * worker_pool_analyse() and worker_pool_collect() always fill result: a
+ * failure of the child is MIME_MALFORMED with a detail naming what
+ * happened ("parser worker killed by signal 11", "parser worker timed
+ * out"). They, and worker_pool_submit(), return -1 only when the message
+ * cannot be judged at all (no worker could be started, errno set, or the
+ * calls were misused, below): the caller must then not judge the message
+ * (fail closed).
  */
 #ifndef MG_WORKER_H
 #define MG_WORKER_H
@@ -78,8 +91,31 @@ void worker_pool_set_limits(struct worker_pool *wp, const struct mime_limits *li
 int worker_pool_prepare(struct worker_pool *wp);
 /* Wall-clock limit for one message (default 10 s). */
 void worker_pool_set_timeout(struct worker_pool *wp, int ms);
+/* worker_pool_submit() then worker_pool_collect(): one message, start to end. */
 int worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len,
     struct mime_result *out);
+/*
+ * Hands the message to the ready child (forking one first if none is
+ * ready) and returns without waiting for the answer: the message goes
+ * into a sealed memfd (one copy into the page cache, never a wait on the
+ * child however large it is) and the memfd to the child. The deadline of
+ * worker_pool_set_timeout() runs from here. A message over the limit gets
+ * no child: collect answers MIME_TOO_LARGE. At most one submission may be
+ * outstanding: a second submit before collect is an internal error, said
+ * on stderr, -1 with errno EBUSY, and the first stays outstanding. -1
+ * (errno set) also when no child or memfd could be had: nothing is then
+ * outstanding and the message is not judged. A child that dies or hangs
+ * after submit is collect's to report.
+ */
+int worker_pool_submit(struct worker_pool *wp, const char *msg, size_t len);
+/*
+ * Waits, until the submission's deadline, for its answer, with the same
+ * kill and failure semantics as worker_pool_analyse(): 0 and out filled
+ * (a dead, late or lying child is MIME_MALFORMED saying so). A collect
+ * without a submission is an internal error: said on stderr, out
+ * MIME_MALFORMED ("internal error: ..."), -1 with errno EINVAL.
+ */
+int worker_pool_collect(struct worker_pool *wp, struct mime_result *out);
 /* The ready child's pid, or -1 (tests look at its memory); waits for the zygote's answer. */
 pid_t worker_pool_pid(struct worker_pool *wp);
 void worker_pool_free(struct worker_pool *wp);

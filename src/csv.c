@@ -16,11 +16,21 @@
 
 struct csv_state {
 	struct csv_table *t;
+	int keep;		/* the cells' text is kept; else only their shape (csv_sniff) */
 	struct sbuf cell;
+	size_t cell_len;	/* bytes of the cell being read, kept or not */
 	char **cells;
 	size_t ncells, cap;
 	size_t line, row_line;
 };
+
+static void
+csv_addc(struct csv_state *s, char c)
+{
+	if (s->keep)
+		sbuf_addc(&s->cell, c);
+	s->cell_len++;
+}
 
 static void
 csv_push_cell(struct csv_state *s)
@@ -29,7 +39,8 @@ csv_push_cell(struct csv_state *s)
 		s->cap = s->cap ? s->cap * 2 : 8;
 		s->cells = xreallocarray(s->cells, s->cap, sizeof(*s->cells));
 	}
-	s->cells[s->ncells++] = sbuf_steal(&s->cell, NULL);
+	s->cells[s->ncells++] = s->keep ? sbuf_steal(&s->cell, NULL) : NULL;
+	s->cell_len = 0;
 }
 
 /* Ends a row; a row of one empty unquoted cell is a blank line and is dropped. */
@@ -73,7 +84,7 @@ csv_quoted(const char *text, size_t len, size_t *ip, struct csv_state *s, char *
 		}
 		if (text[i] == '"') {
 			if (i + 1 < len && text[i + 1] == '"') {
-				sbuf_addc(&s->cell, '"');
+				csv_addc(s, '"');
 				i++;
 				continue;
 			}
@@ -82,7 +93,7 @@ csv_quoted(const char *text, size_t len, size_t *ip, struct csv_state *s, char *
 		}
 		if (text[i] == '\n')
 			s->line++;
-		sbuf_addc(&s->cell, text[i]);
+		csv_addc(s, text[i]);
 	}
 	*ip = i;
 	if (i < len && text[i] != ',' && text[i] != '\n' &&
@@ -94,8 +105,9 @@ csv_quoted(const char *text, size_t len, size_t *ip, struct csv_state *s, char *
 	return 0;
 }
 
-int
-csv_parse(const char *text, size_t len, struct csv_table *t, char *err, size_t errlen)
+/* The parse; with keep 0 the rows hold NULL cells, their number only: what sniffing needs. */
+static int
+csv_run(const char *text, size_t len, struct csv_table *t, int keep, char *err, size_t errlen)
 {
 	struct csv_state s;
 	size_t i = 0;
@@ -104,6 +116,7 @@ csv_parse(const char *text, size_t len, struct csv_table *t, char *err, size_t e
 	memset(t, 0, sizeof(*t));
 	memset(&s, 0, sizeof(s));
 	s.t = t;
+	s.keep = keep;
 	s.line = s.row_line = 1;
 	sbuf_init(&s.cell);
 	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
@@ -111,7 +124,7 @@ csv_parse(const char *text, size_t len, struct csv_table *t, char *err, size_t e
 	while (i < len) {
 		char c = text[i];
 
-		if (c == '"' && s.cell.len == 0 && !quoted_cell) {
+		if (c == '"' && s.cell_len == 0 && !quoted_cell) {
 			quoted_cell = any = 1;
 			if (csv_quoted(text, len, &i, &s, err, errlen) < 0)
 				goto fail;
@@ -129,7 +142,7 @@ csv_parse(const char *text, size_t len, struct csv_table *t, char *err, size_t e
 			continue;
 		}
 		if (c == '\n' || c == '\r') {
-			int blank = !any && s.cell.len == 0 && s.ncells == 0;
+			int blank = !any && s.cell_len == 0 && s.ncells == 0;
 
 			csv_push_cell(&s);
 			csv_push_row(&s, blank);
@@ -139,11 +152,11 @@ csv_parse(const char *text, size_t len, struct csv_table *t, char *err, size_t e
 			s.row_line = s.line;
 			continue;
 		}
-		sbuf_addc(&s.cell, c);
+		csv_addc(&s, c);
 		any = 1;
 		i++;
 	}
-	if (any || s.cell.len || s.ncells) {
+	if (any || s.cell_len || s.ncells) {
 		csv_push_cell(&s);
 		csv_push_row(&s, 0);
 	}
@@ -158,6 +171,12 @@ fail:
 	sbuf_free(&s.cell);
 	csv_free(t);
 	return -1;
+}
+
+int
+csv_parse(const char *text, size_t len, struct csv_table *t, char *err, size_t errlen)
+{
+	return csv_run(text, len, t, 1, err, errlen);
 }
 
 void
@@ -188,7 +207,8 @@ csv_sniff(const char *text, size_t len)
 
 		len = cut ? (size_t)(cut - text) : len;
 	}
-	if (memchr(text, '\0', len) != NULL || csv_parse(text, len, &t, err, sizeof(err)) < 0)
+	/* a first line of megabytes is read for its shape, not copied into a cell */
+	if (memchr(text, '\0', len) != NULL || csv_run(text, len, &t, 0, err, sizeof(err)) < 0)
 		return 0;
 	if (t.nrows < 2 || t.rows[0].ncells < 2)
 		ok = 0;

@@ -976,8 +976,33 @@ ma_file_text(struct ma *a, enum ma_kind kind, char *out, size_t len, const struc
 	ma_add_text(&a->r->docs, &a->r->ndocs, p->name, out, len);
 }
 
+/*
+ * 1 when ma_render() would give plain text's bytes back unchanged: UTF-8
+ * already, not format=flowed, no '&' for a reference to start with.
+ */
+static int
+ma_plain_as_is(enum ma_kind kind, const char *d, size_t n, const struct ma_part *p)
+{
+	char *fmt;
+	int flowed;
+
+	if (kind != MK_TEXT || memchr(d, '&', n) != NULL || !mt_utf8_as_is(d, n, p->charset))
+		return 0;
+	fmt = ma_param(p->ct, "format");
+	flowed = fmt && ascii_strcasecmp(fmt, "flowed") == 0;
+	free(fmt);
+	return !flowed;
+}
+
+/*
+ * A text part: converted, rendered, folded, searched and filed. *own, the
+ * malloc'd buffer holding d if any, is taken over when the text needs no
+ * conversion or rendering: the decoded part is then the text itself, with
+ * no copy made (a 7 MB attachment is held once, not four times).
+ */
 static void
-ma_text(struct ma *a, enum ma_kind kind, const char *d, size_t n, const struct ma_part *p)
+ma_text(struct ma *a, enum ma_kind kind, const char *d, size_t n, char **own,
+    const struct ma_part *p)
 {
 	struct sbuf u, text, extra;
 	const char *what;
@@ -987,11 +1012,16 @@ ma_text(struct ma *a, enum ma_kind kind, const char *d, size_t n, const struct m
 	sbuf_init(&u);
 	sbuf_init(&text);
 	sbuf_init(&extra);
-	mt_to_utf8(d, n, p->charset, &u);
-	sbuf_addc(&u, '\0');
-	u.len--;
-	ma_render(a, kind, &u, p, &text, &extra);
-	sbuf_free(&u);
+	if (ma_plain_as_is(kind, d, n, p)) {
+		sbuf_adopt(&text, *own ? *own : xstrndup(d, n), n);
+		*own = NULL;
+	} else {
+		mt_to_utf8(d, n, p->charset, &u);
+		sbuf_addc(&u, '\0');
+		u.len--;
+		ma_render(a, kind, &u, p, &text, &extra);
+		sbuf_free(&u);
+	}
 	mt_fold(&text);
 	mt_fold(&extra);
 	out = sbuf_steal(&text, &len);
@@ -1010,16 +1040,22 @@ ma_text(struct ma *a, enum ma_kind kind, const char *d, size_t n, const struct m
 	ma_file_text(a, kind, out, len, p);
 }
 
-/* The bytes of a part after its transfer encoding is undone; NULL when malformed. */
-static char *
+/*
+ * The bytes of a part after its transfer encoding is undone; NULL when
+ * malformed. Decoded bytes are malloc'd, NUL-terminated and also left in
+ * *own for the caller to free or hand on; bytes without a transfer
+ * encoding are the message's own, read in place (*own NULL).
+ */
+static const char *
 ma_decode_part(struct ma *a, struct mailmime *m, const struct mailmime_single_fields *sf,
-    const struct ma_part *p, size_t *len)
+    const struct ma_part *p, size_t *len, char **own)
 {
 	const char *data = "", *label = p->name ? p->name : p->type;
 	int enc = sf->fld_encoding ? sf->fld_encoding->enc_type : MAILMIME_MECHANISM_7BIT;
 	size_t dlen = 0, idx = 0;
-	char *res = NULL, *decoded;
+	char *res = NULL;
 
+	*own = NULL;
 	if (m->mm_data.mm_single && m->mm_data.mm_single->dt_type == MAILMIME_DATA_TEXT) {
 		data = m->mm_data.mm_single->dt_data.dt_text.dt_data;
 		dlen = m->mm_data.mm_single->dt_data.dt_text.dt_length;
@@ -1032,19 +1068,21 @@ ma_decode_part(struct ma *a, struct mailmime *m, const struct mailmime_single_fi
 		ma_malformed(a, "a base64 part (%s) holds characters that are not base64", label);
 		return NULL;
 	}
-	if (enc != MAILMIME_MECHANISM_BASE64 && enc != MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+	if (enc == MAILMIME_MECHANISM_BASE64)
+		return *own = mt_base64_decode(data, dlen, len);	/* one copy, no libetpan's too */
+	if (enc != MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
 		*len = dlen;
-		return xstrndup(data, dlen);
+		return data;
 	}
 	if (mailmime_part_parse(data, dlen, &idx, enc, &res, len) != MAILIMF_NO_ERROR) {
 		ma_malformed(a, "the encoding of a part (%s) cannot be decoded", label);
 		return NULL;
 	}
-	decoded = xmalloc(*len + 1);
-	memcpy(decoded, res, *len);
-	decoded[*len] = '\0';
+	*own = xmalloc(*len + 1);
+	memcpy(*own, res, *len);
+	(*own)[*len] = '\0';
 	mmap_string_unref(res);
-	return decoded;
+	return *own;
 }
 
 /* A detached signature by content: OpenPGP armour or a PKCS#7 signedData. */
@@ -1139,9 +1177,9 @@ static void
 ma_single(struct ma *a, struct mailmime *m, unsigned depth, int top)
 {
 	struct mailmime_single_fields sf;
-	const char *what;
+	const char *what, *decoded;
 	struct ma_part p;
-	char *decoded;
+	char *own = NULL;
 	size_t len = 0;
 	enum ma_kind kind;
 
@@ -1152,23 +1190,24 @@ ma_single(struct ma *a, struct mailmime *m, unsigned depth, int top)
 		ma_malformed(a, "a %s part has no boundary", p.type);
 		goto out;
 	}
-	if ((decoded = ma_decode_part(a, m, &sf, &p, &len)) == NULL)
+	if ((decoded = ma_decode_part(a, m, &sf, &p, &len, &own)) == NULL)
 		goto out;
 	a->decoded += len;
 	if (a->decoded > a->lim->max_decoded) {
 		ma_malformed(a, "the decoded message is larger than %zu bytes", a->lim->max_decoded);
-		free(decoded);
 		goto out;
 	}
 	kind = a->in_signature && ma_is_signature(decoded, len) ? MK_DECORATION :
 	    ma_sniff(decoded, len, p.type, p.name, p.charset, &what);
+	if (own == NULL && (kind == MK_MESSAGE || kind == MK_OFFICE))
+		decoded = own = xstrndup(decoded, len);	/* parsed again: a NUL after it, as before */
 	switch (kind) {
 	case MK_TEXT:
 	case MK_HTML:
 	case MK_RTF:
 		a->where = p.name ? p.name : p.top && a->body_plain == NULL && a->body_html == NULL ?
 		    "the body" : "a text part";
-		ma_text(a, kind, decoded, len, &p);
+		ma_text(a, kind, decoded, len, &own, &p);
 		break;
 	case MK_MESSAGE:
 		ma_nested_bytes(a, decoded, len, depth + 1);
@@ -1186,8 +1225,8 @@ ma_single(struct ma *a, struct mailmime *m, unsigned depth, int top)
 	case MK_DECORATION:
 		break;
 	}
-	free(decoded);
 out:
+	free(own);
 	a->where = NULL;	/* it may have been p.name */
 	free(p.type);
 	free(p.name);

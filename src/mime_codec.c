@@ -12,76 +12,125 @@
 
 /* --- result encoding for the worker pipe --- */
 
+/* Where the encoding goes: put (NULL to count only), and how long it is so far. */
+struct enc {
+	mime_put_fn *put;
+	void *ctx;
+	uint64_t len;
+	int failed;
+};
+
 static void
-enc_u64(struct sbuf *b, uint64_t v)
+enc_add(struct enc *e, const void *p, size_t n)
+{
+	e->len += n;
+	if (e->put && !e->failed && n && e->put(e->ctx, p, n) < 0)
+		e->failed = 1;
+}
+
+static void
+enc_u64(struct enc *e, uint64_t v)
 {
 	unsigned char x[8];
 	int i;
 
 	for (i = 0; i < 8; i++)
 		x[i] = (unsigned char)(v >> (8 * i));
-	sbuf_add(b, x, 8);
+	enc_add(e, x, 8);
 }
 
 static void
-enc_str(struct sbuf *b, const char *s, size_t n)
+enc_str(struct enc *e, const char *s, size_t n)
 {
 	if (s == NULL) {
-		enc_u64(b, UINT64_MAX);
+		enc_u64(e, UINT64_MAX);
 		return;
 	}
-	enc_u64(b, n);
-	sbuf_add(b, s, n);
+	enc_u64(e, n);
+	enc_add(e, s, n);
 }
 
 static void
-enc_texts(struct sbuf *b, const struct mime_text *t, size_t n)
+enc_texts(struct enc *e, const struct mime_text *t, size_t n)
 {
 	size_t i;
 
-	enc_u64(b, n);
+	enc_u64(e, n);
 	for (i = 0; i < n; i++) {
-		enc_str(b, t[i].name, t[i].name ? strlen(t[i].name) : 0);
-		enc_str(b, t[i].text, t[i].len);
+		enc_str(e, t[i].name, t[i].name ? strlen(t[i].name) : 0);
+		enc_str(e, t[i].text, t[i].len);
 	}
 }
 
 static void
-enc_strv(struct sbuf *b, char *const *v, size_t n)
+enc_strv(struct enc *e, char *const *v, size_t n)
 {
 	size_t i;
 
-	enc_u64(b, n);
+	enc_u64(e, n);
 	for (i = 0; i < n; i++)
-		enc_str(b, v[i], strlen(v[i]));
+		enc_str(e, v[i], strlen(v[i]));
 }
 
 #define MIME_ENC_MAGIC 0x4d47524532ULL	/* "MGRE2": records carry where they were found */
 
-void
-mime_result_encode(const struct mime_result *r, struct sbuf *out)
+static void
+enc_result(const struct mime_result *r, struct enc *e)
 {
 	size_t i;
 
-	enc_u64(out, MIME_ENC_MAGIC);
-	enc_u64(out, (uint64_t)r->status);
-	enc_str(out, r->detail, r->detail ? strlen(r->detail) : 0);
-	enc_u64(out, r->size);
-	enc_str(out, r->subject, r->subject ? strlen(r->subject) : 0);
-	enc_str(out, r->message_id, r->message_id ? strlen(r->message_id) : 0);
-	enc_str(out, r->from, r->from ? strlen(r->from) : 0);
-	enc_strv(out, r->rcpts, r->nrcpts);
-	enc_str(out, r->body.text, r->body.len);
-	enc_texts(out, r->docs, r->ndocs);
-	enc_texts(out, r->csvs, r->ncsvs);
-	enc_strv(out, r->uninspectable, r->nuninspectable);
-	enc_u64(out, r->records.n);
+	enc_u64(e, MIME_ENC_MAGIC);
+	enc_u64(e, (uint64_t)r->status);
+	enc_str(e, r->detail, r->detail ? strlen(r->detail) : 0);
+	enc_u64(e, r->size);
+	enc_str(e, r->subject, r->subject ? strlen(r->subject) : 0);
+	enc_str(e, r->message_id, r->message_id ? strlen(r->message_id) : 0);
+	enc_str(e, r->from, r->from ? strlen(r->from) : 0);
+	enc_strv(e, r->rcpts, r->nrcpts);
+	enc_str(e, r->body.text, r->body.len);
+	enc_texts(e, r->docs, r->ndocs);
+	enc_texts(e, r->csvs, r->ncsvs);
+	enc_strv(e, r->uninspectable, r->nuninspectable);
+	enc_u64(e, r->records.n);
 	for (i = 0; i < r->records.n; i++)
-		sbuf_add(out, r->records.v[i].s, NINO_STEM_LEN);
+		enc_add(e, r->records.v[i].s, NINO_STEM_LEN);
 	for (i = 0; i < r->records.n; i++)
-		enc_str(out, r->record_where ? r->record_where[i] : NULL,
+		enc_str(e, r->record_where ? r->record_where[i] : NULL,
 		    r->record_where ? strlen(r->record_where[i]) : 0);
-	enc_u64(out, (uint64_t)r->subject_records);
+	enc_u64(e, (uint64_t)r->subject_records);
+}
+
+static int
+enc_to_sbuf(void *ctx, const void *p, size_t n)
+{
+	sbuf_add(ctx, p, n);
+	return 0;
+}
+
+void
+mime_result_encode(const struct mime_result *r, struct sbuf *out)
+{
+	struct enc e = { enc_to_sbuf, out, 0, 0 };
+
+	enc_result(r, &e);
+}
+
+uint64_t
+mime_result_encoded_len(const struct mime_result *r)
+{
+	struct enc e = { NULL, NULL, 0, 0 };
+
+	enc_result(r, &e);
+	return e.len;
+}
+
+int
+mime_result_encode_to(const struct mime_result *r, mime_put_fn *put, void *ctx)
+{
+	struct enc e = { put, ctx, 0, 0 };
+
+	enc_result(r, &e);
+	return e.failed ? -1 : 0;
 }
 
 struct dec {

@@ -27,6 +27,15 @@ void mt_clean(const char *in, size_t len, const char *charset, unsigned flags, s
  * every other byte (UTF-16 without a BOM), overrides the label.
  */
 void mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out);
+/* 1 when mt_to_utf8() would append the bytes unchanged (UTF-8 already, no BOM). */
+int mt_utf8_as_is(const char *in, size_t len, const char *charset);
+/*
+ * Base64 decoded the way libetpan's mailmime_part_parse() does (letters
+ * only, anything else skipped, '=' included; a short last group gives its
+ * whole bytes), into a malloc'd buffer of the decoded size and a NUL:
+ * the part's one decoded copy. *outlen is its length.
+ */
+char *mt_base64_decode(const char *in, size_t len, size_t *outlen);
 /*
  * 1 when the bytes are wide text: UTF-16 by BOM, by label or by a NUL in
  * every other byte, or labelled UTF-32, UCS-2 or UCS-4.

@@ -88,12 +88,21 @@ mime_prefilter(const char *msg, size_t len, const char **detail)
 {
 	static const char name[] = "content-type";
 	const size_t nl = sizeof(name) - 1;
+	const char *dash = msg, *stop = msg + len;
 	size_t i;
 
-	for (i = 0; i + nl < len; i++) {
+	/* every place the name starts has its '-' seven bytes on: memchr finds those */
+	while ((dash = memchr(dash, '-', (size_t)(stop - dash))) != NULL) {
 		size_t idx, end;
 
-		if ((msg[i] | 0x20) != 'c' || ascii_strncasecmp(msg + i, name, nl) != 0)
+		i = (size_t)(dash - msg);
+		dash++;
+		if (i < 7)
+			continue;
+		i -= 7;
+		if (i + nl >= len)
+			break;
+		if (ascii_strncasecmp(msg + i, name, nl) != 0)
 			continue;
 		/* the field's colon may follow comments and folded white space */
 		idx = mp_skip_cfws(msg, len, i + nl);

@@ -138,6 +138,23 @@ mt_is_utf16(const char *in, size_t len, const char *charset)
 	return mt_nul_pairs(u, len) != 0;
 }
 
+int
+mt_utf8_as_is(const char *in, size_t len, const char *charset)
+{
+	const unsigned char *u = (const unsigned char *)in;
+
+	/* no byte-order mark (UTF-8's is dropped), no wide text by label or by NULs */
+	if ((len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) ||
+	    (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) ||
+	    (len >= 4 && memcmp(u, "\0\0\xFE\xFF", 4) == 0) || mt_is_utf16(in, len, charset))
+		return 0;
+	if (!(charset == NULL || mt_cs(charset, "us-ascii") || mt_cs(charset, "utf-8") ||
+	    mt_cs(charset, "utf8") || mt_cs(charset, "iso-8859-1") || mt_cs(charset, "latin1") ||
+	    mt_cs(charset, "windows-1252") || mt_cs(charset, "cp1252")))
+		return 0;
+	return mt_valid_utf8(in, len);
+}
+
 void
 mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out)
 {
@@ -196,6 +213,69 @@ mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out)
 	mt_iconv(in, len, charset, out);
 }
 
+/* How many bytes at s are ASCII, eight at a time: most mail text is. */
+static size_t
+mt_ascii_span(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	for (; len - i >= 8; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+	}
+	while (i < len && (unsigned char)s[i] < 0x80)
+		i++;
+	return i;
+}
+
+/* The value of a base64 letter, or -1 for anything else (padding included). */
+static int
+mt_b64(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+char *
+mt_base64_decode(const char *in, size_t len, size_t *outlen)
+{
+	char *out = xmalloc(len / 4 * 3 + 3);
+	unsigned v[4] = { 0, 0, 0, 0 };
+	size_t i, o = 0;
+	int k = 0;
+
+	for (i = 0; i < len; i++) {
+		int x = mt_b64((unsigned char)in[i]);
+
+		if (x < 0)
+			continue;	/* white space, '=' anywhere, what is not base64 */
+		v[k++] = (unsigned)x;
+		if (k == 4) {
+			out[o++] = (char)(v[0] << 2 | v[1] >> 4);
+			out[o++] = (char)(v[1] << 4 | v[2] >> 2);
+			out[o++] = (char)(v[2] << 6 | v[3]);
+			v[1] = v[2] = v[3] = 0;
+			k = 0;
+		}
+	}
+	/* a short last group gives what its letters hold; one letter alone gives one byte */
+	if (k > 0)
+		out[o++] = (char)(v[0] << 2 | v[1] >> 4);
+	if (k == 3)
+		out[o++] = (char)(v[1] << 4 | v[2] >> 2);
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
 size_t
 mt_strip_invisible(char *s, size_t len)
 {
@@ -207,6 +287,16 @@ mt_strip_invisible(char *s, size_t len)
 		return len;
 
 	while (r < len) {
+		size_t a = mt_ascii_span(s + r, len - r);
+
+		/* none of them is ASCII: the ASCII between moves as a block */
+		if (a > 0) {
+			if (w != r)
+				memmove(p + w, p + r, a);
+			w += a;
+			r += a;
+			continue;
+		}
 		if (p[r] == 0xC2 && r + 1 < len && p[r + 1] == 0xAD) {
 			r += 2;
 			continue;
@@ -273,12 +363,7 @@ mt_repair_utf8(struct sbuf *b)
 static int
 mt_all_ascii(const char *s, size_t len)
 {
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
+	return mt_ascii_span(s, len) == len;
 }
 
 /*
@@ -308,11 +393,63 @@ mt_fold_dashes(char *s, size_t len)
 	return w;
 }
 
+/* NFKC of one piece, appended; a small result stays on the stack. */
+static void
+mt_nfkc_piece(const char *s, size_t len, struct sbuf *out)
+{
+	uint8_t buf[512], *n;
+	size_t nlen = sizeof(buf);
+
+	n = u8_normalize(UNINORM_NFKC, (const uint8_t *)s, len, buf, &nlen);
+	if (n == NULL && errno == ENOMEM)
+		xmalloc(SIZE_MAX);	/* reports and exits as every allocation failure does */
+	if (n == NULL)
+		util_panic("NFKC of repaired UTF-8 failed: %s", strerror(errno));
+	sbuf_add(out, n, nlen);
+	if (n != buf)
+		free(n);
+}
+
+/*
+ * NFKC by pieces, the same bytes as NFKC of the whole text: an ASCII
+ * character is its own NFKC and a normalization boundary (never the second
+ * of a composition pair), so only each run of non-ASCII characters, with
+ * the ASCII character before it (a combining mark may compose with it),
+ * goes through u8_normalize; the ASCII between is copied. Mail text is
+ * mostly ASCII with an odd no-break space, which made whole-text NFKC two
+ * thirds of the analysis.
+ */
+static void
+mt_nfkc(const char *s, size_t len, struct sbuf *out)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t run = i + mt_ascii_span(s + i, len - i), start, end;
+
+		if (run == len) {
+			sbuf_add(out, s + i, len - i);
+			return;
+		}
+		start = run > i ? run - 1 : run;
+		sbuf_add(out, s + i, start - i);
+		for (end = run; end < len && (unsigned char)s[end] >= 0x80; end++)
+			;
+		if (end - run == 2 && (unsigned char)s[run] == 0xC2 && (unsigned char)s[run + 1] == 0xA0) {
+			/* a lone no-break space (HTML's &nbsp;) between ASCII: NFKC makes it U+0020 */
+			sbuf_add(out, s + start, run - start);
+			sbuf_addc(out, ' ');
+		} else {
+			mt_nfkc_piece(s + start, end - start, out);
+		}
+		i = end;
+	}
+}
+
 void
 mt_fold(struct sbuf *b)
 {
-	uint8_t *n;
-	size_t nlen = 0;
+	struct sbuf n;
 
 	if (b->len && memchr(b->data, '\0', b->len))
 		b->len = mt_strip_nul(b->data, b->len);
@@ -323,14 +460,12 @@ mt_fold(struct sbuf *b)
 	b->len = mt_strip_invisible(b->data, b->len);
 	if (b->len == 0)
 		return;
-	n = u8_normalize(UNINORM_NFKC, (const uint8_t *)b->data, b->len, NULL, &nlen);
-	if (n == NULL && errno == ENOMEM)
-		xmalloc(SIZE_MAX);	/* reports and exits as every allocation failure does */
-	if (n == NULL)
-		util_panic("NFKC of repaired UTF-8 failed: %s", strerror(errno));
-	sbuf_reset(b);
-	sbuf_add(b, n, nlen);
-	free(n);
+	sbuf_init(&n);
+	mt_nfkc(b->data, b->len, &n);
+	sbuf_addc(&n, '\0');
+	n.len--;
+	sbuf_free(b);
+	*b = n;
 	b->len = mt_fold_dashes(b->data, b->len);
 }
 
@@ -468,11 +603,18 @@ mt_decode_refs(const char *in, size_t len, struct sbuf *out)
 		sbuf_add(out, s, (size_t)(end - s));
 }
 
+static int
+mt_html_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
 /* Appends text with entities decoded; collapse folds white space as HTML does. */
 static void
 mt_html_text(const char *s, const char *end, struct sbuf *out, int collapse, int *space)
 {
 	while (s < end) {
+		const char *run;
 		uint32_t cp;
 		size_t n;
 
@@ -482,14 +624,18 @@ mt_html_text(const char *s, const char *end, struct sbuf *out, int collapse, int
 			s += n + 1;
 			continue;
 		}
-		if (collapse && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f')) {
+		if (collapse && mt_html_space(*s)) {
 			if (!*space && out->len && out->data[out->len - 1] != '\n')
 				sbuf_addc(out, ' ');
 			*space = 1;
 			s++;
 			continue;
 		}
-		sbuf_addc(out, *s++);
+		/* the characters up to the next entity or space go as one run */
+		for (run = s + 1; run < end && *run != '&' && !(collapse && mt_html_space(*run)); run++)
+			;
+		sbuf_add(out, s, (size_t)(run - s));
+		s = run;
 		*space = 0;
 	}
 }
@@ -503,13 +649,19 @@ mt_tag_is(const char *name, size_t n, const char *want)
 static int
 mt_tag_block(const char *name, size_t n)
 {
-	static const char *blocks[] = { "p", "div", "br", "li", "tr", "table", "h1", "h2", "h3",
-		"h4", "h5", "h6", "ul", "ol", "blockquote", "pre", "hr", "dt", "dd", "section",
-		"article", "header", "footer", "address", "title", "body" };
+#define MT_TAG(s) { s, sizeof(s) - 1 }
+	/* with their lengths: this runs for every tag */
+	static const struct { const char *s; size_t n; } blocks[] = { MT_TAG("p"),
+		MT_TAG("div"), MT_TAG("br"), MT_TAG("li"), MT_TAG("tr"), MT_TAG("table"),
+		MT_TAG("h1"), MT_TAG("h2"), MT_TAG("h3"), MT_TAG("h4"), MT_TAG("h5"), MT_TAG("h6"),
+		MT_TAG("ul"), MT_TAG("ol"), MT_TAG("blockquote"), MT_TAG("pre"), MT_TAG("hr"),
+		MT_TAG("dt"), MT_TAG("dd"), MT_TAG("section"), MT_TAG("article"), MT_TAG("header"),
+		MT_TAG("footer"), MT_TAG("address"), MT_TAG("title"), MT_TAG("body") };
+#undef MT_TAG
 	size_t i;
 
 	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
-		if (mt_tag_is(name, n, blocks[i]))
+		if (blocks[i].n == n && ascii_strncasecmp(name, blocks[i].s, n) == 0)
 			return 1;
 	return 0;
 }

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <uninorm.h>
+#include <libetpan/libetpan.h>
 
 #include "mime.h"
 #include "mime_int.h"
@@ -373,6 +375,88 @@ test_text_conversion(void **state)
 	}
 }
 
+/*
+ * mt_fold normalizes by pieces (ASCII between them copied): the same bytes
+ * as NFKC of the whole text, for text mixing ASCII with what composes
+ * with it (combining marks after a letter or '<', Hangul jamo), what NFKC
+ * rewrites (no-break space, ligatures, full-width and circled digits) and
+ * what it keeps. A fixed seed, so a failure repeats.
+ */
+static void
+test_fold_by_pieces(void **state)
+{
+	static const char *const alpha[] = { "a", "e", "E", "<", "=", " ", "1", "\n", "x",
+		"\xCC\x81", "\xCC\x88", "\xCC\xB8", "\xCC\xA3", "\xC2\xA0", "\xC2\xA0",
+		"\xC3\xA9", "\xEF\xAC\x81", "\xEF\xBC\x91", "\xE2\x91\xA0", "\xE1\x84\x80",
+		"\xE1\x85\xA1", "\xE1\x86\xA8", "\xEA\xB0\x80", "\xE0\xA4\xBC",
+		"\xE0\xA4\x95", "\xD8\xA7", "\xE2\x80\xAF", "\xEF\xBF\xBD", "\xE3\x82\x99",
+		"\xE3\x81\x8B", "\xCE\x91", "\xCD\x85" };
+	unsigned long seed = 12345;
+	int round, i;
+
+	(void)state;
+	for (round = 0; round < 3000; round++) {
+		struct sbuf b;
+		uint8_t *want;
+		size_t wlen = 0;
+		int n;
+
+		sbuf_init(&b);
+		seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+		n = 1 + (int)((seed >> 33) % 24);
+		for (i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+			sbuf_adds(&b, alpha[(seed >> 33) % (sizeof(alpha) / sizeof(alpha[0]))]);
+		}
+		want = u8_normalize(UNINORM_NFKC, (const uint8_t *)b.data, b.len, NULL, &wlen);
+		assert_non_null(want);
+		mt_fold(&b);
+		assert_int_equal(b.len, wlen);
+		assert_memory_equal(b.data, want, wlen);
+		free(want);
+		sbuf_free(&b);
+	}
+}
+
+/*
+ * mt_base64_decode gives what libetpan's decoder gives, byte for byte, on
+ * base64 with line breaks, spaces, padding in odd places and short last
+ * groups (a single letter in all is left out: libetpan reads an
+ * uninitialised byte for it). A fixed seed, so a failure repeats.
+ */
+static void
+test_base64_as_libetpan(void **state)
+{
+	static const char alpha[] = "ABCXYZabcxyz0189+/==\r\n \t";
+	unsigned long seed = 777;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 5000; round++) {
+		char in[300], *mine, *theirs = NULL;
+		size_t n, i, letters = 0, mlen, tlen = 0, idx = 0;
+
+		seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+		n = (size_t)((seed >> 33) % sizeof(in));
+		for (i = 0; i < n; i++) {
+			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
+			in[i] = alpha[(seed >> 33) % (sizeof(alpha) - 1)];
+			letters += in[i] != '=' && in[i] != '\r' && in[i] != '\n' && in[i] != ' ' &&
+			    in[i] != '\t';
+		}
+		if (letters == 1)
+			continue;
+		mine = mt_base64_decode(in, n, &mlen);
+		assert_int_equal(mailmime_part_parse(in, n, &idx, MAILMIME_MECHANISM_BASE64, &theirs,
+		    &tlen), MAILIMF_NO_ERROR);
+		assert_int_equal(mlen, tlen);
+		assert_memory_equal(mine, theirs, mlen);
+		assert_int_equal(mine[mlen], '\0');
+		mmap_string_unref(theirs);
+		free(mine);
+	}
+}
+
 static void
 test_encoding_round_trip(void **state)
 {
@@ -411,6 +495,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_cleaning_path),
+		cmocka_unit_test(test_fold_by_pieces),
+		cmocka_unit_test(test_base64_as_libetpan),
 		cmocka_unit_test(test_embedded_files),
 		cmocka_unit_test(test_prefilter_spellings),
 		cmocka_unit_test(test_address_forms),

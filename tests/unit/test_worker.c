@@ -7,7 +7,10 @@
  * secrets; one that attacks its parent with prlimit64, lingers after
  * answering or lies about the message's size is killed or not believed.
  * Every message's child is forked from one warm zygote, which holds no
- * secret either and is started again when it dies.
+ * secret either and is started again when it dies. Submit and collect
+ * split one analysis: submit never waits for the child, collect reports
+ * a child that crashed, was killed or hung in between, and misuse of the
+ * pair is refused loudly.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -131,6 +135,137 @@ run(const char *mode, int timeout_ms, const char *want)
 	assert_int_equal(worker_pool_analyse(wp, MSG, sizeof(MSG) - 1, &r), 0);
 	mime_result_free(&r);
 	worker_pool_free(wp);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Submit and collect: the same answer as in process, with the next child
+ * forked while the answer is outstanding; a second submit before collect
+ * and a collect without submit are refused loudly, the first submission
+ * untouched; freeing the pool with an answer outstanding leaves nothing.
+ */
+static void
+test_submit_collect(void **state)
+{
+	struct mime_result a, b;
+	struct worker_pool *wp;
+	int before = count_fds(), i;
+
+	(void)state;
+	mime_limits_default(&L, 1 << 20);
+	wp = worker_pool_new(&L);
+	assert_non_null(wp);
+	mime_result_init(&b);
+	mime_analyse(MSG, sizeof(MSG) - 1, &L, &b);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(worker_pool_submit(wp, MSG, sizeof(MSG) - 1), 0);
+		assert_int_equal(worker_pool_prepare(wp), 0);
+		errno = 0;
+		assert_int_equal(worker_pool_submit(wp, MSG, 10), -1);
+		assert_int_equal(errno, EBUSY);
+		assert_int_equal(worker_pool_collect(wp, &a), 0);
+		assert_true(mime_result_equal(&a, &b));
+		mime_result_free(&a);
+	}
+	errno = 0;
+	assert_int_equal(worker_pool_collect(wp, &a), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(a.status, MIME_MALFORMED);
+	assert_true(strncmp(a.detail, "internal error: ", 16) == 0);
+	mime_result_free(&a);
+	/* an answer never collected: free kills its child */
+	assert_int_equal(worker_pool_submit(wp, MSG, sizeof(MSG) - 1), 0);
+	worker_pool_free(wp);
+	mime_result_free(&b);
+	assert_int_equal(count_fds(), before);
+	assert_true(waitpid(-1, NULL, WNOHANG) < 0);	/* no child left */
+}
+
+/*
+ * A child that hangs after submit: submit does not wait for it, however
+ * large the message (the child never reads it: it is in a memfd), and
+ * collect reports the time-out when the deadline counted from submit is
+ * past. The pool carries on.
+ */
+static void
+test_submit_hang(void **state)
+{
+	struct worker_pool *wp;
+	struct mime_limits big;
+	struct mime_result r;
+	size_t n = 16u << 20;
+	char *msg = xmalloc(n);
+	long long t0;
+
+	(void)state;
+	memset(msg, 'x', n);
+	memcpy(msg, MSG, sizeof(MSG) - 1);
+	wp = evil("loop");
+	assert_non_null(wp);
+	mime_limits_default(&big, 32u << 20);
+	worker_pool_set_limits(wp, &big);
+	worker_pool_set_timeout(wp, 400);
+	worker_pool_pid(wp);
+	t0 = now_ms();
+	assert_int_equal(worker_pool_submit(wp, msg, n), 0);
+	assert_true(now_ms() - t0 < 300);
+	assert_int_equal(worker_pool_collect(wp, &r), 0);
+	assert_true(now_ms() - t0 >= 400);
+	assert_int_equal(r.status, MIME_MALFORMED);
+	assert_string_equal(r.detail, "the parser worker ran out of time");
+	mime_result_free(&r);
+	free(msg);
+	assert_int_equal(worker_pool_submit(wp, MSG, sizeof(MSG) - 1), 0);
+	assert_int_equal(worker_pool_collect(wp, &r), 0);
+	assert_int_equal(r.status, MIME_MALFORMED);
+	mime_result_free(&r);
+	worker_pool_free(wp);
+	assert_true(waitpid(-1, NULL, WNOHANG) < 0);
+}
+
+/* A child that dies between submit and collect, by its own crash or killed from outside. */
+static void
+test_submit_dies(void **state)
+{
+	struct worker_pool *wp;
+	struct mime_result r;
+	pid_t pid;
+
+	(void)state;
+	if (!TW_ASAN) {
+		wp = evil("crash");
+		assert_non_null(wp);
+		assert_int_equal(worker_pool_submit(wp, MSG, sizeof(MSG) - 1), 0);
+		usleep(50000);	/* it has crashed by now; collect finds out */
+		assert_int_equal(worker_pool_collect(wp, &r), 0);
+		assert_int_equal(r.status, MIME_MALFORMED);
+		assert_string_equal(r.detail, "the parser worker was killed by signal 11");
+		mime_result_free(&r);
+		worker_pool_free(wp);
+	}
+	wp = evil("loop");
+	assert_non_null(wp);
+	pid = worker_pool_pid(wp);
+	assert_true(pid > 0);
+	assert_int_equal(worker_pool_submit(wp, MSG, sizeof(MSG) - 1), 0);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(worker_pool_collect(wp, &r), 0);
+	assert_int_equal(r.status, MIME_MALFORMED);
+	assert_string_equal(r.detail, "the parser worker's answer cannot be read");
+	mime_result_free(&r);
+	/* the next message gets a fresh child */
+	assert_int_equal(worker_pool_analyse(wp, MSG, sizeof(MSG) - 1, &r), 0);
+	mime_result_free(&r);
+	worker_pool_free(wp);
+	assert_true(waitpid(-1, NULL, WNOHANG) < 0);
 }
 
 static void
@@ -571,6 +706,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_as_in_process),
+		cmocka_unit_test(test_submit_collect),
+		cmocka_unit_test(test_submit_hang),
+		cmocka_unit_test(test_submit_dies),
 		cmocka_unit_test(test_crash),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_memory),
