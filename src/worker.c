@@ -1070,7 +1070,12 @@ worker_receive(int fd, long long deadline, char **ans, size_t *anslen)
 		long long left = deadline - worker_now_ms();
 		ssize_t r;
 
-		if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
+		/*
+		 * past the deadline, what the child has already written is still
+		 * read: the parent may have been busy elsewhere (a slow SMTP server
+		 * between submit and collect), and the deadline bounds the child
+		 */
+		if (poll(&p, 1, left > 0 ? (int)left : 0) <= 0) {
 			rc = -2;
 			break;
 		}

@@ -231,6 +231,33 @@ test_submit_hang(void **state)
 	assert_true(waitpid(-1, NULL, WNOHANG) < 0);
 }
 
+/*
+ * The parent busy elsewhere past the deadline (a slow SMTP server between
+ * submit and collect): the answer the child wrote in time is still taken,
+ * not reported as a time-out.
+ */
+static void
+test_collect_late(void **state)
+{
+	struct mime_result a, b;
+	struct worker_pool *wp;
+
+	(void)state;
+	mime_limits_default(&L, 1 << 20);
+	wp = worker_pool_new(&L);
+	assert_non_null(wp);
+	worker_pool_set_timeout(wp, 200);
+	mime_result_init(&b);
+	mime_analyse(MSG, sizeof(MSG) - 1, &L, &b);
+	assert_int_equal(worker_pool_submit(wp, MSG, sizeof(MSG) - 1), 0);
+	usleep(600 * 1000);
+	assert_int_equal(worker_pool_collect(wp, &a), 0);
+	assert_true(mime_result_equal(&a, &b));
+	mime_result_free(&a);
+	mime_result_free(&b);
+	worker_pool_free(wp);
+}
+
 /* A child that dies between submit and collect, by its own crash or killed from outside. */
 static void
 test_submit_dies(void **state)
@@ -709,6 +736,7 @@ main(void)
 		cmocka_unit_test(test_submit_collect),
 		cmocka_unit_test(test_submit_hang),
 		cmocka_unit_test(test_submit_dies),
+		cmocka_unit_test(test_collect_late),
 		cmocka_unit_test(test_crash),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_memory),
