@@ -123,6 +123,22 @@ struct ob_filing {
 	struct ob_msg *m;
 };
 
+/*
+ * Look-ahead: the message after this one in the pass is fetched and
+ * handed to the worker just before this one's SMTP transaction, so that it
+ * is analysed while this one is in DATA; outbound_message() on it collects
+ * that analysis instead of fetching again. Read-only: nothing durable is
+ * written for it. The caller owns it, zeroed, sets next before each
+ * outbound_message() (NULL for the last) and calls outbound_flush(), which
+ * drops an analysis nobody came for.
+ */
+struct ob_ahead {
+	const struct ob_item *next;
+	uint32_t uid;		/* fetched and submitted; 0 none */
+	char *raw;
+	size_t rawlen;
+};
+
 struct ob_env {
 	const struct config *cfg;
 	const struct policy *pol;
@@ -133,6 +149,7 @@ struct ob_env {
 	struct backoff_tab *backoff;
 	struct ob_batch *batch;		/* NULL: each sent copy removed at once */
 	struct ob_filing *filing;	/* NULL: each copy appended before the next message */
+	struct ob_ahead *ahead;		/* NULL: each message fetched and analysed in turn */
 	struct ob_mail *mail;
 	struct ob_smtp *smtp;
 	/* The mode (enum mg_mode, mode.h) before each message; -1 unknown. */
@@ -167,7 +184,7 @@ enum ob_outcome outbound_message(struct ob_env *e, const struct ob_item *it);
 int outbound_recover(struct ob_env *e, const struct ob_item *items, size_t n);
 
 /*
- * Finishes the message in e->filing, then removes the batched Outbox
+ * Drops an unused look-ahead and finishes the message in e->filing, then removes the batched Outbox
  * copies and closes their journeys. 0, or OB_MAILBOX_FAILED / OB_LOG_FAILED
  * (the journeys stay at ACCEPTED or LOGGED: the next pass finishes them).
  */

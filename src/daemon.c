@@ -732,13 +732,16 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	struct ob_item *items = NULL;
 	struct ob_batch batch;
 	struct ob_filing filing = { NULL };
+	struct ob_ahead ahead;
 	enum ob_outcome o;
 	size_t n = 0, i, done = 0;
 	int rc, failed = 0;
 
 	dmn_env(g, &e, &mail, &smtp);
 	memset(&batch, 0, sizeof(batch));
+	memset(&ahead, 0, sizeof(ahead));
 	e.batch = &batch;
+	e.ahead = &ahead;
 	if (mail.list(mail.ctx, g->cfg.outbox_folder, dmn_now() - g->cfg.outbox_settle_seconds,
 	    &items, &n) < 0)
 		return -1;
@@ -754,6 +757,7 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 		failed = 1;
 	for (i = 0; rc == 0 && i < n && !dmn_term; i++) {
 		sd_notifyf(0, "STATUS=working: message %zu of %zu", i + 1, n);
+		ahead.next = i + 1 < n ? &items[i + 1] : NULL;
 		o = outbound_message(&e, &items[i]);
 		dmn_count(ps, o);
 		done = i + 1;

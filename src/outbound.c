@@ -447,14 +447,17 @@ static void ob_batch_clear(struct ob_batch *b)
 }
 
 static enum ob_outcome ob_filing_finish(struct ob_env *e);
+static void ob_ahead_drop(struct ob_env *e);
 
 int outbound_flush(struct ob_env *e)
 {
-	enum ob_outcome last = ob_filing_finish(e);
+	enum ob_outcome last;
 	char err[512];
 	size_t i;
 	int rc = 0;
 
+	ob_ahead_drop(e);
+	last = ob_filing_finish(e);
 	if (last == OB_MAILBOX_FAILED || last == OB_LOG_FAILED)
 		rc = (int)last;
 	if (e->batch == NULL || e->batch->n == 0)
@@ -812,24 +815,91 @@ static int ob_rewrite(struct ob_env *e, struct ob_msg *m)
 	return 0;
 }
 
+/* ---- the next message, analysed while this one is sent ----------------- */
+
+/* Drops the look-ahead: its analysis collected and thrown away. */
+static void ob_ahead_drop(struct ob_env *e)
+{
+	struct mime_result mr;
+
+	if (e->ahead == NULL || e->ahead->uid == 0)
+		return;
+	mime_result_init(&mr);
+	(void)worker_pool_collect(e->worker, &mr);
+	mime_result_free(&mr);
+	free(e->ahead->raw);
+	e->ahead->raw = NULL;
+	e->ahead->uid = 0;
+}
+
+/*
+ * Just before m's SMTP transaction: the next message fetched and handed to
+ * the worker. Best effort: whatever fails here is met again, and reported,
+ * when the next message's own turn fetches it.
+ */
+static void ob_ahead_start(struct ob_env *e, const struct ob_msg *m)
+{
+	struct ob_ahead *a = e->ahead;
+	char key[16];
+
+	if (a == NULL || a->next == NULL || a->uid != 0 || a->next->uid == m->it.uid ||
+	    verdict_size_exceeds(e->pol, a->next->size))
+		return;
+	snprintf(key, sizeof(key), "%u", a->next->uid);
+	if (!backoff_due(e->backoff, key, e->now()))
+		return;
+	if (e->mail->fetch(e->mail->ctx, e->cfg->outbox_folder, a->next->uid, a->next->size,
+	    &a->raw, &a->rawlen) < 0)
+		return;
+	if (worker_pool_submit(e->worker, a->raw, a->rawlen) < 0) {
+		free(a->raw);
+		a->raw = NULL;
+		return;
+	}
+	a->uid = a->next->uid;
+	worker_pool_prepare(e->worker);
+}
+
+/* m's bytes and analysis: from the look-ahead when it holds them, else fetched now. */
+static int ob_fetch_analyse(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
+{
+	int rc;
+
+	if (e->ahead != NULL && e->ahead->uid != 0 && e->ahead->uid != m->it.uid)
+		ob_ahead_drop(e);	/* the pass skipped it: never mix two messages */
+	if (e->ahead != NULL && e->ahead->uid == m->it.uid) {
+		m->raw = e->ahead->raw;
+		m->rawlen = e->ahead->rawlen;
+		e->ahead->raw = NULL;
+		e->ahead->uid = 0;
+		*res = OB_LEFT;
+		rc = worker_pool_collect(e->worker, &m->mr);
+	} else {
+		if (e->mail->fetch(e->mail->ctx, e->cfg->outbox_folder, m->it.uid, m->it.size,
+		    &m->raw, &m->rawlen) < 0) {
+			*res = OB_MAILBOX_FAILED;
+			return -1;
+		}
+		*res = OB_LEFT;
+		rc = worker_pool_analyse(e->worker, m->raw, m->rawlen, &m->mr);
+	}
+	if (rc < 0) {
+		ob_say(e, 3, "analysis worker could not start; uid=%u stays", m->it.uid);
+		return -1;
+	}
+	/* the next message's worker starts now, while this one is judged, sent and filed */
+	worker_pool_prepare(e->worker);
+	return 0;
+}
+
 /*
  * Fetches, analyses, identifies, judges (on the journey's day) and
  * rewrites; 0, or -1 with *res what became of the attempt.
  */
 static int ob_load(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
 {
-	if (e->mail->fetch(e->mail->ctx, e->cfg->outbox_folder, m->it.uid, m->it.size, &m->raw,
-	    &m->rawlen) < 0) {
-		*res = OB_MAILBOX_FAILED;
+	if (ob_fetch_analyse(e, m, res) < 0)
 		return -1;
-	}
-	*res = OB_LEFT;
-	if (worker_pool_analyse(e->worker, m->raw, m->rawlen, &m->mr) < 0) {
-		ob_say(e, 3, "analysis worker could not start; uid=%u stays", m->it.uid);
-		return -1;
-	}
-	/* the next message's worker starts now, while this one is judged, sent and filed */
-	worker_pool_prepare(e->worker);
 	if (ob_identify(e, m) < 0) {
 		*res = OB_LOG_FAILED;
 		return -1;
@@ -958,10 +1028,12 @@ static enum ob_outcome ob_attempt(struct ob_env *e, struct ob_msg *m)
 		free(rcpts);
 		return OB_LEFT;
 	}
-	if (m->j.stage == JR_NONE && ob_step(e, m, JR_INTENT, JF_PENDING) < 0)
+	if (m->j.stage == JR_NONE && ob_step(e, m, JR_INTENT, JF_PENDING) < 0) {
 		res = OB_LOG_FAILED;
-	else
+	} else {
+		ob_ahead_start(e, m);
 		res = ob_transmit(e, m, rcpts);
+	}
 	free(rcpts);
 	return res;
 }

@@ -525,8 +525,13 @@ static void run_pass(struct world *w)
 	struct ob_item *items = NULL;
 	struct ob_batch batch;
 	struct ob_filing filing = { NULL };
+	struct ob_ahead ahead;
 	size_t n = 0, i;
 	int rc;
+
+	memset(&ahead, 0, sizeof(ahead));
+	/* the overlapped worlds also analyse the next message during this one's DATA */
+	w->e.ahead = overlap != OV_NONE ? &ahead : NULL;
 
 	fake_time += 3600;	/* past any backoff */
 	memset(&batch, 0, sizeof(batch));
@@ -539,7 +544,10 @@ static void run_pass(struct world *w)
 	if (w->mail.list(&w->fk, "Outbox", fake_time, &items, &n) == 0) {
 		rc = outbound_recover(&w->e, items, n);
 		for (i = 0; rc == 0 && i < n; i++) {
-			enum ob_outcome o = outbound_message(&w->e, &items[i]);
+			enum ob_outcome o;
+
+			ahead.next = i + 1 < n ? &items[i + 1] : NULL;
+			o = outbound_message(&w->e, &items[i]);
 
 			if (o == OB_MAILBOX_FAILED || o == OB_LOG_FAILED)
 				break;
@@ -549,6 +557,9 @@ static void run_pass(struct world *w)
 	/* the pass never ends with a message parked, nor an append outstanding */
 	assert_null(filing.m);
 	assert_false(w->fk.pending);
+	assert_int_equal(ahead.uid, 0);
+	assert_null(ahead.raw);
+	w->e.ahead = NULL;
 	w->e.batch = NULL;
 	w->e.filing = NULL;
 	free(items);
