@@ -35,6 +35,8 @@ void sbuf_add(struct sbuf *b, const void *p, size_t n);
 void sbuf_addc(struct sbuf *b, char c);
 void sbuf_adds(struct sbuf *b, const char *s);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Room for more bytes at once (a buffer whose size is known is not grown by doubling). */
+void sbuf_reserve(struct sbuf *b, size_t more);
 /* Appends the UTF-8 encoding of code point cp (invalid ones as U+FFFD). */
 void sbuf_add_utf8(struct sbuf *b, uint32_t cp);
 char *sbuf_steal(struct sbuf *b, size_t *len);

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <malloc.h>
 #include <sqlite3.h>
 #include <systemd/sd-daemon.h>
 
@@ -64,6 +65,7 @@
 #define DMN_LOG_RETRY_MAX 60	/* seconds between tries of a send log that refuses writes */
 #define DMN_BUSY_MS 2000	/* how long a write waits for a lock another process holds */
 #define DMN_STATUS_EVERY 2	/* seconds: the status file is rewritten this often in a pass */
+#define DMN_MMAP_THRESHOLD (256 * 1024)	/* bytes: larger allocations are mapped apart */
 
 static volatile sig_atomic_t dmn_hup, dmn_term;
 
@@ -1065,6 +1067,12 @@ int main(int argc, char **argv)
 	if (check)
 		return dmn_check(g.config_path);
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	/*
+	 * a message's buffers are mapped and unmapped whole: glibc's sliding
+	 * threshold would keep a freed 10 MiB message in the heap for the next
+	 */
+	mallopt(M_MMAP_THRESHOLD, DMN_MMAP_THRESHOLD);
+	mallopt(M_TRIM_THRESHOLD, DMN_MMAP_THRESHOLD);
 	g.worker = dmn_worker_start();
 	if (g.worker == NULL)
 		return EX_UNAVAILABLE_;

@@ -29,6 +29,12 @@
 
 #define OB_MAX_ADDR 254
 #define OB_MAX_DETAIL 512	/* bytes of a row's detail (the server's words) */
+/*
+ * Above this size a message is neither fetched ahead nor parked while its
+ * copy goes to Sent: the overlap would hold two or three such messages at
+ * once, and memory is bounded by one (issue 12, item 4).
+ */
+#define OB_OVERLAP_MAX (4u << 20)
 
 /* Everything known of the message being treated. */
 struct ob_msg {
@@ -618,7 +624,7 @@ static enum ob_outcome ob_accepted(struct ob_env *e, struct ob_msg *m, int resum
 
 	if (resuming && (found = ob_in_folder(e, e->cfg->sent_folder, m->msgid)) < 0)
 		return OB_MAILBOX_FAILED;
-	if (!found && !resuming && ob_can_overlap(e)) {
+	if (!found && !resuming && ob_can_overlap(e) && m->out.len <= OB_OVERLAP_MAX) {
 		/* one copy at a time: the message before is finished first */
 		if ((before = ob_filing_finish(e)) != OB_SENT)
 			return before;
@@ -843,7 +849,8 @@ static void ob_ahead_start(struct ob_env *e, const struct ob_msg *m)
 	char key[16];
 
 	if (a == NULL || a->next == NULL || a->uid != 0 || a->next->uid == m->it.uid ||
-	    verdict_size_exceeds(e->pol, a->next->size))
+	    verdict_size_exceeds(e->pol, a->next->size) || a->next->size > OB_OVERLAP_MAX ||
+	    m->it.size > OB_OVERLAP_MAX)
 		return;
 	snprintf(key, sizeof(key), "%u", a->next->uid);
 	if (!backoff_due(e->backoff, key, e->now()))
@@ -898,6 +905,8 @@ static int ob_fetch_analyse(struct ob_env *e, struct ob_msg *m, enum ob_outcome 
  */
 static int ob_load(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
 {
+	int rc;
+
 	if (ob_fetch_analyse(e, m, res) < 0)
 		return -1;
 	if (ob_identify(e, m) < 0) {
@@ -906,7 +915,12 @@ static int ob_load(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
 	}
 	verdict_judge(e->pol, &m->mr, (mgday)m->j.day, &m->v);
 	ob_recheck(e, m);
-	return ob_rewrite(e, m);
+	rc = ob_rewrite(e, m);
+	/* from here on the rewritten bytes are the message: one copy held, not two */
+	free(m->raw);
+	m->raw = NULL;
+	m->rawlen = 0;
+	return rc;
 }
 
 /* ---- the workflow ------------------------------------------------------- */

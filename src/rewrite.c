@@ -330,6 +330,8 @@ int rewrite_message(const char *raw, size_t len, const char *address, const char
 		sbuf_free(&mbox);
 		mbox = t;
 	}
+	/* the message once, not a doubling buffer that copies it on each growth */
+	sbuf_reserve(out, len + strlen(mbox.data) + 512);
 	while (rw_next_field(&p, raw + hlen, &f)) {
 		if (rw_name_is(&f, "From")) {
 			if (!have_from)

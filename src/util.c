@@ -137,6 +137,12 @@ sbuf_grow(struct sbuf *b, size_t more)
 }
 
 void
+sbuf_reserve(struct sbuf *b, size_t more)
+{
+	sbuf_grow(b, more);
+}
+
+void
 sbuf_add(struct sbuf *b, const void *p, size_t n)
 {
 	sbuf_grow(b, n);
