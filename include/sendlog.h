@@ -114,6 +114,10 @@ int sendlog_sent_to(struct sendlog *sl, const char *message_id, const char *reci
     struct sendlog_sent *out);
 void sendlog_sent_free(struct sendlog_sent *s);
 
+/* 1 when an outbound row of message_id to recipient has outcome (bounced: logged once), 0, -1. */
+int sendlog_has_outcome(struct sendlog *sl, const char *message_id, const char *recipient,
+    const char *outcome);
+
 /* The current head (SENDLOG_HEAD_LEN hex digits and NUL). 0, or -1 when the log cannot be read. */
 int sendlog_head(struct sendlog *sl, char out[SENDLOG_HEAD_LEN + 1]);
 /*

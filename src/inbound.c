@@ -56,6 +56,15 @@ static int ib_rule_malformed(struct ib_ctx *c)
 	return 0;
 }
 
+/* A delivery report comes from any server: matched with the log, not judged as a form. */
+static int ib_rule_report(struct ib_ctx *c)
+{
+	if (!c->mr->report.is_dsn)
+		return 0;
+	c->dec->action = IB_REPORT;
+	return 1;
+}
+
 /* Only a department inbox, by exact address, is the department. */
 static int ib_rule_sender(struct ib_ctx *c)
 {
@@ -264,7 +273,7 @@ int inbound_judge(const struct policy *p, const struct mime_result *mr, mgday da
     int mode_normal, const struct ib_caseload *cl, struct ib_decision *dec)
 {
 	static int (*const rules[])(struct ib_ctx *) = {
-		ib_rule_malformed, ib_rule_sender, ib_rule_notices, ib_rule_process,
+		ib_rule_malformed, ib_rule_report, ib_rule_sender, ib_rule_notices, ib_rule_process,
 		ib_rule_uninspectable, ib_rule_records, ib_rule_mode,
 	};
 	struct ib_ctx c = { p, mr, day, mode_normal, cl, { 0 }, dec };

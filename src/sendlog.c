@@ -852,6 +852,25 @@ sendlog_sent_to(struct sendlog *sl, const char *message_id, const char *recipien
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+int
+sendlog_has_outcome(struct sendlog *sl, const char *message_id, const char *recipient,
+    const char *outcome)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(sl->db, "SELECT 1 FROM log WHERE message_id = ? AND kind = 'message'"
+	    " AND direction = 'out' AND outcome = ? AND lower(recipient) = lower(?) LIMIT 1", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, recipient, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 void
 sendlog_sent_free(struct sendlog_sent *s)
 {
