@@ -78,6 +78,17 @@ struct ib_env {
 	const struct ib_caseload *caseload;
 };
 
+/*
+ * Settles the open inbound journeys whose message is no longer in INBOX
+ * (removed by hand; present ones are resumed message by message): one at
+ * INTENT is closed, nothing having gone; one at DATA is logged uncertain
+ * (the forward may have gone); one at ACCEPTED is logged forwarded, its
+ * recipients unknown (the original that named them is gone); one at LOGGED
+ * is closed. It never sends. Call before the pass, with items the INBOX
+ * list. 0, or IB_MAILBOX_FAILED / IB_LOG_FAILED.
+ */
+int inbound_recover(struct ib_env *e, const struct ob_item *items, size_t n);
+
 /* What became of one message of INBOX. */
 enum ib_outcome {
 	IB_FORWARDED,		/* forwarded and logged, then deleted from INBOX */

@@ -817,7 +817,18 @@ static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 		return -1;
 	if (n > 0)
 		dmn_caseload_check(g);
-	for (i = 0; i < n && !dmn_term && !dmn_hup; i++) {
+	/* journeys whose message staff removed from INBOX by hand: closed, never sent again */
+	switch (inbound_recover(&ie, items, n)) {
+	case 0:
+		break;
+	case IB_LOG_FAILED:
+		ps->log_failed = 1;
+		break;
+	default:
+		failed = 1;
+		break;
+	}
+	for (i = 0; i < n && !ps->log_failed && !failed && !dmn_term && !dmn_hup; i++) {
 		o = inbound_message(&ie, &items[i]);
 		done = i + 1;
 		switch (o) {

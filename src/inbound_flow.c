@@ -754,6 +754,99 @@ static int ib_own_notice(struct ib_env *e, const struct ib_msg *m)
 	return own;
 }
 
+/* ---- journeys whose message left INBOX by hand --------------------------- */
+
+/* INBOX still holds it (by UID, else by Message-ID): 1, 0, -1. */
+static int ib_still_there(struct ib_env *e, const struct journey *j, const struct ob_item *items,
+    size_t n)
+{
+	uint32_t *uids = NULL;
+	size_t i, nu = 0;
+	char *want;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (items[i].uid == j->uid)
+			return 1;
+	want = xasprintf("<%s>", j->message_id);
+	rc = e->ob->mail->search(e->ob->mail->ctx, e->ob->cfg->inbox_folder, "Message-ID", want,
+	    &uids, &nu);
+	free(want);
+	free(uids);
+	return rc < 0 ? -1 : nu > 0;
+}
+
+/* One journey whose message is gone: closed by what is known, never sent again. */
+static int ib_settle(struct ib_env *e, struct journey *j)
+{
+	struct ib_msg m;
+	int rc = 0;
+
+	ib_msg_init(&m, &(struct ob_item){ j->uid, 0 });
+	m.j = *j;
+	memset(j, 0, sizeof(*j));
+	m.msgid = xstrdup(m.j.message_id);
+	switch (m.j.stage) {
+	case JR_INTENT:
+		ib_say(e, 5, "inbound message-id=<%s> left %s before it was forwarded", m.msgid,
+		    e->ob->cfg->inbox_folder);
+		break;
+	case JR_DATA:
+		ib_say(e, 4, "inbound message-id=<%s> left %s while its forward was under way; "
+		    "logged uncertain", m.msgid, e->ob->cfg->inbox_folder);
+		m.j.code = VC_UNCERTAIN;
+		free(m.j.reply);
+		m.j.reply = xstrdup("the original left INBOX while the forward was under way; "
+		    "whether it arrived is not known");
+		if (ib_log(e, &m, JF_UNCERTAIN) < 0)
+			rc = OB_LOG_FAILED;
+		break;
+	case JR_ACCEPTED:
+		ib_say(e, 4, "inbound message-id=<%s> left %s after its forward was accepted; "
+		    "logged forwarded, recipients unknown", m.msgid, e->ob->cfg->inbox_folder);
+		free(m.j.reply);
+		m.j.reply = xstrdup("forwarded (the server accepted it); the original left INBOX "
+		    "before its rows were written, so its recipients are not known");
+		if (ib_log(e, &m, JF_PENDING) < 0)
+			rc = OB_LOG_FAILED;
+		break;
+	case JR_LOGGED:
+		ib_say(e, 6, "inbound message-id=<%s>: its journey is closed (%s; the message has "
+		    "left %s)", m.msgid, journey_fate_name(m.j.fate), e->ob->cfg->inbox_folder);
+		break;
+	case JR_NONE:
+	case JR_DONE:
+	case JR_NSTAGES:
+		util_panic("open inbound journey <%s> at stage %s", m.msgid,
+		    journey_stage_name(m.j.stage));
+	}
+	if (rc == 0 && ib_step(e, &m, JR_DONE, JF_PENDING) < 0)
+		rc = OB_LOG_FAILED;
+	ib_msg_free(&m);
+	return rc;
+}
+
+int inbound_recover(struct ib_env *e, const struct ob_item *items, size_t n)
+{
+	struct journey *v = NULL;
+	size_t nv = 0, i;
+	int rc = 0, there;
+
+	if (journey_list_open(e->ob->jr, JR_IN, JR_INTENT, &v, &nv) < 0) {
+		ib_say(e, 3, "send log unreadable: cannot read the open inbound journeys");
+		return IB_LOG_FAILED;
+	}
+	for (i = 0; i < nv && rc == 0; i++) {
+		there = ib_still_there(e, &v[i], items, n);
+		if (there < 0)
+			rc = IB_MAILBOX_FAILED;
+		else if (there == 0 && ib_settle(e, &v[i]) != 0)
+			rc = IB_LOG_FAILED;
+	}
+	journey_list_free(v, nv);
+	return rc;
+}
+
 /* The flow's steps speak outbound's outcomes; the pass is told which inbound one it was. */
 static enum ib_outcome ib_outcome_of(const struct ib_msg *m, enum ob_outcome o)
 {

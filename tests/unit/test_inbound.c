@@ -927,6 +927,51 @@ static void test_reintroduction(void **state)
 	world_free(&w);
 }
 
+/* Journeys whose original staff removed from INBOX by hand: settled, never sent again. */
+static void test_recover(void **state)
+{
+	static const struct { const char *id; enum jr_stage at; enum jr_fate fate; } js[] = {
+		{ "gone-intent@dwp.example", JR_INTENT, JF_PENDING },
+		{ "gone-data@dwp.example", JR_DATA, JF_PENDING },
+		{ "gone-accepted@dwp.example", JR_ACCEPTED, JF_FORWARDED },
+		{ "f1@dwp.example", JR_INTENT, JF_PENDING },	/* still in INBOX, under a new UID */
+	};
+	static const enum jr_stage path[] = { JR_INTENT, JR_DATA, JR_ACCEPTED };
+	struct world w;
+	struct journey j, *open = NULL;
+	size_t i, k, nopen = 0;
+	char err[256];
+
+	(void)state;
+	world_init(&w);
+	fake_time = 1795424400;
+	for (i = 0; i < sizeof(js) / sizeof(js[0]); i++) {
+		journey_new(&j, JR_IN, js[i].id);
+		j.uid = 900 + (uint32_t)i;
+		j.date = fake_time;
+		for (k = 0; k < 3 && path[k] <= js[i].at; k++)
+			assert_int_equal(journey_advance(w.jr, &j, path[k], path[k] == JR_ACCEPTED ?
+			    js[i].fate : JF_PENDING, err, sizeof(err)), 0);
+		journey_clear(&j);
+	}
+	assert_int_equal(inbound_recover(&w.ie, NULL, 0), 0);
+	assert_int_equal(w.fk.ndelivered, 0);
+	assert_int_equal(count_outcome(&w, "gone-intent@dwp.example", NULL, "sent") +
+	    count_outcome(&w, "gone-intent@dwp.example", NULL, "uncertain"), 0);
+	assert_int_equal(count_outcome(&w, "gone-data@dwp.example", NULL, "uncertain"), 1);
+	assert_int_equal(count_rows(&w, "forward", "gone-accepted@dwp.example"), 1);
+	assert_int_equal(count_outcome(&w, "gone-accepted@dwp.example", NULL, "sent"), 1);
+	/* only the one still in INBOX stays open */
+	assert_int_equal(journey_list_open(w.jr, JR_IN, JR_INTENT, &open, &nopen), 0);
+	assert_int_equal(nopen, 1);
+	assert_string_equal(open[0].message_id, "f1@dwp.example");
+	journey_list_free(open, nopen);
+	/* a second settle finds nothing more to do */
+	assert_int_equal(inbound_recover(&w.ie, NULL, 0), 0);
+	assert_int_equal(count_outcome(&w, "gone-data@dwp.example", NULL, "uncertain"), 1);
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -938,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_reports_under_faults),
 		cmocka_unit_test(test_report_outcomes),
 		cmocka_unit_test(test_reintroduction),
+		cmocka_unit_test(test_recover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
