@@ -422,6 +422,7 @@ ma_msgid(const char *v, int last)
 {
 	const char *lt = NULL, *p, *gt;
 	char *t;
+	size_t i;
 
 	for (p = v; p && (p = strchr(p, '<')) != NULL; p++) {
 		if (strchr(p, '>') == NULL)
@@ -432,10 +433,15 @@ ma_msgid(const char *v, int last)
 	}
 	if (lt != NULL) {
 		gt = strchr(lt, '>');
-		return gt - lt > 1 ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : NULL;
+		t = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	} else {
+		t = str_trim(xstrdup(v));
 	}
-	t = str_trim(xstrdup(v));
-	if (*t == '\0' || strpbrk(t, " \t\r\n") != NULL) {
+	/* printable, no space: a hostile report's id never carries a line break onward */
+	for (i = 0; t[i]; i++)
+		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f || t[i] == '<')
+			break;
+	if (t[0] == '\0' || t[i] != '\0' || i > 250) {
 		free(t);
 		return NULL;
 	}

@@ -287,6 +287,19 @@ static void test_analysed(void **state)
 	assert_string_equal(dsn_original_id(&mr.report), "orig-2@provider.example");
 	mime_result_free(&mr);
 
+	/* an id with a line break or a space in it is no id */
+	{
+		char *bad = xstrdup(returned), *at = strstr(bad, "<orig-2@provider.example>");
+
+		memcpy(at, "<orig 2@provider.example>", 25);
+		analyse(bad, &mr);
+		assert_true(mr.report.is_dsn);
+		assert_null(mr.report.orig_id);
+		assert_string_equal(dsn_original_id(&mr.report), "irt@provider.example");
+		mime_result_free(&mr);
+		free(bad);
+	}
+
 	analyse(notreport, &mr);
 	assert_false(mr.report.is_dsn);
 	assert_null(mr.report.status);
