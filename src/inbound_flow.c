@@ -454,11 +454,11 @@ static int ib_bounce_match(struct ib_env *e, struct ib_msg *m, struct ib_bounce 
 		return 1;
 	}
 	if (failed == 0)
-		snprintf(b->why, sizeof(b->why), "the report about <%.120s> names no failed "
-		    "recipient (%zu delayed): nothing bounced", b->orig, delayed);
+		snprintf(b->why, sizeof(b->why), "the report about <%.120s> names no recipient "
+		    "that failed%s: nothing bounced", b->orig, delayed ? ", only delays" : "");
 	else
-		snprintf(b->why, sizeof(b->why), "the log has no send of <%.120s> to the %zu "
-		    "recipient(s) the report says failed", b->orig, failed);
+		snprintf(b->why, sizeof(b->why), "the log has no send of <%.120s> to the "
+		    "recipient%s the report says failed", b->orig, failed > 1 ? "s" : "");
 	return 0;
 }
 

@@ -42,6 +42,14 @@ fwd_to() {
 in_review() { mail census Review | grep -c "^Review <$1@dwp.example>"; }
 reason() { mail census Review >/dev/null; mail header Review X-Mailgate-Reasons | grep . | tail -n 1; }
 
+# before any caseload: a form routed by caseload waits in INBOX, and --once says so (75)
+dept w1 $DEPT "$COC" Smith "AB123456C"
+mail append INBOX "$W/w1.eml"
+once
+check "a form waiting for the caseload: --once exits 75" 75 $rc
+check "it waits in INBOX" 1 "$(mail count INBOX)"
+check "status counts it waiting" 1 "$(ctl status --format=prometheus | grep -c '^mailgate_inbox_waiting 1$')"
+
 printf 'nino,holder,surname\nAB123456C,acme,Smith\nCE654321A,internal,Smith\nJK112233A,ended,Smith\nKL445566A,faraway,Smith\nMN778899A,acme,Jones\n' > "$W/caseload.csv"
 ctl caseload import "$W/caseload.csv" > /dev/null
 check "caseload imported" 0 $?
@@ -63,6 +71,7 @@ mail append INBOX "$W/a1.eml" "$W/a2.eml" "$W/a3.eml" "$W/a4.eml" "$W/a5.eml" "$
 	"$W/a7.eml" "$W/a8.eml"
 once; check "inbound pass exits 0" 0 $rc
 check "INBOX emptied" 0 "$(mail count INBOX)"
+check "the waiting form forwarded once the caseload came" 1 "$(fwd_count w1)"
 check "a1 forwarded once" 1 "$(fwd_count a1)"
 check "a1 to acme only" "whp@acme.example" "$(fwd_to a1)"
 check "a1 not in Review" 0 "$(in_review a1)"
