@@ -45,7 +45,8 @@ enum ib_action {
 	IB_FORWARD,		/* to dec.to[] */
 	IB_REVIEW,		/* moved to Review with a notice; dec.code says why */
 	IB_SUSPEND,		/* the department's suspension notice: suspended, then Review */
-	IB_REINTRODUCE		/* its re-introduction notice: logged, then Review */
+	IB_REINTRODUCE,		/* its re-introduction notice: logged, then Review */
+	IB_REPORT		/* a delivery report (RFC 3464): matched with the send log */
 };
 
 struct ib_decision {
@@ -77,7 +78,29 @@ struct ib_env {
 	const struct ib_caseload *caseload;
 };
 
-/* Treats one message of INBOX (cfg->inbox_folder); the outcomes are outbound's. */
-enum ob_outcome inbound_message(struct ib_env *e, const struct ob_item *it);
+/*
+ * Settles the open inbound journeys whose message is no longer in INBOX
+ * (removed by hand; present ones are resumed message by message): one at
+ * INTENT is closed, nothing having gone; one at DATA is logged uncertain
+ * (the forward may have gone); one at ACCEPTED is logged forwarded, its
+ * recipients unknown (the original that named them is gone); one at LOGGED
+ * is closed. It never sends. Call before the pass, with items the INBOX
+ * list. 0, or IB_MAILBOX_FAILED / IB_LOG_FAILED.
+ */
+int inbound_recover(struct ib_env *e, const struct ob_item *items, size_t n);
+
+/* What became of one message of INBOX. */
+enum ib_outcome {
+	IB_FORWARDED,		/* forwarded and logged, then deleted from INBOX */
+	IB_REVIEWED,		/* moved to Review with its notice */
+	IB_DELETED,		/* a delivery report acted on (bounced rows, notice), deleted */
+	IB_WAITING,		/* left in INBOX for another try (4xx, backoff, fail closed) */
+	IB_IGNORED,		/* mailgate's own notice to staff: theirs to delete */
+	IB_MAILBOX_FAILED,	/* the mailbox failed: reconnect and try again */
+	IB_LOG_FAILED		/* the send log refused a write (or the caseload a read) */
+};
+
+/* Treats one message of INBOX (cfg->inbox_folder). */
+enum ib_outcome inbound_message(struct ib_env *e, const struct ob_item *it);
 
 #endif

@@ -12,7 +12,8 @@
  *	          |  |        +-> LOGGED (uncertain, smtp-permanent)
  *	          |  +-> LOGGED (smtp-permanent at MAIL or RCPT; judged again: rejected, held)
  *	          +---- DATA (a 4xx to DATA or to the data: nothing was sent, try again)
- *	(none) -> LOGGED (rejected, held, clerical: nothing left the building)
+ *	(none) -> LOGGED (rejected, held, clerical: nothing left the building;
+ *	                  a delivery report's bounced rows, then the report deleted)
  *	INTENT -> DONE (the message left its folder before it was sent)
  *
  * Stages before INTENT (picked up, judged) are not written: nothing outside
@@ -74,6 +75,7 @@ enum jr_fate {
 	JF_FORWARDED,		/* inbound: forwarded to the entitled inbox(es) */
 	JF_REVIEW,		/* inbound: left in Review */
 	JF_CLERICAL,		/* clerical or suspended mode: held, a clerical copy made */
+	JF_BOUNCED,		/* inbound: a delivery report's bounced rows logged */
 	JF_NFATES
 };
 

@@ -66,6 +66,18 @@ struct mime_result {
 	char **record_where;		/* records.n: where each was first found ("the body");
 					 * NULL, or an entry NULL, when not known */
 	int subject_records;		/* persons found in the subject */
+
+	/*
+	 * A delivery report (RFC 3464: the top part multipart/report;
+	 * report-type=delivery-status): its pieces as found, for dsn_parse()
+	 * (dsn.h). Message-IDs without <>; each NULL when absent.
+	 */
+	struct mime_report {
+		int is_dsn;
+		char *status;		/* the (global-)delivery-status part, decoded, <= 64 KiB */
+		char *orig_id;		/* Message-ID of the returned message or headers */
+		char *in_reply_to;	/* the report's In-Reply-To, else its first References */
+	} report;
 };
 
 void mime_result_init(struct mime_result *r);

@@ -38,4 +38,20 @@ int mode_set(struct sendlog *sl, enum mg_mode m, const char *reason, const char 
 int mode_set_since(struct sendlog *sl, enum mg_mode m, const char *reason, const char *who,
     time_t now, time_t since, char *err, size_t errlen);
 
+/*
+ * The department's newest re-introduction notice (seed ¶62-63): it never
+ * resumes by itself; status shows it while mailgate is not normal and
+ * "mode resume" names it. Kept in the state beside the mode.
+ */
+struct mode_reintro {
+	char message_id[256];	/* without <> */
+	char from[256];		/* the department inbox it came from */
+	time_t when;		/* when mailgate read it */
+};
+
+/* 1 found, 0 none ever, -1 unreadable. */
+int mode_reintro_get(struct sendlog *sl, struct mode_reintro *out);
+/* Records r as the newest notice; 0, or -1 with err. */
+int mode_reintro_set(struct sendlog *sl, const struct mode_reintro *r, char *err, size_t errlen);
+
 #endif

@@ -111,6 +111,25 @@ void sendlog_db_error(struct sendlog *sl, char *err, size_t errlen);
 /* 1 when the log has a sent row for this Message-ID, 0 when not, -1 on error. */
 int sendlog_was_sent(struct sendlog *sl, const char *message_id);
 
+/* What the log says of one outbound send (direction out, outcome sent). */
+struct sendlog_sent {
+	char *process, *rclass, *org;	/* NULL when absent */
+	int records;
+};
+
+/*
+ * The sent row of message_id to recipient (any case): 1 found (out filled;
+ * sendlog_sent_free), 0 none, -1 on error. A delivery report's recipients
+ * are believed only where this says they were sent to.
+ */
+int sendlog_sent_to(struct sendlog *sl, const char *message_id, const char *recipient,
+    struct sendlog_sent *out);
+void sendlog_sent_free(struct sendlog_sent *s);
+
+/* 1 when an outbound row of message_id to recipient has outcome (bounced: logged once), 0, -1. */
+int sendlog_has_outcome(struct sendlog *sl, const char *message_id, const char *recipient,
+    const char *outcome);
+
 /* The current head (SENDLOG_HEAD_LEN hex digits and NUL). 0, or -1 when the log cannot be read. */
 int sendlog_head(struct sendlog *sl, char out[SENDLOG_HEAD_LEN + 1]);
 /*

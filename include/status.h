@@ -46,6 +46,9 @@ struct status {
 	time_t outage_since;	/* the open outage's first failure; 0 none */
 	char outage_server[8];	/* "imap" or "smtp"; "" */
 	char permits_ending[256];	/* permits ending within 30 days, "SUB/PROCESS DATE ..."; "" */
+	/* INBOX: messages forwarded, moved to Review, reports deleted since the daemon started */
+	unsigned long in_forwarded, in_reviewed, in_deleted;
+	long in_waiting;	/* left in INBOX by the last pass; -1 unknown */
 	struct status_wait *waiting;
 	size_t nwaiting;
 };

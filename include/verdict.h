@@ -47,6 +47,7 @@ enum vcode {
 	VC_WRONG_DETAILS,
 	VC_NOT_ENTITLED,
 	VC_REVIEW_ROUTE,
+	VC_UNMATCHED_REPORT,	/* a delivery report of no failed send mailgate logged */
 	VC_COUNT
 };
 

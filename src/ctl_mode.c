@@ -21,6 +21,7 @@
 #include "outage.h"
 #include "state.h"
 #include "policy.h"
+#include "safeout.h"
 
 static int mode_show(struct sendlog *sl)
 {
@@ -90,6 +91,35 @@ time_t ctl_notice_since(struct sendlog *sl, time_t mode_since)
 	return since;
 }
 
+/*
+ * Resuming: the department's re-introduction notice that came since email
+ * stopped, named; or that none came (staff resume on the department's word
+ * by another route, as before). It never stops the resume.
+ */
+static void mode_say_reintro(struct sendlog *sl, const struct mode_state *before)
+{
+	struct mode_reintro r;
+	char ts[21], since[21];
+	int rc = mode_reintro_get(sl, &r);
+
+	sendlog_time(before->since, since);
+	if (rc == 1 && r.when >= before->since) {
+		char *id = safeout_term_dup(r.message_id), *from = safeout_term_dup(r.from);
+
+		sendlog_time(r.when, ts);
+		printf("resuming after the department's re-introduction notice <%s> from %s at %s\n",
+		    id, from, ts);
+		free(id);
+		free(from);
+	} else if (rc < 0) {
+		fprintf(stderr, "mailgatectl: mode: warning: the re-introduction notice cannot be "
+		    "read; resuming\n");
+	} else {
+		printf("resuming: no re-introduction notice from the department was received "
+		    "since %s %s\n", mode_name(before->mode), before->since ? since : "began");
+	}
+}
+
 static int mode_change(struct ctl_ctx *ctx, enum mg_mode to, const char *text)
 {
 	struct sendlog *sl;
@@ -108,6 +138,8 @@ static int mode_change(struct ctl_ctx *ctx, enum mg_mode to, const char *text)
 	if (rc < 0) {
 		fprintf(stderr, "mailgatectl: mode: %s\n", err);
 	} else {
+		if (to == MODE_NORMAL && before.mode != MODE_NORMAL)
+			mode_say_reintro(sl, &before);
 		mode_show(sl);
 		if (mode_get(sl, &after) == 0 && to == MODE_CLERICAL)
 			ctl_mode_notice(ctx->cfg, DN_OUTAGE, text, ctl_notice_since(sl, after.since));

@@ -24,6 +24,7 @@
 #include "smtp.h"
 #include "diag.h"
 #include "mode.h"
+#include "safeout.h"
 #include "sendlog.h"
 #include "status.h"
 #include "util.h"
@@ -105,8 +106,52 @@ static void st_outage_json(const struct status *st, struct sbuf *b)
 		sbuf_adds(b, "null");
 }
 
-static void st_json(const struct status *st, const struct mode_state *m, const char *why,
+/* ,"inbound":{...},"reintroduction":{...}|null */
+static void st_inbound_json(const struct status *st, const struct mode_reintro *ri,
     struct sbuf *b)
+{
+	sbuf_printf(b, ",\"inbound\":{\"forwarded\":%lu,\"review\":%lu,\"deleted\":%lu,"
+	    "\"waiting\":", st->in_forwarded, st->in_reviewed, st->in_deleted);
+	if (st->in_waiting >= 0)
+		sbuf_printf(b, "%ld}", st->in_waiting);
+	else
+		sbuf_adds(b, "null}");
+	sbuf_adds(b, ",\"reintroduction\":");
+	if (ri == NULL) {
+		sbuf_adds(b, "null");
+		return;
+	}
+	sbuf_adds(b, "{\"message_id\":");
+	json_add_string(b, ri->message_id);
+	sbuf_adds(b, ",\"from\":");
+	json_add_string(b, ri->from);
+	sbuf_adds(b, ",\"received\":");
+	st_time(b, ri->when, 1);
+	sbuf_addc(b, '}');
+}
+
+static void st_inbound_human(const struct status *st, const struct mode_reintro *ri,
+    struct sbuf *b)
+{
+	sbuf_printf(b, "inbox: %lu forwarded, %lu to Review, %lu delivery reports deleted since "
+	    "the daemon started; waiting: ", st->in_forwarded, st->in_reviewed, st->in_deleted);
+	if (st->in_waiting >= 0)
+		sbuf_printf(b, "%ld\n", st->in_waiting);
+	else
+		sbuf_adds(b, "unknown\n");
+	if (ri == NULL)
+		return;
+	sbuf_adds(b, "re-introduction notice: <");
+	safeout_term(b, ri->message_id);
+	sbuf_adds(b, "> from ");
+	safeout_term(b, ri->from);
+	sbuf_adds(b, " received ");
+	st_time(b, ri->when, 0);
+	sbuf_adds(b, " (mailgatectl mode resume --department-informed TEXT to use email again)\n");
+}
+
+static void st_json(const struct status *st, const struct mode_state *m, const char *why,
+    const struct mode_reintro *ri, struct sbuf *b)
 {
 	size_t i;
 
@@ -183,11 +228,12 @@ static void st_json(const struct status *st, const struct mode_state *m, const c
 	st_time(b, st->pass_started, 1);
 	sbuf_printf(b, ",\"listed\":%ld,\"treated\":%ld,\"sent\":%ld}", st->pass_total,
 	    st->pass_done, st->pass_sent);
+	st_inbound_json(st, ri, b);
 	sbuf_adds(b, "}\n");
 }
 
 static void st_human(const struct status *st, const struct mode_state *m, const char *why,
-    struct sbuf *b)
+    const struct mode_reintro *ri, struct sbuf *b)
 {
 	size_t i;
 
@@ -237,6 +283,7 @@ static void st_human(const struct status *st, const struct mode_state *m, const 
 		sbuf_printf(b, "held: %ld\n", st->held);
 	else
 		sbuf_adds(b, "held: unknown\n");
+	st_inbound_human(st, ri, b);
 	sbuf_adds(b, "daemon: last report ");
 	st_time(b, st->updated, 0);
 	sbuf_printf(b, " (pid %ld)\n", (long)st->pid);
@@ -278,7 +325,7 @@ static void st_prom_server(struct sbuf *b, const char *name, time_t ok, time_t f
 }
 
 static void st_prometheus(const struct status *st, const struct mode_state *m, int degraded,
-    time_t now, struct sendlog *sl, struct sbuf *b)
+    time_t now, struct sendlog *sl, const struct mode_reintro *ri, struct sbuf *b)
 {
 	static const enum mg_mode modes[] = { MODE_NORMAL, MODE_OUTAGE, MODE_CLERICAL,
 	    MODE_SUSPENDED };
@@ -298,6 +345,20 @@ static void st_prometheus(const struct status *st, const struct mode_state *m, i
 	    "mailgate_pass_messages{state=\"treated\"} %ld\n"
 	    "mailgate_pass_messages{state=\"sent\"} %ld\n", st->busy != 0, st->pass_total,
 	    st->pass_done, st->pass_sent);
+	sbuf_printf(b, "# HELP mailgate_inbound_total INBOX messages treated since the daemon "
+	    "started, by outcome.\n# TYPE mailgate_inbound_total counter\n"
+	    "mailgate_inbound_total{outcome=\"forwarded\"} %lu\n"
+	    "mailgate_inbound_total{outcome=\"review\"} %lu\n"
+	    "mailgate_inbound_total{outcome=\"deleted\"} %lu\n", st->in_forwarded,
+	    st->in_reviewed, st->in_deleted);
+	if (st->in_waiting >= 0)
+		sbuf_printf(b, "# HELP mailgate_inbox_waiting Messages left in INBOX for another "
+		    "try.\n# TYPE mailgate_inbox_waiting gauge\nmailgate_inbox_waiting %ld\n",
+		    st->in_waiting);
+	sbuf_printf(b, "# HELP mailgate_reintroduction_received 1 when the department's "
+	    "re-introduction notice came while mailgate is not normal.\n"
+	    "# TYPE mailgate_reintroduction_received gauge\n"
+	    "mailgate_reintroduction_received %d\n", ri != NULL);
 	sbuf_adds(b, "# HELP mailgate_mode 1 for the mode mailgate is in.\n"
 	    "# TYPE mailgate_mode gauge\n");
 	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
@@ -350,11 +411,23 @@ static int st_parse(int argc, char **argv, enum st_format *f)
 	return 0;
 }
 
+/* The re-introduction notice that came while email was stopped (suspended, clerical); NULL. */
+static struct mode_reintro *st_reintro(struct sendlog *sl, const struct mode_state *m,
+    struct mode_reintro *r)
+{
+	if (m->mode != MODE_SUSPENDED && m->mode != MODE_CLERICAL)
+		return NULL;
+	if (mode_reintro_get(sl, r) != 1 || r->when < m->since)
+		return NULL;
+	return r;
+}
+
 int ctl_status(struct ctl_ctx *ctx, int argc, char **argv)
 {
 	struct status st;
 	struct mode_state m;
 	struct sendlog *sl;
+	struct mode_reintro r, *ri = NULL;
 	struct sbuf why, out;
 	enum st_format fmt;
 	char err[512];
@@ -374,6 +447,7 @@ int ctl_status(struct ctl_ctx *ctx, int argc, char **argv)
 			sendlog_close(sl);
 			return 2;
 		}
+		ri = st_reintro(sl, &m, &r);
 	}
 	if (status_read(ctx->cfg->state_dir, &st, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mailgatectl: status: %s\n", err);
@@ -385,11 +459,11 @@ int ctl_status(struct ctl_ctx *ctx, int argc, char **argv)
 	degraded = st_degraded(&st, &m, time(NULL), &why);
 	sbuf_init(&out);
 	if (fmt == ST_JSON)
-		st_json(&st, &m, why.data, &out);
+		st_json(&st, &m, why.data, ri, &out);
 	else if (fmt == ST_PROMETHEUS)
-		st_prometheus(&st, &m, st.log_fail != 0 || degraded, time(NULL), sl, &out);
+		st_prometheus(&st, &m, st.log_fail != 0 || degraded, time(NULL), sl, ri, &out);
 	else
-		st_human(&st, &m, why.data, &out);
+		st_human(&st, &m, why.data, ri, &out);
 	sendlog_close(sl);
 	fwrite(out.data, 1, out.len, stdout);
 	sbuf_free(&out);

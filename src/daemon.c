@@ -599,6 +599,7 @@ static int dmn_imap_connect(struct dmn *g)
 /* Tallies of one pass, for --once's exit code. */
 struct dmn_pass {
 	unsigned sent, rejected, held, left;
+	unsigned forwarded, reviewed, deleted, in_waiting;	/* INBOX (enum ib_outcome) */
 	int unreachable, log_failed;
 };
 
@@ -842,8 +843,8 @@ static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 	struct ob_env e;
 	struct ib_env ie = { &e, &cl };
 	struct ob_item *items = NULL;
-	enum ob_outcome o;
-	size_t n = 0, i;
+	enum ib_outcome o;
+	size_t n = 0, i, done = 0;
 	int failed = 0;
 
 	cl.ctx = g;
@@ -854,16 +855,52 @@ static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 		return -1;
 	if (n > 0)
 		dmn_caseload_check(g);
-	for (i = 0; i < n && !dmn_term && !dmn_hup; i++) {
+	/* journeys whose message staff removed from INBOX by hand: closed, never sent again */
+	switch (inbound_recover(&ie, items, n)) {
+	case 0:
+		break;
+	case IB_LOG_FAILED:
+		ps->log_failed = 1;
+		break;
+	default:
+		failed = 1;
+		break;
+	}
+	for (i = 0; i < n && !ps->log_failed && !failed && !dmn_term && !dmn_hup; i++) {
 		o = inbound_message(&ie, &items[i]);
-		if (o == OB_LOG_FAILED)
+		done = i + 1;
+		switch (o) {
+		case IB_FORWARDED:
+			ps->forwarded++;
+			g->st.in_forwarded++;
+			break;
+		case IB_REVIEWED:
+			ps->reviewed++;
+			g->st.in_reviewed++;
+			break;
+		case IB_DELETED:
+			ps->deleted++;
+			g->st.in_deleted++;
+			break;
+		case IB_IGNORED:
+			break;
+		case IB_WAITING:
+		case IB_MAILBOX_FAILED:
+		case IB_LOG_FAILED:
+			ps->in_waiting++;
+			break;
+		}
+		if (o == IB_LOG_FAILED)
 			ps->log_failed = 1;
-		if (o == OB_MAILBOX_FAILED)
+		if (o == IB_MAILBOX_FAILED)
 			failed = 1;
-		if (o == OB_LOG_FAILED || o == OB_MAILBOX_FAILED)
+		if (o == IB_LOG_FAILED || o == IB_MAILBOX_FAILED)
 			break;
 		sd_notify(0, "WATCHDOG=1");
 	}
+	/* those not reached this pass wait too */
+	ps->in_waiting += (unsigned)(n - done);
+	g->st.in_waiting = (long)ps->in_waiting;
 	free(items);
 	return failed ? -1 : 0;
 }
@@ -931,12 +968,14 @@ static int dmn_run(struct dmn *g)
 		if (g->once) {
 			if (ps.unreachable || g->imap == NULL)
 				return EX_UNAVAILABLE_;
-			return ps.left ? EX_TEMPFAIL_ : EX_OK_;
+			return ps.left || ps.in_waiting ? EX_TEMPFAIL_ : EX_OK_;
 		}
 		if (g->imap == NULL)
 			continue;
-		sd_notifyf(0, "STATUS=idle; last pass: %u sent, %u rejected, %u held, %u waiting",
-		    ps.sent, ps.rejected, ps.held, ps.left);
+		sd_notifyf(0, "STATUS=idle; last pass: %u sent, %u rejected, %u held, %u waiting; "
+		    "inbox: %u forwarded, %u to Review, %u deleted, %u waiting", ps.sent,
+		    ps.rejected, ps.held, ps.left, ps.forwarded, ps.reviewed, ps.deleted,
+		    ps.in_waiting);
 		wait = dmn_next_wait(g);
 		if (g->st.log_fail != 0) {
 			/* the log's backoff, not a new message, decides the next try */

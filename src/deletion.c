@@ -12,49 +12,13 @@
 
 #include <openssl/evp.h>
 
+#include "fill.h"
 #include "outbound.h"
 #include "rewrite.h"
 #include "sendlog.h"
 #include "smtp.h"
 
 #define DL_MAX_TEMPLATE 65536
-
-/* The field's value, or NULL for a name the template may not use. */
-static const char *dl_field(const char *name, size_t n, const char *const *kv)
-{
-	size_t i;
-
-	for (i = 0; kv[i] != NULL; i += 2)
-		if (strlen(kv[i]) == n && strncmp(kv[i], name, n) == 0)
-			return kv[i + 1];
-	return NULL;
-}
-
-/* Fills {{name}}; an unknown name is an error naming it. LF becomes CRLF. */
-static int dl_fill(const char *path, const char *t, const char *const *kv, struct sbuf *out,
-    char *err, size_t errlen)
-{
-	const char *p = t, *open, *close, *v;
-
-	while ((open = strstr(p, "{{")) != NULL) {
-		close = strstr(open, "}}");
-		if (close == NULL) {
-			snprintf(err, errlen, "%s: error: '{{' without '}}'", path);
-			return -1;
-		}
-		sbuf_add(out, p, (size_t)(open - p));
-		v = dl_field(open + 2, (size_t)(close - open - 2), kv);
-		if (v == NULL) {
-			snprintf(err, errlen, "%s: error: unknown field {{%.*s}}", path,
-			    (int)(close - open - 2 > 40 ? 40 : close - open - 2), open + 2);
-			return -1;
-		}
-		sbuf_adds(out, v);
-		p = close + 2;
-	}
-	sbuf_adds(out, p);
-	return 0;
-}
 
 static void dl_crlf(const char *s, struct sbuf *out)
 {
@@ -73,8 +37,8 @@ int deletion_build(const char *template_dir, const struct policy *pol, const cha
 {
 	char *path = xasprintf("%s/notice-deletion-request.txt", template_dir), *t;
 	char sent[21], today[21], date[64], *mid = xasprintf("<%s>", message_id), hex[65];
-	const char *kv[] = { "message_id", mid, "date_sent", sent, "designated_inbox",
-		pol->designated_address, "today", today, NULL };
+	const struct fill_field kv[] = { { "message_id", mid }, { "date_sent", sent },
+		{ "designated_inbox", pol->designated_address }, { "today", today }, { NULL, NULL } };
 	const char *dom = strrchr(pol->designated_address, '@');
 	unsigned char md[32];
 	unsigned int mdlen = 0;
@@ -92,7 +56,7 @@ int deletion_build(const char *template_dir, const struct policy *pol, const cha
 		return -1;
 	}
 	sbuf_init(&body);
-	rc = dl_fill(path, t, kv, &body, err, errlen);
+	rc = fill_text(t, path, kv, &body, err, errlen);
 	free(t);
 	free(path);
 	if (rc == 0) {

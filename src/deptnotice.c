@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DN_MAX_FILE (64 * 1024)
+#include "fill.h"
 
-static const char *const dn_names[] = { "designated_inbox", "reason", "since", "today" };
+#define DN_MAX_FILE (64 * 1024)
 
 const char *deptnotice_file(enum dn_kind k)
 {
@@ -24,79 +24,34 @@ const char *deptnotice_file(enum dn_kind k)
 	return "notice-unknown.txt";
 }
 
-static void dn_time(struct sbuf *b, time_t t, int with_time)
+static void dn_time(char *s, size_t n, time_t t, int with_time)
 {
 	struct tm tm;
-	char s[32];
 
 	if (t == 0) {
-		sbuf_adds(b, "(not known)");
+		snprintf(s, n, "(not known)");
 		return;
 	}
 	gmtime_r(&t, &tm);
-	strftime(s, sizeof(s), with_time ? "%Y-%m-%d %H:%M UTC" : "%Y-%m-%d", &tm);
-	sbuf_adds(b, s);
-}
-
-static void dn_value(struct sbuf *b, size_t which, const struct dn_fields *f)
-{
-	switch (which) {
-	case 0:
-		sbuf_adds(b, f->designated_inbox ? f->designated_inbox : "(the designated inbox)");
-		break;
-	case 1:
-		sbuf_adds(b, f->reason ? f->reason : "");
-		break;
-	case 2:
-		dn_time(b, f->since, 1);
-		break;
-	default:
-		dn_time(b, f->today, 0);
-		break;
-	}
-}
-
-/* The placeholder at p ("{{name}}"): its index, or -1 unknown; *len its length. */
-static int dn_placeholder(const char *p, size_t *len)
-{
-	const char *end = strstr(p + 2, "}}");
-	size_t i, n;
-
-	*len = end ? (size_t)(end - p) + 2 : strlen(p);
-	if (end == NULL)
-		return -1;
-	n = (size_t)(end - (p + 2));
-	for (i = 0; i < sizeof(dn_names) / sizeof(dn_names[0]); i++)
-		if (strlen(dn_names[i]) == n && strncmp(p + 2, dn_names[i], n) == 0)
-			return (int)i;
-	return -1;
+	strftime(s, n, with_time ? "%Y-%m-%d %H:%M UTC" : "%Y-%m-%d", &tm);
 }
 
 int deptnotice_fill(const char *text, const char *name, const struct dn_fields *f,
     struct sbuf *out, char *err, size_t errlen)
 {
-	const char *p = text;
-	long line = 1;
-	size_t len;
-	int which;
+	char since[32], today[32];
+	const struct fill_field kv[] = {
+		{ "designated_inbox", f->designated_inbox ? f->designated_inbox :
+		    "(the designated inbox)" },
+		{ "reason", f->reason ? f->reason : "" },
+		{ "since", since },
+		{ "today", today },
+		{ NULL, NULL },
+	};
 
-	while (*p) {
-		if (p[0] == '{' && p[1] == '{') {
-			if ((which = dn_placeholder(p, &len)) < 0) {
-				snprintf(err, errlen, "%s:%ld: error: unknown placeholder '%.*s' (known: "
-				    "{{designated_inbox}}, {{reason}}, {{since}}, {{today}})", name, line,
-				    (int)(len > 60 ? 60 : len), p);
-				return -1;
-			}
-			dn_value(out, (size_t)which, f);
-			p += len;
-			continue;
-		}
-		if (*p == '\n')
-			line++;
-		sbuf_addc(out, *p++);
-	}
-	return 0;
+	dn_time(since, sizeof(since), f->since, 1);
+	dn_time(today, sizeof(today), f->today, 0);
+	return fill_text(text, name, kv, out, err, errlen);
 }
 
 int deptnotice_draft(const char *template_dir, enum dn_kind k, const struct dn_fields *f,

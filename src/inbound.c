@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "inbound.h"
+#include "template.h"
 #include "util.h"
 
 /* A rule: 1 decided, 0 not this rule's case, -1 the caseload is unreadable. */
@@ -54,6 +55,15 @@ static int ib_rule_malformed(struct ib_ctx *c)
 	if (ib_has_reason(&c->v, VC_MALFORMED_MESSAGE) || ib_has_reason(&c->v, VC_MESSAGE_TOO_LARGE))
 		return ib_review(c, VC_MALFORMED_MESSAGE, "the message could not be read completely");
 	return 0;
+}
+
+/* A delivery report comes from any server: matched with the log, not judged as a form. */
+static int ib_rule_report(struct ib_ctx *c)
+{
+	if (!c->mr->report.is_dsn)
+		return 0;
+	c->dec->action = IB_REPORT;
+	return 1;
 }
 
 /* Only a department inbox, by exact address, is the department. */
@@ -204,40 +214,29 @@ static int ib_route_sub(struct ib_ctx *c, const char *holder)
 
 /*
  * The form's surname: the value of the template's first field whose name
- * says surname, on a body line "NAME: value" (the field-line rule of the
- * templates, without the continuation lines a surname does not need).
+ * says surname, read where and as template_check() reads the fields (the
+ * body, else the one attached document that has them).
  */
 static char *ib_form_surname(const struct ib_ctx *c)
 {
 	const struct template *t = c->dec->form ? c->dec->form->tpl : NULL;
-	const char *line, *end, *text = c->mr->body.text;
-	size_t i, n;
+	struct tpl_text body = { NULL, c->mr->body.text, c->mr->body.len }, *docs;
+	char **vals, *surname = NULL;
+	size_t i;
 
-	for (i = 0; t && text && i < t->nfields; i++) {
-		if (strcasestr(t->fields[i].name, "surname") == NULL)
-			continue;
-		n = strlen(t->fields[i].name);
-		for (line = text; *line; line = *end ? end + 1 : end) {
-			const char *s = line;
-
-			end = strchr(line, '\n') ? strchr(line, '\n') : line + strlen(line);
-			while (s < end && (*s == ' ' || *s == '\t' || *s == '*' || *s == '_' || *s == '-'))
-				s++;
-			if ((size_t)(end - s) <= n || ascii_strncasecmp(s, t->fields[i].name, n) != 0)
-				continue;
-			for (s += n; s < end && (*s == ' ' || *s == '\t' || *s == '*' || *s == '_'); s++)
-				;
-			if (s < end && *s == ':') {
-				char *v = xstrndup(s + 1, (size_t)(end - s - 1));
-
-				str_collapse_ws(v);
-				if (*v)
-					return v;
-				free(v);
-			}
-		}
-	}
-	return NULL;
+	if (t == NULL)
+		return NULL;
+	docs = xcalloc(c->mr->ndocs ? c->mr->ndocs : 1, sizeof(*docs));
+	for (i = 0; i < c->mr->ndocs; i++)
+		docs[i] = (struct tpl_text){ c->mr->docs[i].name, c->mr->docs[i].text,
+		    c->mr->docs[i].len };
+	vals = template_values(t, c->mr->body.text ? &body : NULL, docs, c->mr->ndocs);
+	for (i = 0; i < t->nfields && surname == NULL; i++)
+		if (strcasestr(t->fields[i].name, "surname") != NULL && vals[i] && *vals[i])
+			surname = xstrdup(vals[i]);
+	strv_free(vals, t->nfields);
+	free(docs);
+	return surname;
 }
 
 /* ¶56: the participant must be ours, with the details we hold. */
@@ -264,7 +263,7 @@ int inbound_judge(const struct policy *p, const struct mime_result *mr, mgday da
     int mode_normal, const struct ib_caseload *cl, struct ib_decision *dec)
 {
 	static int (*const rules[])(struct ib_ctx *) = {
-		ib_rule_malformed, ib_rule_sender, ib_rule_notices, ib_rule_process,
+		ib_rule_malformed, ib_rule_report, ib_rule_sender, ib_rule_notices, ib_rule_process,
 		ib_rule_uninspectable, ib_rule_records, ib_rule_mode,
 	};
 	struct ib_ctx c = { p, mr, day, mode_normal, cl, { 0 }, dec };

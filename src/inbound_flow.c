@@ -18,6 +18,7 @@
 
 #include <openssl/evp.h>
 
+#include "dsn.h"
 #include "inbound.h"
 #include "mode.h"
 #include "rewrite.h"
@@ -34,6 +35,7 @@ struct ib_msg {
 	char *msgid;		/* the original's Message-ID (or the derived one) */
 	struct sbuf out;	/* the forward's bytes */
 	struct journey j;
+	int deleted;		/* a delivery report acted on and deleted from INBOX */
 };
 
 static void ib_msg_init(struct ib_msg *m, const struct ob_item *it)
@@ -355,6 +357,274 @@ static enum ob_outcome ib_transmit(struct ib_env *e, struct ib_msg *m)
 	return OB_LEFT;
 }
 
+/* ---- delivery reports (RFC 3464) --------------------------------------- */
+
+/* What a report says that the log can believe: its failed recipients that were sent to. */
+struct ib_bounce {
+	struct dsn d;
+	const char *orig;		/* the Message-ID it is about (in m->mr) */
+	struct sendlog_sent *sent;	/* per bounced recipient, as logged when it was sent */
+	const struct dsn_rcpt **who;	/* the failed recipients sent to, sorted */
+	size_t n;
+	int *fresh;			/* 1: no bounced row for it yet */
+	char why[256];			/* unmatched: why, for the Review notice */
+};
+
+static void ib_bounce_free(struct ib_bounce *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		sendlog_sent_free(&b->sent[i]);
+	free(b->sent);
+	free(b->who);
+	free(b->fresh);
+	dsn_free(&b->d);
+	memset(b, 0, sizeof(*b));
+}
+
+static int ib_rcpt_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct dsn_rcpt *const *)a)->recipient,
+	    (*(const struct dsn_rcpt *const *)b)->recipient);
+}
+
+/*
+ * Reads the report and asks the log about each failed recipient: 1 matched
+ * (b->n > 0), 0 unmatched (b->why says why), -1 the log could not be read.
+ */
+static int ib_bounce_match(struct ib_env *e, struct ib_msg *m, struct ib_bounce *b)
+{
+	size_t i, failed = 0, delayed = 0;
+	int rc;
+
+	memset(b, 0, sizeof(*b));
+	if (dsn_parse(m->mr.report.status, &b->d) < 0) {
+		snprintf(b->why, sizeof(b->why), "the report names no recipient mailgate can read");
+		return 0;
+	}
+	if ((b->orig = dsn_original_id(&m->mr.report)) == NULL) {
+		snprintf(b->why, sizeof(b->why), "the report does not say which message it is about");
+		return 0;
+	}
+	b->sent = xcalloc(b->d.n, sizeof(*b->sent));
+	b->who = xcalloc(b->d.n, sizeof(*b->who));
+	b->fresh = xcalloc(b->d.n, sizeof(*b->fresh));
+	for (i = 0; i < b->d.n; i++) {
+		const struct dsn_rcpt *r = &b->d.v[i];
+
+		if (!dsn_is_bounce(r)) {
+			delayed += r->action == DSN_DELAYED;
+			continue;
+		}
+		failed++;
+		rc = sendlog_sent_to(e->ob->log, b->orig, r->recipient, &b->sent[b->n]);
+		if (rc == 0)
+			continue;	/* never sent to: not the report's to say */
+		if (rc > 0)
+			rc = sendlog_has_outcome(e->ob->log, b->orig, r->recipient, "bounced");
+		if (rc < 0) {
+			sendlog_sent_free(&b->sent[b->n]);
+			return -1;
+		}
+		b->fresh[b->n] = rc == 0;
+		b->who[b->n++] = r;
+	}
+	if (b->n > 0) {
+		/* the notice's key is the set, whatever order the report gave */
+		struct sendlog_sent *s = xcalloc(b->n, sizeof(*s));
+		const struct dsn_rcpt **w = xcalloc(b->n, sizeof(*w));
+		int *f = xcalloc(b->n, sizeof(*f));
+		size_t k, j;
+
+		memcpy(w, b->who, b->n * sizeof(*w));
+		qsort(w, b->n, sizeof(*w), ib_rcpt_cmp);
+		for (k = 0; k < b->n; k++)
+			for (j = 0; j < b->n; j++)
+				if (b->who[j] == w[k]) {
+					s[k] = b->sent[j];
+					f[k] = b->fresh[j];
+				}
+		free(b->sent);
+		free(b->who);
+		free(b->fresh);
+		b->sent = s;
+		b->who = w;
+		b->fresh = f;
+		return 1;
+	}
+	if (failed == 0)
+		snprintf(b->why, sizeof(b->why), "the report about <%.120s> names no recipient "
+		    "that failed%s: nothing bounced", b->orig, delayed ? ", only delays" : "");
+	else
+		snprintf(b->why, sizeof(b->why), "the log has no send of <%.120s> to the "
+		    "recipient%s the report says failed", b->orig, failed > 1 ? "s" : "");
+	return 0;
+}
+
+/* "status 5.1.1: 550 5.1.1 user unknown" */
+static char *ib_bounce_detail(const struct dsn_rcpt *r)
+{
+	return xasprintf("status %s%s%s", r->status[0] ? r->status : "unknown",
+	    r->diagnostic ? ": " : "", r->diagnostic ? r->diagnostic : "");
+}
+
+/* NONE -> LOGGED: one bounced row per failed recipient not logged before, in one transaction. */
+static int ib_bounce_log(struct ib_env *e, struct ib_msg *m, const struct ib_bounce *b)
+{
+	struct sendlog_row *r = xcalloc(b->n, sizeof(*r));
+	char **detail = xcalloc(b->n, sizeof(*detail));
+	size_t i, k = 0;
+	char err[512];
+	int rc;
+
+	for (i = 0; i < b->n; i++) {
+		if (!b->fresh[i])
+			continue;	/* another report of the same bounce was logged */
+		detail[k] = ib_bounce_detail(b->who[i]);
+		r[k].time = e->ob->now();
+		r[k].kind = "message";
+		r[k].direction = "out";
+		r[k].process = b->sent[i].process;
+		r[k].recipient = b->who[i]->recipient;
+		r[k].rclass = b->sent[i].rclass;
+		r[k].org = b->sent[i].org;
+		r[k].outcome = "bounced";
+		r[k].records = b->sent[i].records;
+		r[k].message_id = b->orig;
+		r[k].submitted_by = m->mr.from;
+		r[k].policy_version = e->ob->policy_version;
+		r[k].detail = detail[k];
+		k++;
+	}
+	m->j.code = -1;
+	rc = journey_log(e->ob->jr, &m->j, JF_BOUNCED, r, k, err, sizeof(err));
+	for (i = 0; i < k; i++)
+		free(detail[i]);
+	free(detail);
+	free(r);
+	if (rc < 0)
+		ib_say(e, 3, "send log write failed: %s; delivery report message-id=<%s> stays in %s",
+		    err, m->msgid, e->ob->cfg->inbox_folder);
+	return rc;
+}
+
+/* The key of the notice: the message and the set of recipients, so one notice per bounce. */
+static void ib_bounce_key(const struct ib_bounce *b, char hex[33])
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	size_t i;
+
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		util_panic("SHA-256 unavailable");
+	EVP_DigestUpdate(c, b->orig, strlen(b->orig) + 1);
+	for (i = 0; i < b->n; i++)
+		EVP_DigestUpdate(c, b->who[i]->recipient, strlen(b->who[i]->recipient) + 1);
+	EVP_DigestFinal_ex(c, md, &mdlen);
+	EVP_MD_CTX_free(c);
+	hex_encode(md, 16, hex);
+}
+
+/* The notice beside the sent message: who could not be reached, and what to do. */
+static void ib_bounce_build(struct ib_env *e, const struct ib_bounce *b, const char *key,
+    struct sbuf *out)
+{
+	const struct policy *p = e->ob->pol;
+	const struct policy_process *pp = b->sent[0].process ?
+	    policy_find_process(p, b->sent[0].process) : NULL;
+	const char *s = pp && pp->nforms ? pp->forms[0].subject : "your message";
+	const char *dom = strrchr(p->designated_address, '@');
+	char date[64], *subj;
+	size_t i;
+
+	rewrite_date(e->ob->now(), date, sizeof(date));
+	sbuf_adds(out, "From: ");
+	rewrite_add_mailbox(out, "mailgate", p->designated_address);
+	sbuf_adds(out, "\r\n");
+	subj = xasprintf("Not delivered: %s", s);
+	rewrite_add_text_field(out, "Subject", subj, "\r\n");
+	free(subj);
+	sbuf_printf(out, "Date: %s\r\nMessage-ID: <bounced-%s%s>\r\nIn-Reply-To: <%s>\r\n"
+	    "References: <%s>\r\nX-Mailgate-Notice: bounced\r\nX-Mailgate-Message-ID: <%s>\r\n"
+	    "X-Mailgate-Bounce-Key: %s\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+	    date, key, dom ? dom : "@invalid", b->orig, b->orig, b->orig, key);
+	sbuf_printf(out, "The message \"%s\" (Message-ID <%s>) was sent, but a mail server "
+	    "reported that it could not be delivered to %s:\r\n\r\n", s, b->orig,
+	    b->n == 1 ? "this recipient" : "these recipients");
+	for (i = 0; i < b->n; i++) {
+		char *d = ib_bounce_detail(b->who[i]);
+
+		sbuf_printf(out, "  %s (%s)\r\n", b->who[i]->recipient, d);
+		free(d);
+	}
+	sbuf_adds(out, "\r\nIt is logged as bounced. The recipient did not receive it: check the "
+	    "address with the recipient's organisation and the policy, then put a new message "
+	    "in the Outbox. Do not forward this notice; it names no participant.\r\n");
+}
+
+/* LOGGED -> DONE: the notice in Sent (unless there), then the report deleted from INBOX. */
+static enum ob_outcome ib_bounce_finish(struct ib_env *e, struct ib_msg *m,
+    const struct ib_bounce *b)
+{
+	struct ob_mail *mail = e->ob->mail;
+	uint32_t *uids = NULL;
+	size_t nu = 0;
+	char key[33];
+	int rc = 0;
+
+	if (m->j.stage != JR_LOGGED || m->j.fate != JF_BOUNCED)
+		util_panic("delivery report <%s> finished at stage %s, fate %s", m->msgid,
+		    journey_stage_name(m->j.stage), journey_fate_name(m->j.fate));
+	if (b->n > 0) {
+		ib_bounce_key(b, key);
+		rc = mail->search(mail->ctx, e->ob->cfg->sent_folder, "X-Mailgate-Bounce-Key", key,
+		    &uids, &nu);
+		free(uids);
+		if (rc == 0 && nu == 0) {
+			struct sbuf nb;
+
+			sbuf_init(&nb);
+			ib_bounce_build(e, b, key, &nb);
+			rc = mail->append(mail->ctx, e->ob->cfg->sent_folder, nb.data, nb.len);
+			sbuf_free(&nb);
+		}
+	}
+	if (rc == 0)
+		rc = mail->remove(mail->ctx, e->ob->cfg->inbox_folder, m->it.uid);
+	if (rc < 0)
+		return OB_MAILBOX_FAILED;
+	ib_say(e, 5, "delivery report uid=%u message-id=<%s> about <%s>: %zu recipient(s) "
+	    "bounced; report deleted", m->it.uid, m->msgid, b->orig ? b->orig : "-", b->n);
+	if (ib_step(e, m, JR_DONE, JF_PENDING) < 0)
+		return OB_LOG_FAILED;
+	m->deleted = 1;
+	return OB_SENT;
+}
+
+/* A delivery report, from the start or again at LOGGED (the rows are there). */
+static enum ob_outcome ib_report(struct ib_env *e, struct ib_msg *m)
+{
+	struct ib_bounce b;
+	enum ob_outcome res;
+	int rc = ib_bounce_match(e, m, &b);
+
+	if (rc < 0) {
+		ib_say(e, 3, "send log unreadable; delivery report uid=%u stays", m->it.uid);
+		res = OB_LOG_FAILED;
+	} else if (m->j.stage == JR_LOGGED) {
+		res = ib_bounce_finish(e, m, &b);
+	} else if (rc == 0) {
+		res = ib_conclude(e, m, JF_REVIEW, VC_UNMATCHED_REPORT, b.why);
+	} else {
+		res = ib_bounce_log(e, m, &b) < 0 ? OB_LOG_FAILED : ib_bounce_finish(e, m, &b);
+	}
+	ib_bounce_free(&b);
+	return res;
+}
+
 /* ---- judging and resuming ---------------------------------------------- */
 
 /* 1 forwarding allowed (normal, or an outage: trying is how it ends), 0 not, -1 unreadable. */
@@ -375,6 +645,20 @@ static enum ob_outcome ib_department_notice(struct ib_env *e, struct ib_msg *m)
 		ib_say(e, 3, "cannot enter suspended mode: %s; message-id=<%s> stays", err,
 		    m->msgid);
 		return OB_LOG_FAILED;
+	}
+	/* recorded before the Review row: a repeat after a crash only records it again */
+	if (m->dec.action == IB_REINTRODUCE) {
+		struct mode_reintro r;
+
+		memset(&r, 0, sizeof(r));
+		snprintf(r.message_id, sizeof(r.message_id), "%s", m->msgid);
+		snprintf(r.from, sizeof(r.from), "%s", m->mr.from ? m->mr.from : "-");
+		r.when = e->ob->now();
+		if (mode_reintro_set(e->ob->log, &r, err, sizeof(err)) < 0) {
+			ib_say(e, 3, "cannot record the re-introduction notice: %s; message-id=<%s> "
+			    "stays", err, m->msgid);
+			return OB_LOG_FAILED;
+		}
 	}
 	ib_say(e, m->dec.action == IB_SUSPEND ? 3 : 5, "%s; %s", m->dec.detail,
 	    m->dec.action == IB_SUSPEND ? "mailgate is now suspended" :
@@ -398,6 +682,9 @@ static enum ob_outcome ib_attempt(struct ib_env *e, struct ib_msg *m)
 	}
 	if (m->dec.action == IB_SUSPEND || m->dec.action == IB_REINTRODUCE)
 		return ib_department_notice(e, m);
+	if (m->dec.action == IB_REPORT)
+		return m->j.stage == JR_NONE ? ib_report(e, m) : ib_conclude(e, m, JF_REVIEW,
+		    VC_UNMATCHED_REPORT, "a delivery report found at a forward's stage");
 	if (m->dec.action == IB_REVIEW)
 		return ib_conclude(e, m, JF_REVIEW, m->dec.code, m->dec.detail);
 	if (m->j.stage == JR_NONE && ib_step(e, m, JR_INTENT, JF_PENDING) < 0)
@@ -423,7 +710,7 @@ static enum ob_outcome ib_resume(struct ib_env *e, struct ib_msg *m)
 			    "recipients can no longer be judged the same");
 		return ib_forwarded(e, m);
 	case JR_LOGGED:
-		return ib_finish(e, m);
+		return m->j.fate == JF_BOUNCED ? ib_report(e, m) : ib_finish(e, m);
 	case JR_DONE:
 	case JR_NSTAGES:
 		break;
@@ -467,10 +754,125 @@ static int ib_own_notice(struct ib_env *e, const struct ib_msg *m)
 	return own;
 }
 
-enum ob_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
+/* ---- journeys whose message left INBOX by hand --------------------------- */
+
+/* INBOX still holds it (by UID, else by Message-ID): 1, 0, -1. */
+static int ib_still_there(struct ib_env *e, const struct journey *j, const struct ob_item *items,
+    size_t n)
+{
+	uint32_t *uids = NULL;
+	size_t i, nu = 0;
+	char *want;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if (items[i].uid == j->uid)
+			return 1;
+	want = xasprintf("<%s>", j->message_id);
+	rc = e->ob->mail->search(e->ob->mail->ctx, e->ob->cfg->inbox_folder, "Message-ID", want,
+	    &uids, &nu);
+	free(want);
+	free(uids);
+	return rc < 0 ? -1 : nu > 0;
+}
+
+/* One journey whose message is gone: closed by what is known, never sent again. */
+static int ib_settle(struct ib_env *e, struct journey *j)
+{
+	struct ib_msg m;
+	int rc = 0;
+
+	ib_msg_init(&m, &(struct ob_item){ j->uid, 0 });
+	m.j = *j;
+	memset(j, 0, sizeof(*j));
+	m.msgid = xstrdup(m.j.message_id);
+	switch (m.j.stage) {
+	case JR_INTENT:
+		ib_say(e, 5, "inbound message-id=<%s> left %s before it was forwarded", m.msgid,
+		    e->ob->cfg->inbox_folder);
+		break;
+	case JR_DATA:
+		ib_say(e, 4, "inbound message-id=<%s> left %s while its forward was under way; "
+		    "logged uncertain", m.msgid, e->ob->cfg->inbox_folder);
+		m.j.code = VC_UNCERTAIN;
+		free(m.j.reply);
+		m.j.reply = xstrdup("the original left INBOX while the forward was under way; "
+		    "whether it arrived is not known");
+		if (ib_log(e, &m, JF_UNCERTAIN) < 0)
+			rc = OB_LOG_FAILED;
+		break;
+	case JR_ACCEPTED:
+		ib_say(e, 4, "inbound message-id=<%s> left %s after its forward was accepted; "
+		    "logged forwarded, recipients unknown", m.msgid, e->ob->cfg->inbox_folder);
+		free(m.j.reply);
+		m.j.reply = xstrdup("forwarded (the server accepted it); the original left INBOX "
+		    "before its rows were written, so its recipients are not known");
+		if (ib_log(e, &m, JF_PENDING) < 0)
+			rc = OB_LOG_FAILED;
+		break;
+	case JR_LOGGED:
+		ib_say(e, 6, "inbound message-id=<%s>: its journey is closed (%s; the message has "
+		    "left %s)", m.msgid, journey_fate_name(m.j.fate), e->ob->cfg->inbox_folder);
+		break;
+	case JR_NONE:
+	case JR_DONE:
+	case JR_NSTAGES:
+		util_panic("open inbound journey <%s> at stage %s", m.msgid,
+		    journey_stage_name(m.j.stage));
+	}
+	if (rc == 0 && ib_step(e, &m, JR_DONE, JF_PENDING) < 0)
+		rc = OB_LOG_FAILED;
+	ib_msg_free(&m);
+	return rc;
+}
+
+int inbound_recover(struct ib_env *e, const struct ob_item *items, size_t n)
+{
+	struct journey *v = NULL;
+	size_t nv = 0, i;
+	int rc = 0, there;
+
+	if (journey_list_open(e->ob->jr, JR_IN, JR_INTENT, &v, &nv) < 0) {
+		ib_say(e, 3, "send log unreadable: cannot read the open inbound journeys");
+		return IB_LOG_FAILED;
+	}
+	for (i = 0; i < nv && rc == 0; i++) {
+		there = ib_still_there(e, &v[i], items, n);
+		if (there < 0)
+			rc = IB_MAILBOX_FAILED;
+		else if (there == 0 && ib_settle(e, &v[i]) != 0)
+			rc = IB_LOG_FAILED;
+	}
+	journey_list_free(v, nv);
+	return rc;
+}
+
+/* The flow's steps speak outbound's outcomes; the pass is told which inbound one it was. */
+static enum ib_outcome ib_outcome_of(const struct ib_msg *m, enum ob_outcome o)
+{
+	switch (o) {
+	case OB_SENT:
+		return m->deleted ? IB_DELETED : IB_FORWARDED;
+	case OB_HELD:
+		return IB_REVIEWED;
+	case OB_LEFT:
+	case OB_SKIPPED:
+		return IB_WAITING;
+	case OB_MAILBOX_FAILED:
+		return IB_MAILBOX_FAILED;
+	case OB_LOG_FAILED:
+		return IB_LOG_FAILED;
+	case OB_REJECTED:
+		break;
+	}
+	util_panic("inbound message-id=<%s>: outcome %d", m->msgid ? m->msgid : "-", (int)o);
+}
+
+enum ib_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
 {
 	struct ib_msg m;
 	enum ob_outcome res;
+	enum ib_outcome out;
 	char key[24];
 	int big = e->ob->pol->max_message_bytes > 0 &&
 	    it->size > (uint64_t)e->ob->pol->max_message_bytes;
@@ -479,16 +881,17 @@ enum ob_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
 	ib_backoff_key(&m, key);
 	if (!backoff_due(e->ob->backoff, key, e->ob->now())) {
 		ib_msg_free(&m);
-		return OB_SKIPPED;
+		return IB_WAITING;
 	}
 	/* too large to read whole: its header alone is analysed, and says malformed */
 	if ((big ? e->ob->mail->fetch_header(e->ob->mail->ctx, e->ob->cfg->inbox_folder, it->uid,
 	    &m.raw, &m.rawlen) : e->ob->mail->fetch(e->ob->mail->ctx, e->ob->cfg->inbox_folder,
 	    it->uid, it->size, &m.raw, &m.rawlen)) < 0)
 		res = OB_MAILBOX_FAILED;
-	else if (ib_own_notice(e, &m))
-		res = OB_SKIPPED;	/* mailgate's own word to staff (an outage): left for them */
-	else if (worker_pool_analyse(e->ob->worker, m.raw, m.rawlen, &m.mr) < 0) {
+	else if (ib_own_notice(e, &m)) {
+		ib_msg_free(&m);
+		return IB_IGNORED;	/* mailgate's own word to staff (an outage): left for them */
+	} else if (worker_pool_analyse(e->ob->worker, m.raw, m.rawlen, &m.mr) < 0) {
 		ib_say(e, 3, "analysis worker could not start; inbound uid=%u stays", it->uid);
 		res = OB_LEFT;
 	} else {
@@ -500,6 +903,7 @@ enum ob_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
 		}
 		res = ib_identify(e, &m) < 0 ? OB_LOG_FAILED : ib_resume(e, &m);
 	}
+	out = ib_outcome_of(&m, res);
 	ib_msg_free(&m);
-	return res;
+	return out;
 }

@@ -43,7 +43,7 @@ static const char *const jr_stage_names[JR_NSTAGES] = {
 
 static const char *const jr_fate_names[JF_NFATES] = {
 	"pending", "sent", "rejected", "held", "uncertain", "smtp-permanent", "forwarded", "review",
-	"clerical"
+	"clerical", "bounced"
 };
 
 /*
@@ -56,7 +56,8 @@ static const struct {
 	unsigned fates;
 } jr_table[] = {
 	{ JR_NONE, JR_INTENT, F(JF_PENDING) },
-	{ JR_NONE, JR_LOGGED, F(JF_REJECTED) | F(JF_HELD) | F(JF_REVIEW) | F(JF_CLERICAL) },
+	{ JR_NONE, JR_LOGGED, F(JF_REJECTED) | F(JF_HELD) | F(JF_REVIEW) | F(JF_CLERICAL) |
+	    F(JF_BOUNCED) },
 	{ JR_INTENT, JR_DATA, F(JF_PENDING) },
 	/* smtp-permanent at MAIL or RCPT; judged again and refused, or held */
 	/* smtp-permanent; judged again and refused, held or clerical; inbound: now for Review */

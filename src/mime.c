@@ -93,6 +93,9 @@ mime_result_free(struct mime_result *r)
 	if (r->record_where)
 		strv_free(r->record_where, r->records.n);
 	nino_set_free(&r->records);
+	free(r->report.status);
+	free(r->report.orig_id);
+	free(r->report.in_reply_to);
 	mime_result_init(r);
 }
 
@@ -406,6 +409,86 @@ ma_check_parsed(struct ma *a, const struct mh_block *raw, struct mailimf_fields 
 	}
 }
 
+static char *ma_type(struct mailmime_content *ct);
+static char *ma_param(struct mailmime_content *ct, const char *want);
+
+/*
+ * The msg-id a field names, without <>: the first <...> of the value (last:
+ * the last one, as References ends with the parent), else the value trimmed.
+ * NULL when there is none.
+ */
+static char *
+ma_msgid(const char *v, int last)
+{
+	const char *lt = NULL, *p, *gt;
+	char *t;
+	size_t i;
+
+	for (p = v; p && (p = strchr(p, '<')) != NULL; p++) {
+		if (strchr(p, '>') == NULL)
+			break;
+		lt = p;
+		if (!last)
+			break;
+	}
+	if (lt != NULL) {
+		gt = strchr(lt, '>');
+		t = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	} else {
+		t = str_trim(xstrdup(v));
+	}
+	/* printable, no space: a hostile report's id never carries a line break onward */
+	for (i = 0; t[i]; i++)
+		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f || t[i] == '<')
+			break;
+	if (t[0] == '\0' || t[i] != '\0' || i > 250) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* RFC 3464: the top part is multipart/report with report-type delivery-status. */
+static void
+ma_report_kind(struct ma *a, struct mailmime *body)
+{
+	char *type, *rt;
+
+	if (body == NULL || body->mm_type != MAILMIME_MULTIPLE)
+		return;
+	type = ma_type(body->mm_content_type);
+	rt = strcmp(type, "multipart/report") == 0 ? ma_param(body->mm_content_type,
+	    "report-type") : NULL;
+	a->r->report.is_dsn = rt != NULL && (ascii_strcasecmp(rt, "delivery-status") == 0 ||
+	    ascii_strcasecmp(rt, "global-delivery-status") == 0);
+	free(rt);
+	free(type);
+}
+
+/* A part of the report itself: its status fields, or the returned message's headers. */
+#define MA_REPORT_MAX (64u << 10)
+static void
+ma_report_part(struct ma *a, const char *type, const char *d, size_t n, unsigned depth)
+{
+	struct mh_block hb;
+	const char *mid;
+
+	if (!a->r->report.is_dsn || depth != 2)
+		return;
+	if (a->r->report.status == NULL && (strcmp(type, "message/delivery-status") == 0 ||
+	    strcmp(type, "message/global-delivery-status") == 0)) {
+		a->r->report.status = xstrndup(d, n < MA_REPORT_MAX ? n : MA_REPORT_MAX);
+		return;
+	}
+	if (a->r->report.orig_id == NULL && (strcmp(type, "text/rfc822-headers") == 0 ||
+	    strcmp(type, "message/global-headers") == 0)) {
+		mh_parse(d, n, &hb);
+		if ((mid = mh_get(&hb, "Message-ID")) != NULL)
+			a->r->report.orig_id = ma_msgid(mid, 0);
+		mh_free(&hb);
+	}
+}
+
 static void
 ma_top_fields(struct ma *a, const struct mh_block *raw, struct mailimf_fields *f)
 {
@@ -445,6 +528,11 @@ ma_top_fields(struct ma *a, const struct mh_block *raw, struct mailimf_fields *f
 		}
 		a->r->message_id = m;
 	}
+	if (a->r->report.is_dsn && (mid = mh_get(raw, "In-Reply-To")) != NULL)
+		a->r->report.in_reply_to = ma_msgid(mid, 0);
+	if (a->r->report.is_dsn && a->r->report.in_reply_to == NULL &&
+	    (mid = mh_get(raw, "References")) != NULL)
+		a->r->report.in_reply_to = ma_msgid(mid, 1);
 }
 
 /* Every searched header, decoded; the subject also on its own. */
@@ -1197,6 +1285,7 @@ ma_single(struct ma *a, struct mailmime *m, unsigned depth, int top)
 		ma_malformed(a, "the decoded message is larger than %zu bytes", a->lim->max_decoded);
 		goto out;
 	}
+	ma_report_part(a, p.type, decoded, len, depth);
 	kind = a->in_signature && ma_is_signature(decoded, len) ? MK_DECORATION :
 	    ma_sniff(decoded, len, p.type, p.name, p.charset, &what);
 	if (own == NULL && (kind == MK_MESSAGE || kind == MK_OFFICE))
@@ -1393,10 +1482,15 @@ ma_message(struct ma *a, struct mailmime *m, const char *raw, size_t rawlen, uns
 
 	mh_parse(raw ? raw : "", raw ? rawlen : 0, &hb);
 	if (top) {
+		ma_report_kind(a, m->mm_data.mm_message.mm_msg_mime);
 		ma_check_block(a, &hb);
 		ma_top_fields(a, &hb, m->mm_data.mm_message.mm_fields);
 	} else {
 		ma_check_part_block(a, &hb, "a forwarded message");
+		/* the message a report returns: a part of it (2), or such a part encoded (3) */
+		if (a->r->report.is_dsn && a->r->report.orig_id == NULL && (depth == 2 ||
+		    depth == 3) && mh_get(&hb, "Message-ID") != NULL)
+			a->r->report.orig_id = ma_msgid(mh_get(&hb, "Message-ID"), 0);
 	}
 	ma_scan_headers(a, &hb, top, top ? "the message's headers" : "a forwarded message");
 	mh_free(&hb);

@@ -72,7 +72,7 @@ enc_strv(struct enc *e, char *const *v, size_t n)
 		enc_str(e, v[i], strlen(v[i]));
 }
 
-#define MIME_ENC_MAGIC 0x4d47524532ULL	/* "MGRE2": records carry where they were found */
+#define MIME_ENC_MAGIC 0x4d47524533ULL	/* "MGRE3": and a delivery report's pieces */
 
 static void
 enc_result(const struct mime_result *r, struct enc *e)
@@ -98,6 +98,11 @@ enc_result(const struct mime_result *r, struct enc *e)
 		enc_str(e, r->record_where ? r->record_where[i] : NULL,
 		    r->record_where ? strlen(r->record_where[i]) : 0);
 	enc_u64(e, (uint64_t)r->subject_records);
+	enc_u64(e, (uint64_t)(r->report.is_dsn != 0));
+	enc_str(e, r->report.status, r->report.status ? strlen(r->report.status) : 0);
+	enc_str(e, r->report.orig_id, r->report.orig_id ? strlen(r->report.orig_id) : 0);
+	enc_str(e, r->report.in_reply_to,
+	    r->report.in_reply_to ? strlen(r->report.in_reply_to) : 0);
 }
 
 static int
@@ -257,6 +262,10 @@ mime_result_decode(const char *buf, size_t len, struct mime_result *out)
 	for (i = 0; i < out->records.n && !d.bad; i++)
 		out->record_where[i] = dec_str(&d, NULL);	/* NULL: not known */
 	out->subject_records = (int)dec_u64(&d);
+	out->report.is_dsn = dec_u64(&d) != 0;
+	out->report.status = dec_str(&d, NULL);
+	out->report.orig_id = dec_str(&d, NULL);
+	out->report.in_reply_to = dec_str(&d, NULL);
 	if (d.bad || d.p != d.end) {
 		mime_result_free(out);
 		return -1;
@@ -306,6 +315,9 @@ mime_result_equal(const struct mime_result *a, const struct mime_result *b)
 	    !eq_str(a->subject, b->subject) || !eq_str(a->message_id, b->message_id) ||
 	    !eq_str(a->from, b->from) || !eq_strv(a->rcpts, a->nrcpts, b->rcpts, b->nrcpts) ||
 	    a->subject_records != b->subject_records || a->records.n != b->records.n ||
+	    a->report.is_dsn != b->report.is_dsn || !eq_str(a->report.status, b->report.status) ||
+	    !eq_str(a->report.orig_id, b->report.orig_id) ||
+	    !eq_str(a->report.in_reply_to, b->report.in_reply_to) ||
 	    !eq_strv(a->uninspectable, a->nuninspectable, b->uninspectable, b->nuninspectable))
 		return 0;
 	if ((a->body.text == NULL) != (b->body.text == NULL) ||

@@ -176,3 +176,48 @@ mode_set_since(struct sendlog *sl, enum mg_mode m, const char *reason, const cha
 	free(ws);
 	return rc;
 }
+
+/* "WHEN<TAB>FROM<TAB>MESSAGE-ID": tabs cannot be in either (a Message-ID, an address). */
+int
+mode_reintro_get(struct sendlog *sl, struct mode_reintro *out)
+{
+	char *v = NULL, *from, *mid, *end;
+	long long when;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = state_get(sl, "reintroduction", &v)) <= 0)
+		return rc;
+	when = strtoll(v, &end, 10);
+	from = *end == '\t' ? end + 1 : NULL;
+	mid = from ? strchr(from, '\t') : NULL;
+	if (mid == NULL || when <= 0) {
+		free(v);
+		return -1;
+	}
+	*mid++ = '\0';
+	out->when = (time_t)when;
+	snprintf(out->from, sizeof(out->from), "%s", from);
+	snprintf(out->message_id, sizeof(out->message_id), "%s", mid);
+	free(v);
+	return 1;
+}
+
+int
+mode_reintro_set(struct sendlog *sl, const struct mode_reintro *r, char *err, size_t errlen)
+{
+	char from[sizeof(r->from)], mid[sizeof(r->message_id)], *v, *p;
+	int rc;
+
+	/* a hostile field's own tabs and line breaks would break the value: spaces */
+	snprintf(from, sizeof(from), "%s", r->from);
+	snprintf(mid, sizeof(mid), "%s", r->message_id);
+	for (p = from; (p = strpbrk(p, "\t\r\n")) != NULL; )
+		*p = ' ';
+	for (p = mid; (p = strpbrk(p, "\t\r\n")) != NULL; )
+		*p = ' ';
+	v = xasprintf("%lld\t%s\t%s", (long long)r->when, from, mid);
+	rc = state_set(sl, NULL, "reintroduction", v, err, errlen);
+	free(v);
+	return rc;
+}

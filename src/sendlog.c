@@ -888,6 +888,68 @@ sendlog_was_sent(struct sendlog *sl, const char *message_id)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+static char *
+sendlog_col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+int
+sendlog_sent_to(struct sendlog *sl, const char *message_id, const char *recipient,
+    struct sendlog_sent *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(sl->db, "SELECT process, rclass, org, records FROM log WHERE"
+	    " message_id = ? AND kind = 'message' AND direction = 'out' AND outcome = 'sent'"
+	    " AND lower(recipient) = lower(?) ORDER BY seq LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, recipient, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->process = sendlog_col_dup(st, 0);
+		out->rclass = sendlog_col_dup(st, 1);
+		out->org = sendlog_col_dup(st, 2);
+		out->records = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+sendlog_has_outcome(struct sendlog *sl, const char *message_id, const char *recipient,
+    const char *outcome)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(sl->db, "SELECT 1 FROM log WHERE message_id = ? AND kind = 'message'"
+	    " AND direction = 'out' AND outcome = ? AND lower(recipient) = lower(?) LIMIT 1", -1,
+	    &st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, recipient, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+sendlog_sent_free(struct sendlog_sent *s)
+{
+	free(s->process);
+	free(s->rclass);
+	free(s->org);
+	memset(s, 0, sizeof(*s));
+}
+
 /* --- heads --- */
 
 int

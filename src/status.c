@@ -17,6 +17,7 @@ void status_init(struct status *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->held = -1;
+	st->in_waiting = -1;
 }
 
 void status_free(struct status *st)
@@ -70,6 +71,8 @@ static void status_format(const struct status *st, struct sbuf *b)
 	    st->pass_done, st->pass_sent);
 	sbuf_printf(b, "outage_since\t%lld\noutage_server\t%s\npermits_ending\t%s\n",
 	    (long long)st->outage_since, st->outage_server, st->permits_ending);
+	sbuf_printf(b, "in_forwarded\t%lu\nin_reviewed\t%lu\nin_deleted\t%lu\nin_waiting\t%ld\n",
+	    st->in_forwarded, st->in_reviewed, st->in_deleted, st->in_waiting);
 	for (i = 0; i < st->nwaiting; i++)
 		sbuf_printf(b, "waiting\t%u\t%lld\t%s\t%s\n", st->waiting[i].uid,
 		    (long long)st->waiting[i].next, st->waiting[i].label, st->waiting[i].reply);
@@ -193,6 +196,14 @@ static int status_read_outage(struct status *st, const char *line, const char *v
 		status_set_text(st->outage_server, sizeof(st->outage_server), v);
 	else if (strcmp(line, "permits_ending") == 0)
 		status_set_text(st->permits_ending, sizeof(st->permits_ending), v);
+	else if (strcmp(line, "in_forwarded") == 0)
+		st->in_forwarded = (unsigned long)status_num(v);
+	else if (strcmp(line, "in_reviewed") == 0)
+		st->in_reviewed = (unsigned long)status_num(v);
+	else if (strcmp(line, "in_deleted") == 0)
+		st->in_deleted = (unsigned long)status_num(v);
+	else if (strcmp(line, "in_waiting") == 0)
+		st->in_waiting = (long)status_num(v);
 	else
 		return 0;
 	return 1;

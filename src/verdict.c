@@ -111,6 +111,12 @@ static const struct vcode_info vcode_table[VC_COUNT] = {
 	[VC_REVIEW_ROUTE] = { "review-route",
 	    "The policy routes this process to staff in Review.",
 	    "Action the form by hand and delete it from Review once actioned.", 0 },
+	[VC_UNMATCHED_REPORT] = { "unmatched-report",
+	    "A delivery report that names no message mailgate sent, or no recipient of it "
+	    "that could not be reached.",
+	    "Read it: a delay needs nothing done; a report about another message, or "
+	    "one mailgate cannot read, is for staff to judge. Delete it from Review once "
+	    "actioned.", 0 },
 };
 
 const struct vcode_info *

@@ -4,7 +4,9 @@
 # many points and restarted each time; then INBOX must be empty, no original
 # forwarded twice, every original either forwarded (and logged) or in Review,
 # never deleted without having been forwarded, no notice doubled, and the
-# send log intact.
+# send log intact. Among them KILL_B (20) delivery reports about messages
+# sent before, and a second report for every fifth: each bounce is logged
+# exactly once, with one notice in Sent, and no report is left or reviewed.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
@@ -12,6 +14,7 @@ top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/tests/integration/common.sh"
 N=${KILL_N:-200}
+B=${KILL_B:-20}
 SEED=${KILL_SEED:-4343}
 
 lab_up kill-inbound 27600
@@ -30,7 +33,29 @@ while [ $i -le $N ]; do
 		"$i" "$nino" > "$W/in/$i.eml"
 	i=$((i + 1))
 done
-mail append INBOX "$W"/in/*.eml
+# the messages the reports are about, sent and logged before any kill
+mkdir -p "$W/out" "$W/dsn"
+i=1
+while [ $i -le $B ]; do
+	msg b$i whp@acme.example > "$W/out/b$i.eml"
+	i=$((i + 1))
+done
+mail append Outbox "$W"/out/*.eml
+once
+[ "$(ctl log query --outcome sent --direction out --format csv | grep -c '@lab.test')" -eq "$B" ] ||
+	{ echo "FAIL: the $B messages to bounce were not all sent"; exit 1; }
+# report ID ABOUT: a Postfix-shaped report that whp@acme.example refused ABOUT
+report() {
+	printf 'From: MAILER-DAEMON@relay.provider.example\nTo: whp@provider.example\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <%s@relay>\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\n\n--B\nContent-Type: text/plain\n\nnot delivered\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay\n\nFinal-Recipient: rfc822; whp@acme.example\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--B\nContent-Type: text/rfc822-headers\n\nFrom: whp@provider.example\nMessage-ID: <%s>\n\n--B--\n' \
+		"$1" "$2" > "$W/dsn/$1.eml"
+}
+i=1
+while [ $i -le $B ]; do
+	report r$i b$i@lab.test
+	[ $((i % 5)) -eq 0 ] && report r$i-again b$i@lab.test
+	i=$((i + 1))
+done
+mail append INBOX "$W"/in/*.eml "$W"/dsn/*.eml
 
 awk -v s="$SEED" 'BEGIN { srand(s); for (i = 0; i < 150; i++) print 10 + int(rand() * 390) }' \
 	> "$W/delays"
@@ -77,6 +102,19 @@ echo "forwarded $(wc -l < "$W/forwards"), in Review $(grep -c '^Review <' "$W/ce
 [ -s "$W/notice-dups" ] && { echo "FAIL: notices doubled:"; cat "$W/notice-dups"; fails=1; }
 [ "$deleted_unforwarded" -eq 0 ] || { echo "FAIL: $deleted_unforwarded deleted without a forward"; fails=1; }
 [ "$kills" -ge 10 ] || { echo "FAIL: only $kills kills: the test proved little"; fails=1; }
+# each bounce logged exactly once, one notice beside it in Sent, no report reviewed
+mail census Sent > "$W/sent-census"
+ctl log query --outcome bounced --format csv > "$W/bounced"
+i=1
+while [ $i -le $B ]; do
+	rows=$(grep -c ",b$i@lab.test," "$W/bounced")
+	notes=$(grep -c "^Sent notice bounced <b$i@lab.test>" "$W/sent-census")
+	[ "$rows" -eq 1 ] || { echo "FAIL: b$i bounced $rows times in the log"; fails=1; }
+	[ "$notes" -eq 1 ] || { echo "FAIL: b$i has $notes bounce notices"; fails=1; }
+	i=$((i + 1))
+done
+[ "$(grep -c '^Review <r' "$W/census")" -eq 0 ] || { echo "FAIL: a matched report went to Review"; fails=1; }
+echo "bounced rows $(grep -c ',bounced,' "$W/bounced") for $B reports and their repeats"
 ctl log verify > "$W/verify" 2>&1 || { echo "FAIL: log verify"; cat "$W/verify"; fails=1; }
 [ $fails -eq 0 ] && echo "ok - every original forwarded at most once, none deleted unforwarded"
 exit $fails

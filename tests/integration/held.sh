@@ -88,7 +88,7 @@ check "prometheus samples parse" 0 "$(grep -v '^#' "$W/prom.out" |
 check "messages by outcome" 1 "$(grep -c '^mailgate_messages{outcome="sent"} 3$' "$W/prom.out")"
 check "mode gauge" 1 "$(grep -c '^mailgate_mode{mode="clerical"} 1$' "$W/prom.out")"
 check "every sample has HELP and TYPE" 0 "$(grep -v '^#' "$W/prom.out" | sed 's/[{ ].*//' | sort -u |
-	while read -r n; do grep -q "^# TYPE $n gauge" "$W/prom.out" || echo "$n"; done | wc -l)"
+	while read -r n; do grep -qE "^# TYPE $n (gauge|counter)$" "$W/prom.out" || echo "$n"; done | wc -l)"
 check "seconds since the last good IMAP contact" 1 "$(grep -c '^mailgate_server_seconds_since_ok{server="imap"} [0-9]' "$W/prom.out")"
 
 echo "$fails failure(s)"

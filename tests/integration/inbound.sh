@@ -42,6 +42,14 @@ fwd_to() {
 in_review() { mail census Review | grep -c "^Review <$1@dwp.example>"; }
 reason() { mail census Review >/dev/null; mail header Review X-Mailgate-Reasons | grep . | tail -n 1; }
 
+# before any caseload: a form routed by caseload waits in INBOX, and --once says so (75)
+dept w1 $DEPT "$COC" Smith "AB123456C"
+mail append INBOX "$W/w1.eml"
+once
+check "a form waiting for the caseload: --once exits 75" 75 $rc
+check "it waits in INBOX" 1 "$(mail count INBOX)"
+check "status counts it waiting" 1 "$(ctl status --format=prometheus | grep -c '^mailgate_inbox_waiting 1$')"
+
 printf 'nino,holder,surname\nAB123456C,acme,Smith\nCE654321A,internal,Smith\nJK112233A,ended,Smith\nKL445566A,faraway,Smith\nMN778899A,acme,Jones\n' > "$W/caseload.csv"
 ctl caseload import "$W/caseload.csv" > /dev/null
 check "caseload imported" 0 $?
@@ -63,6 +71,7 @@ mail append INBOX "$W/a1.eml" "$W/a2.eml" "$W/a3.eml" "$W/a4.eml" "$W/a5.eml" "$
 	"$W/a7.eml" "$W/a8.eml"
 once; check "inbound pass exits 0" 0 $rc
 check "INBOX emptied" 0 "$(mail count INBOX)"
+check "the waiting form forwarded once the caseload came" 1 "$(fwd_count w1)"
 check "a1 forwarded once" 1 "$(fwd_count a1)"
 check "a1 to acme only" "whp@acme.example" "$(fwd_to a1)"
 check "a1 not in Review" 0 "$(in_review a1)"
@@ -92,7 +101,9 @@ once
 check "clerical: not forwarded" 0 "$(fwd_count b1)"
 check "clerical: in Review" 1 "$(in_review b1)"
 check "clerical: not-normal-mode" 1 "$(mail header Review X-Mailgate-Reasons | grep -c not-normal-mode)"
-ctl mode resume --department-informed "inbound test over" > /dev/null
+ctl mode resume --department-informed "inbound test over" > "$W/resume1.out"
+check "resume after clerical says no re-introduction notice came" 1 \
+	"$(grep -c '^resuming: no re-introduction notice from the department was received since clerical' "$W/resume1.out")"
 
 # ¶61: a suspension notice puts mailgate in suspended at once, logged with the sender
 dept c1 $DEPT "WHP Suspension Notice" "" ""
@@ -106,8 +117,13 @@ mail append INBOX "$W/c2.eml"
 once
 check "still suspended after re-introduction" 1 "$(ctl mode | grep -c '^suspended')"
 check "re-introduction notice in Review" 1 "$(in_review c2)"
-
-ctl mode resume --department-informed "inbound test over" > /dev/null
+check "status shows the re-introduction notice" 1 \
+	"$(ctl status | grep -c "^re-introduction notice: <c2@dwp.example> from $DEPT received ")"
+check "status json names it" 1 "$(ctl status --json | grep -c '"reintroduction":{"message_id":"c2@dwp.example"')"
+ctl mode resume --department-informed "inbound test over" > "$W/resume2.out"
+check "mode resume names the re-introduction notice" 1 \
+	"$(grep -c "^resuming after the department's re-introduction notice <c2@dwp.example> from $DEPT at " "$W/resume2.out")"
+check "status no longer shows it once normal" 0 "$(ctl status | grep -c '^re-introduction notice')"
 
 # ¶55: a send to the wrong sub-contractor: the request to delete it, sent and logged
 msg mis1 whp@acme.example > "$W/mis1.eml"
@@ -127,6 +143,72 @@ check "logged as the incident's action" 1 "$(ctl incident list | grep -c 'deleti
 ctl incident misdirected --message-id mis1@lab.test --recipient whp@acme.example \
 	--action alerted --send > /dev/null 2>&1
 check "--send only with deletion-requested" 2 $?
+
+# Delivery reports (RFC 3464): a message is sent, then the servers report on it.
+# dsn ID ABOUT STYLE ACTION ADDRESS STATUS: a report into $W/ID.eml; STYLE headers
+# (Postfix: text/rfc822-headers) or message (Gmail: the whole message returned)
+dsn() {
+	{
+		printf 'From: MAILER-DAEMON@relay.provider.example (Mail Delivery System)\n'
+		printf 'To: whp@provider.example\nSubject: Undelivered Mail Returned to Sender\n'
+		printf 'Date: Tue, 1 Dec 2026 10:02:12 +0000\nMessage-ID: <%s@relay.provider.example>\n' "$1"
+		printf 'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status;\n'
+		printf '\tboundary="B-%s"\n\n--B-%s\nContent-Type: text/plain\n\n' "$1" "$1"
+		printf 'Your message could not be delivered to one or more recipients.\n\n'
+		printf -- '--B-%s\nContent-Type: message/delivery-status\n\n' "$1"
+		printf 'Reporting-MTA: dns; relay.provider.example\nArrival-Date: Tue, 1 Dec 2026 10:02:11 +0000\n\n'
+		printf 'Final-Recipient: rfc822; %s\nOriginal-Recipient: rfc822;%s\nAction: %s\n' "$5" "$5" "$4"
+		printf 'Status: %s\nRemote-MTA: dns; mx.acme.example\n' "$6"
+		printf 'Diagnostic-Code: smtp; 550 %s <%s>: Recipient address rejected:\n    User unknown\n\n' "$6" "$5"
+		if [ "$3" = headers ]; then
+			printf -- '--B-%s\nContent-Type: text/rfc822-headers\n\n' "$1"
+			printf 'From: whp@provider.example\nTo: %s\nSubject: WHP07 Change of Circumstances\n' "$5"
+			printf 'Message-ID: <%s>\n\n' "$2"
+		else
+			printf -- '--B-%s\nContent-Type: message/rfc822\n\n' "$1"
+			printf 'From: whp@provider.example\nTo: %s\nSubject: WHP07 Change of Circumstances\n' "$5"
+			printf 'Message-ID: <%s>\n\nParticipant surname: Smith\n\n' "$2"
+		fi
+		printf -- '--B-%s--\n' "$1"
+	} > "$W/$1.eml"
+}
+bounced() { ctl log query --message-id "$1" --outcome bounced --format csv | grep -c ',bounced,'; }
+msg bn1 whp@acme.example > "$W/bn1.eml"
+mail append Outbox "$W/bn1.eml"
+once
+check "bn1 sent" 1 "$(spool_count bn1@)"
+dsn e1 bn1@lab.test headers failed whp@acme.example 5.1.1
+dsn e2 never@lab.test headers failed whp@acme.example 5.1.1
+dsn e3 bn1@lab.test headers delayed whp@acme.example 4.4.1
+dsn e4 bn1@lab.test message failed whp@acme.example 5.1.1
+mail append INBOX "$W/e1.eml" "$W/e2.eml" "$W/e3.eml" "$W/e4.eml"
+once; check "report pass exits 0" 0 $rc
+check "a bounce: one bounced row for the recipient" 1 "$(bounced bn1@lab.test)"
+check "the row names the recipient and the status" 1 \
+	"$(ctl log query --message-id bn1@lab.test --outcome bounced --format json | grep -c '"recipient": *"whp@acme.example"')"
+check "its detail carries the status and the server's words" 1 \
+	"$(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM log WHERE outcome = ? AND detail = ?", ("bounced", sys.argv[2])).fetchone()[0])' \
+	"$L/state/sendlog.db" 'status 5.1.1: 550 5.1.1 <whp@acme.example>: Recipient address rejected: User unknown')"
+check "a bounce: one notice beside the message in Sent" 1 "$(mail census Sent | grep -c '^Sent notice bounced <bn1@lab.test>')"
+n=1; : > "$W/bnotice.eml"
+while [ $n -le "$(mail count Sent)" ]; do
+	mail fetch Sent $n > "$W/sent.eml"
+	grep -q '^X-Mailgate-Notice: bounced' "$W/sent.eml" && cat "$W/sent.eml" >> "$W/bnotice.eml"
+	n=$((n + 1))
+done
+check "the bounce notice names the recipient and the status" 1 \
+	"$(grep -c '^  whp@acme.example (status 5.1.1: 550 5.1.1' "$W/bnotice.eml")"
+check "the bounce notice names no NINO" 0 "$(grep -ciE 'AB ?12 ?34 ?56' "$W/bnotice.eml")"
+check "the reports acted on are gone from INBOX" 0 "$(mail count INBOX)"
+check "the bounce reports are not in Review" 0 "$(mail census Review | grep -cE '<e[14]@relay')"
+check "an unmatched report goes to Review" 1 "$(mail census Review | grep -c '^Review <e2@relay.provider.example>')"
+check "a delay only: no bounced row" 1 "$(bounced bn1@lab.test)"
+check "a delay only: to Review" 1 "$(mail census Review | grep -c '^Review <e3@relay.provider.example>')"
+check "unmatched-report notices" 2 "$(mail header Review X-Mailgate-Reasons | grep -c unmatched-report)"
+check "a second report of the same bounce: no second notice" 1 "$(mail header Sent X-Mailgate-Notice | grep -c bounced)"
+check "status counts the reports deleted and reviewed" 2 \
+	"$(ctl status --format=prometheus | grep -cE '^mailgate_inbound_total\{outcome="(deleted|review)"\} 2$')"
+check "status text counts them" 1 "$(ctl status | grep -c '^inbox: 0 forwarded, 2 to Review, 2 delivery reports deleted since the daemon started; waiting: 0$')"
 
 # ¶57: Review items older than 7 days are reported (daily; every --once run)
 python3 - "$L/mailgate.conf" "$top_srcdir/tests/integration" <<'PY'

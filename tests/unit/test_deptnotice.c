@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "deptnotice.h"
+#include "fill.h"
 #include "permits.h"
 
 static void test_fill(void **state)
@@ -34,6 +35,31 @@ static void test_fill(void **state)
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "t.txt:2: error: unknown placeholder '{{two}}'"));
 	assert_int_equal(deptnotice_fill("open {{since\n", "t.txt", &f, &b, err, sizeof(err)), -1);
+	sbuf_free(&b);
+}
+
+/* The one filler both the notices and the request to delete use. */
+static void test_fill_text(void **state)
+{
+	static const struct fill_field f[] = { { "message_id", "<m@x>" }, { "today", "2026-12-01" },
+		{ NULL, NULL } };
+	struct sbuf b;
+	char err[256];
+
+	(void)state;
+	sbuf_init(&b);
+	assert_int_equal(fill_text("id {{message_id}} on {{today}}; {not} {{today}}\n", "d.txt", f,
+	    &b, err, sizeof(err)), 0);
+	sbuf_adds(&b, "");
+	assert_string_equal(b.data, "id <m@x> on 2026-12-01; {not} 2026-12-01\n");
+	sbuf_reset(&b);
+	/* only the table's names: anything else is an error naming file, line and the names */
+	assert_int_equal(fill_text("a\nb\nc {{nino}}\n", "d.txt", f, &b, err, sizeof(err)), -1);
+	assert_string_equal(err, "d.txt:3: error: unknown placeholder '{{nino}}' (known: "
+	    "{{message_id}}, {{today}})");
+	assert_int_equal(fill_text("x {{today\ny\n", "d.txt", f, &b, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "d.txt:1: error: unclosed placeholder '{{today'"));
+	assert_int_equal(fill_text("{{}}", "d.txt", f, &b, err, sizeof(err)), -1);
 	sbuf_free(&b);
 }
 
@@ -84,6 +110,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fill),
+		cmocka_unit_test(test_fill_text),
 		cmocka_unit_test(test_shipped_templates_check),
 		cmocka_unit_test(test_permits_ending),
 	};

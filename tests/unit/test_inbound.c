@@ -7,7 +7,9 @@
  * loses memory). After every fault the passes run on until INBOX is empty,
  * and each run asserts: nothing forwarded twice, no original deleted that
  * was not forwarded, every original forwarded or in Review, at most one
- * notice each, the forward rows in the log.
+ * notice each, the forward rows in the log. Delivery reports the same way:
+ * each failed recipient logged bounced once, one notice in Sent, the report
+ * deleted only then; unmatched and delay-only reports in Review.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -236,8 +238,8 @@ static void test_notices(void **state)
 
 /* ---- the workflow under faults -------------------------------------------- */
 
-enum { F_INBOX, F_REVIEW, F_N };
-static const char *const fnames[F_N] = { "INBOX", "Review" };
+enum { F_INBOX, F_REVIEW, F_SENT, F_N };
+static const char *const fnames[F_N] = { "INBOX", "Review", "Sent" };
 
 enum fault {
 	FK_NONE, FK_LOST, FK_TEMP, FK_PERM, FK_AFTER_DATA, FK_LOST_250, FK_CRASH,
@@ -520,6 +522,7 @@ static void world_init(struct world *w)
 	w->fk.dir = xstrdup(mkdtemp(tmpl));
 	w->cfg.inbox_folder = "INBOX";
 	w->cfg.review_folder = "Review";
+	w->cfg.sent_folder = "Sent";
 	w->cfg.imap_user = "whp";
 	mime_limits_default(&lim, (size_t)w->pol->max_message_bytes);
 	w->wp = worker_pool_new(&lim);
@@ -578,7 +581,7 @@ static void run_pass(struct world *w)
 
 	if (fm_list(&w->fk, "INBOX", 0, &items, &n) == 0)
 		for (i = 0; i < n; i++)
-			if (inbound_message(&w->ie, &items[i]) == OB_MAILBOX_FAILED)
+			if (inbound_message(&w->ie, &items[i]) == IB_MAILBOX_FAILED)
 				break;
 	free(items);
 	if (w->fk.crashed) {
@@ -711,6 +714,264 @@ static void test_suspension(void **state)
 	world_free(&w);
 }
 
+/* ---- delivery reports ------------------------------------------------------ */
+
+/* A Postfix-shaped report about orig: one block per "ACTION ADDRESS" of rcpts. */
+static char *dsn_msg(const char *id, const char *orig, const char *const *rcpts, size_t n)
+{
+	struct sbuf b;
+	size_t i;
+
+	sbuf_init(&b);
+	sbuf_printf(&b, "From: MAILER-DAEMON@relay.provider.example (Mail Delivery System)\n"
+	    "To: whp@provider.example\nSubject: Undelivered Mail Returned to Sender\n"
+	    "Date: Mon, 23 Nov 2026 09:20:00 +0000\nMessage-ID: <%s>\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\n\n"
+	    "--R\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"
+	    "--R\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay\n", id);
+	for (i = 0; i < n; i++) {
+		const char *sp = strchr(rcpts[i], ' ');
+
+		sbuf_printf(&b, "\nFinal-Recipient: rfc822; %s\nAction: %.*s\nStatus: %s\n"
+		    "Diagnostic-Code: smtp; %s user unknown\n", sp + 1, (int)(sp - rcpts[i]),
+		    rcpts[i], rcpts[i][0] == 'f' ? "5.1.1" : "4.4.1",
+		    rcpts[i][0] == 'f' ? "550 5.1.1" : "451 4.4.1");
+	}
+	sbuf_printf(&b, "\n--R\nContent-Type: text/rfc822-headers\n\nFrom: whp@provider.example\n"
+	    "Subject: WHP07 Change of Circumstances\nMessage-ID: <%s>\n\n--R--\n", orig);
+	return b.data;
+}
+
+static void seed_sent(struct world *w, const char *mid, const char *rcpt)
+{
+	struct sendlog_row r = { .time = 1795420000, .kind = "message", .direction = "out",
+	    .process = "change-of-circumstances", .recipient = rcpt, .rclass = "subcontractor",
+	    .org = "acme", .outcome = "sent", .records = 1, .message_id = mid };
+	char err[256];
+
+	if (sendlog_add(w->log, &r, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+}
+
+static size_t count_outcome(struct world *w, const char *mid, const char *rcpt,
+    const char *outcome)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(sendlog_db(w->log), "SELECT count(*) FROM log WHERE "
+	    "message_id = ? AND outcome = ? AND (?3 IS NULL OR recipient = ?3)", -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(st, 1, mid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, rcpt, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (size_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static size_t count_header(struct world *w, int f, const char *field, const char *value)
+{
+	size_t k, n = 0;
+
+	for (k = 0; k < w->fk.n[f]; k++) {
+		char *v = rewrite_header_value(w->fk.v[f][k].data, w->fk.v[f][k].len, field);
+
+		n += v && strcmp(v, value) == 0;
+		free(v);
+	}
+	return n;
+}
+
+static const char *const orig = "orig-1@provider.example";
+
+/* Three reports: two bounces (one a repeat) and a delay; one about a message never sent. */
+static void world_reports(struct world *w)
+{
+	static const char *const bounce[] = { "failed nobody@acme.example",
+	    "failed stranger@else.example", "delayed slow@acme.example" };
+	static const char *const again[] = { "failed nobody@acme.example" };
+	static const char *const delay[] = { "delayed slow@acme.example" };
+	static const char *const ids_r[] = { "dsn1@relay", "dsn2@relay", "dsn3@relay",
+	    "dsn4@relay" };
+	char *m;
+
+	while (w->fk.n[F_INBOX] > 0)
+		fake_drop(&w->fk, F_INBOX, 0);
+	seed_sent(w, orig, "nobody@acme.example");
+	seed_sent(w, orig, "slow@acme.example");
+	m = dsn_msg(ids_r[0], orig, bounce, 3);
+	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	free(m);
+	m = dsn_msg(ids_r[1], orig, again, 1);
+	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	free(m);
+	m = dsn_msg(ids_r[2], orig, delay, 1);
+	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	free(m);
+	m = dsn_msg(ids_r[3], "never@provider.example", again, 1);
+	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	free(m);
+}
+
+static void test_reports_under_faults(void **state)
+{
+	struct world w;
+	int kind, at, pass, total = 0;
+
+	(void)state;
+	for (kind = FK_NONE; kind <= FK_CRASH; kind++) {
+		if (kind == FK_TEMP || kind == FK_PERM || kind == FK_AFTER_DATA ||
+		    kind == FK_LOST_250)
+			continue;	/* nothing is sent: only the mailbox can fail */
+		for (at = 1; at <= 30; at++) {
+			char what[64];
+
+			world_init(&w);
+			world_reports(&w);
+			w.fk.kind = (enum fault)kind;
+			w.fk.fail_at = kind == FK_NONE ? 0 : at;
+			fake_time = 1795424400;
+			for (pass = 0; pass < 8 && w.fk.n[F_INBOX] > 0; pass++)
+				run_pass(&w);
+			snprintf(what, sizeof(what), "fault %d at call %d", kind, at);
+			if (w.fk.n[F_INBOX] != 0)
+				fail_msg("%s: %zu report(s) left in INBOX", what, w.fk.n[F_INBOX]);
+			/* once per recipient, however many reports and crashes */
+			if (count_outcome(&w, orig, "nobody@acme.example", "bounced") != 1)
+				fail_msg("%s: %zu bounced rows", what,
+				    count_outcome(&w, orig, "nobody@acme.example", "bounced"));
+			/* never sent to, or only delayed: no row */
+			assert_int_equal(count_outcome(&w, orig, NULL, "bounced"), 1);
+			assert_int_equal(count_outcome(&w, "never@provider.example", NULL, "bounced"), 0);
+			/* one notice for the one recipient set; the repeat added none */
+			assert_int_equal(count_header(&w, F_SENT, "X-Mailgate-Notice", "bounced"), 1);
+			assert_int_equal(count_header(&w, F_SENT, "X-Mailgate-Message-ID",
+			    "<orig-1@provider.example>"), 1);
+			/* the delay and the unmatched one in Review, each with its notice */
+			assert_int_equal(count_header(&w, F_REVIEW, "Message-ID", "<dsn3@relay>"), 1);
+			assert_int_equal(count_header(&w, F_REVIEW, "Message-ID", "<dsn4@relay>"), 1);
+			assert_int_equal(count_header(&w, F_REVIEW, "X-Mailgate-Reasons",
+			    "unmatched-report"), 2);
+			assert_int_equal(count_outcome(&w, "dsn3@relay", NULL, "review"), 1);
+			assert_int_equal(count_outcome(&w, "dsn4@relay", NULL, "review"), 1);
+			total++;
+			world_free(&w);
+			if (kind == FK_NONE)
+				break;
+		}
+	}
+	assert_true(total > 60);
+}
+
+/* The outcomes the pass counts: a report acted on is deleted, not forwarded. */
+static void test_report_outcomes(void **state)
+{
+	struct world w;
+	struct ob_item *items = NULL;
+	size_t n = 0;
+
+	(void)state;
+	world_init(&w);
+	world_reports(&w);
+	fake_time = 1795424400;
+	assert_int_equal(fm_list(&w.fk, "INBOX", 0, &items, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(inbound_message(&w.ie, &items[0]), IB_DELETED);
+	assert_int_equal(inbound_message(&w.ie, &items[1]), IB_DELETED);
+	assert_int_equal(inbound_message(&w.ie, &items[2]), IB_REVIEWED);
+	assert_int_equal(inbound_message(&w.ie, &items[3]), IB_REVIEWED);
+	free(items);
+	world_free(&w);
+}
+
+/* ¶62-63: a re-introduction notice is recorded (for status and mode resume), not obeyed. */
+static void test_reintroduction(void **state)
+{
+	struct world w;
+	struct mode_state ms;
+	struct mode_reintro r;
+	char *m;
+
+	(void)state;
+	world_init(&w);
+	fake_time = 1795424400;
+	while (w.fk.n[F_INBOX] > 0)
+		fake_drop(&w.fk, F_INBOX, 0);
+	assert_int_equal(mode_reintro_get(w.log, &r), 0);
+	m = dept_msg("susp@dwp.example", dept, "WHP Suspension Notice", NULL, NULL);
+	fake_put(&w.fk, F_INBOX, m, strlen(m));
+	free(m);
+	m = dept_msg("re-in@dwp.example", dept, "WHP Re-introduction Notice", NULL, NULL);
+	fake_put(&w.fk, F_INBOX, m, strlen(m));
+	free(m);
+	run_pass(&w);
+	assert_int_equal(mode_get(w.log, &ms), 0);
+	assert_int_equal(ms.mode, MODE_SUSPENDED);
+	assert_int_equal(mode_reintro_get(w.log, &r), 1);
+	assert_string_equal(r.from, dept);
+	assert_string_equal(r.message_id, "re-in@dwp.example");
+	assert_int_equal(r.when, 1795424400);
+	assert_int_equal(w.fk.n[F_REVIEW], 4);	/* both, each with its notice */
+	/* a hostile field's tab cannot split the stored value */
+	{
+		struct mode_reintro bad = { "a\tb@x", "c\nd@x", 1795424500 };
+		char err[256];
+
+		assert_int_equal(mode_reintro_set(w.log, &bad, err, sizeof(err)), 0);
+		assert_int_equal(mode_reintro_get(w.log, &r), 1);
+		assert_string_equal(r.message_id, "a b@x");
+		assert_string_equal(r.from, "c d@x");
+	}
+	world_free(&w);
+}
+
+/* Journeys whose original staff removed from INBOX by hand: settled, never sent again. */
+static void test_recover(void **state)
+{
+	static const struct { const char *id; enum jr_stage at; enum jr_fate fate; } js[] = {
+		{ "gone-intent@dwp.example", JR_INTENT, JF_PENDING },
+		{ "gone-data@dwp.example", JR_DATA, JF_PENDING },
+		{ "gone-accepted@dwp.example", JR_ACCEPTED, JF_FORWARDED },
+		{ "f1@dwp.example", JR_INTENT, JF_PENDING },	/* still in INBOX, under a new UID */
+	};
+	static const enum jr_stage path[] = { JR_INTENT, JR_DATA, JR_ACCEPTED };
+	struct world w;
+	struct journey j, *open = NULL;
+	size_t i, k, nopen = 0;
+	char err[256];
+
+	(void)state;
+	world_init(&w);
+	fake_time = 1795424400;
+	for (i = 0; i < sizeof(js) / sizeof(js[0]); i++) {
+		journey_new(&j, JR_IN, js[i].id);
+		j.uid = 900 + (uint32_t)i;
+		j.date = fake_time;
+		for (k = 0; k < 3 && path[k] <= js[i].at; k++)
+			assert_int_equal(journey_advance(w.jr, &j, path[k], path[k] == JR_ACCEPTED ?
+			    js[i].fate : JF_PENDING, err, sizeof(err)), 0);
+		journey_clear(&j);
+	}
+	assert_int_equal(inbound_recover(&w.ie, NULL, 0), 0);
+	assert_int_equal(w.fk.ndelivered, 0);
+	assert_int_equal(count_outcome(&w, "gone-intent@dwp.example", NULL, "sent") +
+	    count_outcome(&w, "gone-intent@dwp.example", NULL, "uncertain"), 0);
+	assert_int_equal(count_outcome(&w, "gone-data@dwp.example", NULL, "uncertain"), 1);
+	assert_int_equal(count_rows(&w, "forward", "gone-accepted@dwp.example"), 1);
+	assert_int_equal(count_outcome(&w, "gone-accepted@dwp.example", NULL, "sent"), 1);
+	/* only the one still in INBOX stays open */
+	assert_int_equal(journey_list_open(w.jr, JR_IN, JR_INTENT, &open, &nopen), 0);
+	assert_int_equal(nopen, 1);
+	assert_string_equal(open[0].message_id, "f1@dwp.example");
+	journey_list_free(open, nopen);
+	/* a second settle finds nothing more to do */
+	assert_int_equal(inbound_recover(&w.ie, NULL, 0), 0);
+	assert_int_equal(count_outcome(&w, "gone-data@dwp.example", NULL, "uncertain"), 1);
+	world_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,6 +980,10 @@ int main(void)
 		cmocka_unit_test(test_notices),
 		cmocka_unit_test(test_every_fault_at_every_step),
 		cmocka_unit_test(test_suspension),
+		cmocka_unit_test(test_reports_under_faults),
+		cmocka_unit_test(test_report_outcomes),
+		cmocka_unit_test(test_reintroduction),
+		cmocka_unit_test(test_recover),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -163,6 +163,8 @@ static const struct {
 	    "No internal inbox receives this form." },
 	{ VC_ALREADY_CLERICAL, "clerical copy 3f9c2a51d0e4 (done)",
 	    "Clerical copy 3f9c2a51d0e4 (done)." },
+	{ VC_UNMATCHED_REPORT, "the report does not say which message it is about",
+	    "The report does not say which message it is about." },
 };
 
 static void test_every_code(void **state)

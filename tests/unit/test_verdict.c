@@ -488,7 +488,8 @@ test_code_table(void **state)
 		"personal-data-in-subject", "too-many-records", "no-record", "template-incomplete",
 		"uninspectable-attachment", "late-notice", "not-normal-mode", "already-sent",
 		"smtp-permanent", "uncertain", "already-clerical", "not-from-department",
-		"unknown-participant", "wrong-details", "not-entitled", "review-route" };
+		"unknown-participant", "wrong-details", "not-entitled", "review-route",
+		"unmatched-report" };
 	struct verdict v;
 	struct sbuf b;
 	size_t i;
