@@ -29,6 +29,14 @@
 int rewrite_message(const char *raw, size_t len, const char *address, const char *name,
     time_t now, struct sbuf *out, char **msgid);
 
+/*
+ * The same in the message's own buffer, so that a large message is held
+ * once: *raw (malloc'd, len bytes and a NUL) is replaced by the rewritten
+ * message and *len by its length. 0; -1 as above, raw untouched.
+ */
+int rewrite_message_owned(char **raw, size_t *len, const char *address, const char *name,
+    time_t now, char **msgid);
+
 /* The Message-ID derived for a message lacking one: "HEX@domain" (malloc'd, no <>). */
 char *rewrite_derived_id(const char *raw, size_t len, const char *address);
 

@@ -802,8 +802,9 @@ static int ob_rewrite(struct ob_env *e, struct ob_msg *m)
 {
 	char *id = NULL;
 
-	if (rewrite_message(m->raw, m->rawlen, e->pol->designated_address,
-	    e->pol->designated_name, m->j.date, &m->out, &id) < 0) {
+	/* in the fetched bytes' own buffer: a large message is held once */
+	if (rewrite_message_owned(&m->raw, &m->rawlen, e->pol->designated_address,
+	    e->pol->designated_name, m->j.date, &id) < 0) {
 		/* no header section: it cannot be sent, and the verdict says malformed */
 		if (m->v.accept) {
 			m->v.accept = 0;
@@ -818,6 +819,9 @@ static int ob_rewrite(struct ob_env *e, struct ob_msg *m)
 		return -1;
 	}
 	free(id);
+	sbuf_adopt(&m->out, m->raw, m->rawlen);
+	m->raw = NULL;
+	m->rawlen = 0;
 	return 0;
 }
 

@@ -292,8 +292,12 @@ void rewrite_add_mailbox(struct sbuf *b, const char *name, const char *address)
 	free(n);
 }
 
-int rewrite_message(const char *raw, size_t len, const char *address, const char *name,
-    time_t now, struct sbuf *out, char **msgid)
+/*
+ * The rewrite; with bodyp the body is not copied: *bodyp says where it
+ * starts in raw (len when there is none: out then ends with its line end).
+ */
+static int rw_rewrite(const char *raw, size_t len, const char *address, const char *name,
+    time_t now, struct sbuf *out, char **msgid, size_t *bodyp)
 {
 	size_t hlen, body;
 	const char *p = raw, *eol = rw_eol(raw, len);
@@ -331,7 +335,7 @@ int rewrite_message(const char *raw, size_t len, const char *address, const char
 		mbox = t;
 	}
 	/* the message once, not a doubling buffer that copies it on each growth */
-	sbuf_reserve(out, len + strlen(mbox.data) + 512);
+	sbuf_reserve(out, (bodyp ? hlen : len) + strlen(mbox.data) + 512);
 	while (rw_next_field(&p, raw + hlen, &f)) {
 		if (rw_name_is(&f, "From")) {
 			if (!have_from)
@@ -357,10 +361,48 @@ int rewrite_message(const char *raw, size_t len, const char *address, const char
 	}
 	if (derived)
 		sbuf_printf(out, "Message-ID: <%s>%s", id, eol);
-	if (body < len)
-		sbuf_add(out, raw + body, len - body);
-	else
+	if (body >= len)
 		sbuf_adds(out, eol);
+	else if (bodyp == NULL)
+		sbuf_add(out, raw + body, len - body);
+	if (bodyp != NULL)
+		*bodyp = body < len ? body : len;
 	*msgid = id;
+	return 0;
+}
+
+int rewrite_message(const char *raw, size_t len, const char *address, const char *name,
+    time_t now, struct sbuf *out, char **msgid)
+{
+	return rw_rewrite(raw, len, address, name, now, out, msgid, NULL);
+}
+
+int rewrite_message_owned(char **raw, size_t *len, const char *address, const char *name,
+    time_t now, char **msgid)
+{
+	struct sbuf hdr;
+	size_t body, rest, total;
+	char *buf = *raw;
+
+	sbuf_init(&hdr);
+	if (rw_rewrite(*raw, *len, address, name, now, &hdr, msgid, &body) < 0) {
+		sbuf_free(&hdr);
+		return -1;
+	}
+	rest = *len - body;
+	total = hdr.len + rest;
+	/* the body moves within its own buffer (a large one is remapped, not copied) */
+	if (hdr.len > body) {
+		buf = xrealloc(buf, total + 1);
+		memmove(buf + hdr.len, buf + body, rest);
+	} else {
+		memmove(buf + hdr.len, buf + body, rest);
+		buf = xrealloc(buf, total + 1);
+	}
+	memcpy(buf, hdr.data, hdr.len);
+	buf[total] = '\0';
+	sbuf_free(&hdr);
+	*raw = buf;
+	*len = total;
 	return 0;
 }

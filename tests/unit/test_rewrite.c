@@ -176,6 +176,47 @@ static void test_header_value(void **state)
 	assert_null(rewrite_header_value(in, strlen(in), "From"));
 }
 
+/* In the message's own buffer: the same bytes as the copying rewrite, header longer or shorter. */
+static void test_owned_same_bytes(void **state)
+{
+	static const char *const in[] = {
+		"From: a@b.example\r\nTo: whp@acme.example\r\nSubject: x\r\n"
+		"Message-ID: <m1@p>\r\n\r\nbody line\r\n",
+		"From: a@b.example\nTo: t@x\nReply-To: r@x\nSender: s@x\nBcc: b@x\n"
+		"Return-Path: <rp@x>\nResent-From: q@x\nDate: Mon, 23 Nov 2026 04:40:00 +0000\n"
+		"Message-ID: <m2@p>\n\nshort\n",
+		"To: t@x\r\nSubject: no from, no date, no id\r\n\r\n",
+		"Subject: no body at all\r\nMessage-ID: <m4@p>\r\n",
+		"From: a@b.example\r\nMessage-ID: <>\r\n\r\nderived id\r\n",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		struct sbuf b;
+		char *id1 = NULL, *id2 = NULL, *raw = xstrdup(in[i]);
+		size_t len = strlen(raw);
+		int r1, r2;
+
+		sbuf_init(&b);
+		r1 = rewrite_message(in[i], strlen(in[i]), ADDR, "Acme Employment", NOW, &b, &id1);
+		r2 = rewrite_message_owned(&raw, &len, ADDR, "Acme Employment", NOW, &id2);
+		assert_int_equal(r1, r2);
+		if (r1 == 0) {
+			assert_int_equal(len, b.len);
+			assert_memory_equal(raw, b.data, len);
+			assert_int_equal(raw[len], '\0');
+			assert_string_equal(id1, id2);
+		} else {
+			assert_string_equal(raw, in[i]);	/* untouched */
+		}
+		free(id1);
+		free(id2);
+		free(raw);
+		sbuf_free(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_empty_msgid_replaced),
 		cmocka_unit_test(test_no_from_and_names),
 		cmocka_unit_test(test_header_value),
+		cmocka_unit_test(test_owned_same_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
