@@ -87,13 +87,16 @@ struct ob_mail {
 /*
  * The submission server. progress(pctx) is called once just before the
  * DATA command: when it fails the transaction must stop there (OB_SEND_TEMP).
- * reply receives the server's last words (one line).
+ * waiting(pctx), when not NULL, is called once the data has been sent,
+ * before the server's answer to it is read: the caller's own work (the next
+ * message fetched for the worker) then runs while the server takes the
+ * message. reply receives the server's last words (one line).
  */
 struct ob_smtp {
 	void *ctx;
 	enum ob_send (*send)(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
-	    const char *data, size_t len, int (*progress)(void *pctx), void *pctx,
-	    char *reply, size_t replylen);
+	    const char *data, size_t len, int (*progress)(void *pctx),
+	    void (*waiting)(void *pctx), void *pctx, char *reply, size_t replylen);
 	/* For the log line, after a send: "host[ip]:port tls=TLSv1.3"; NULL op: none. */
 	void (*relay)(void *ctx, char *buf, size_t n);
 };
@@ -125,8 +128,8 @@ struct ob_filing {
 
 /*
  * Look-ahead: the message after this one in the pass is fetched and
- * handed to the worker just before this one's SMTP transaction, so that it
- * is analysed while this one is in DATA; outbound_message() on it collects
+ * handed to the worker while this one's data is with the server (the
+ * send's waiting hook), so that it is analysed meanwhile; outbound_message() on it collects
  * that analysis instead of fetching again. Read-only: nothing durable is
  * written for it. The caller owns it, zeroed, sets next before each
  * outbound_message() (NULL for the last) and calls outbound_flush(), which

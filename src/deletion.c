@@ -124,7 +124,7 @@ int deletion_send(const struct config *cfg, const struct policy *pol, const char
 	rcpts[0] = (char *)recipient;
 	reply[0] = '\0';
 	r = ops.send(ops.ctx, pol->designated_address, rcpts, 1, msg.data, msg.len, dl_progress,
-	    NULL, reply, sizeof(reply));
+	    NULL, NULL, reply, sizeof(reply));
 	if (r != OB_SEND_OK && smtp_take(s, err, errlen) != 1)
 		snprintf(err, errlen, "smtp %s: not sent: %s", cfg->smtp_host,
 		    reply[0] ? reply : "no reply");

@@ -336,8 +336,8 @@ static enum ob_outcome ib_transmit(struct ib_env *e, struct ib_msg *m)
 	reply[0] = '\0';
 	ib_forward_build(e, m);
 	s = e->ob->smtp->send(e->ob->smtp->ctx, e->ob->pol->designated_address,
-	    (char *const *)m->dec.to, m->dec.nto, m->out.data, m->out.len, ib_progress_data, &pr,
-	    reply, sizeof(reply));
+	    (char *const *)m->dec.to, m->dec.nto, m->out.data, m->out.len, ib_progress_data, NULL,
+	    &pr, reply, sizeof(reply));
 	if (s == OB_SEND_OK && m->j.stage == JR_DATA) {
 		ib_step(e, m, JR_ACCEPTED, JF_FORWARDED);	/* a refusal is remembered */
 		return m->j.stage == JR_ACCEPTED ? ib_forwarded(e, m) : OB_LOG_FAILED;

@@ -657,6 +657,16 @@ static int ob_progress_data(void *pctx)
 	return ob_step(p->e, p->m, JR_DATA, JF_PENDING);
 }
 
+static void ob_ahead_start(struct ob_env *e, const struct ob_msg *m);
+
+/* The data is with the server: the next message is fetched and handed to the worker meanwhile. */
+static void ob_waiting(void *pctx)
+{
+	struct ob_progress *p = pctx;
+
+	ob_ahead_start(p->e, p->m);
+}
+
 static enum ob_outcome ob_deferred(struct ob_env *e, struct ob_msg *m, const char *reply)
 {
 	char key[16];
@@ -686,7 +696,7 @@ static enum ob_outcome ob_transmit(struct ob_env *e, struct ob_msg *m, char **rc
 
 	reply[0] = '\0';
 	s = e->smtp->send(e->smtp->ctx, e->pol->designated_address, rcpts, m->v.nrcpts,
-	    m->out.data, m->out.len, ob_progress_data, &pr, reply, sizeof(reply));
+	    m->out.data, m->out.len, ob_progress_data, ob_waiting, &pr, reply, sizeof(reply));
 	switch (s) {
 	case OB_SEND_OK:
 		if (m->j.stage != JR_DATA)
@@ -843,8 +853,8 @@ static void ob_ahead_drop(struct ob_env *e)
 }
 
 /*
- * Just before m's SMTP transaction: the next message fetched and handed to
- * the worker. Best effort: whatever fails here is met again, and reported,
+ * While m's data is with the server (ob_waiting): the next message fetched
+ * and handed to the worker. Best effort: whatever fails here is met again, and reported,
  * when the next message's own turn fetches it.
  */
 static void ob_ahead_start(struct ob_env *e, const struct ob_msg *m)
@@ -1049,7 +1059,6 @@ static enum ob_outcome ob_attempt(struct ob_env *e, struct ob_msg *m)
 	if (m->j.stage == JR_NONE && ob_step(e, m, JR_INTENT, JF_PENDING) < 0) {
 		res = OB_LOG_FAILED;
 	} else {
-		ob_ahead_start(e, m);
 		res = ob_transmit(e, m, rcpts);
 	}
 	free(rcpts);

@@ -332,9 +332,44 @@ static enum ob_send smtp_envelope(struct smtp_session *s, const char *from, char
 	return OB_SEND_OK;
 }
 
+/*
+ * The data, dot-stuffed and ended by libetpan's writer, then waiting(pctx)
+ * while the server takes it, then its answer read by us (libetpan's
+ * mailsmtp_data_message() would hold the wait). 250: sent; no answer:
+ * uncertain, since the server may have taken it.
+ */
+static enum ob_send smtp_data(struct smtp_session *s, const char *data, size_t len,
+    void (*waiting)(void *pctx), void *pctx, char *reply, size_t replylen)
+{
+	MMAPString *buf;
+	int code = 0;
+
+	/* libetpan appends CRLF.CRLF itself: one trailing CRLF less keeps the bytes */
+	if (len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n')
+		len -= 2;
+	smtp_arm(s, len);
+	if (mailstream_send_data(s->smtp->stream, data, len, 0, NULL) == 0 &&
+	    mailstream_flush(s->smtp->stream) == 0) {
+		if (waiting != NULL)
+			waiting(pctx);
+		buf = mmap_string_new("");
+		code = smtp_read_reply(s, buf, reply, replylen);
+		mmap_string_free(buf);
+	}
+	if (code == 250)
+		return OB_SEND_OK;
+	if (code == 0) {
+		smtp_lost(s);
+		snprintf(reply, replylen, "connection lost after DATA began: %s",
+		    tls_clock_why(&s->clock) ? tls_clock_why(&s->clock) : "closed by the server");
+		return OB_SEND_UNCERTAIN;
+	}
+	return smtp_code(code);
+}
+
 static enum ob_send smtp_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
-    const char *data, size_t len, int (*progress)(void *pctx), void *pctx,
-    char *reply, size_t replylen)
+    const char *data, size_t len, int (*progress)(void *pctx), void (*waiting)(void *pctx),
+    void *pctx, char *reply, size_t replylen)
 {
 	struct smtp_session *s = ctx;
 	enum ob_send env;
@@ -369,21 +404,7 @@ static enum ob_send smtp_send(void *ctx, const char *from, char *const *rcpts, s
 		mailsmtp_reset(s->smtp);
 		return smtp_code(code);
 	}
-	/* libetpan appends CRLF.CRLF itself: one trailing CRLF less keeps the bytes */
-	if (len >= 2 && data[len - 2] == '\r' && data[len - 1] == '\n')
-		len -= 2;
-	smtp_arm(s, len);
-	r = mailsmtp_data_message(s->smtp, data, len);
-	smtp_reply(s->smtp, reply, replylen);
-	if (s->smtp->response_code == 250)
-		return OB_SEND_OK;
-	if (s->smtp->response_code == 0 || r == MAILSMTP_ERROR_STREAM) {
-		smtp_lost(s);
-		snprintf(reply, replylen, "connection lost after DATA began: %s",
-		    tls_clock_why(&s->clock) ? tls_clock_why(&s->clock) : "closed by the server");
-		return OB_SEND_UNCERTAIN;
-	}
-	return smtp_code(s->smtp->response_code);
+	return smtp_data(s, data, len, waiting, pctx, reply, replylen);
 }
 
 int smtp_check(struct smtp_session *s, char *err, size_t errlen)

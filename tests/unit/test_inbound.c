@@ -430,9 +430,11 @@ static int fm_search(void *ctx, const char *folder, const char *field, const cha
 }
 
 static enum ob_send fs_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
-    const char *data, size_t len, int (*progress)(void *pctx), void *pctx, char *reply,
-    size_t replylen)
+    const char *data, size_t len, int (*progress)(void *pctx), void (*waiting)(void *pctx),
+    void *pctx, char *reply, size_t replylen)
 {
+	if (waiting != NULL)
+		fail_msg("a forward asks for no wait hook");
 	struct fake *fk = ctx;
 	enum fault f = fake_tick(fk);
 

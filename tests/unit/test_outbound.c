@@ -351,8 +351,8 @@ static int fm_search(void *ctx, const char *folder, const char *field, const cha
 }
 
 static enum ob_send fs_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
-    const char *data, size_t len, int (*progress)(void *pctx), void *pctx, char *reply,
-    size_t replylen)
+    const char *data, size_t len, int (*progress)(void *pctx), void (*waiting)(void *pctx),
+    void *pctx, char *reply, size_t replylen)
 {
 	struct fake *fk = ctx;
 	enum fault f = fake_tick(fk);
@@ -374,6 +374,9 @@ static enum ob_send fs_send(void *ctx, const char *from, char *const *rcpts, siz
 		return OB_SEND_UNCERTAIN;
 	assert_true(fk->ndelivered < 64);
 	fk->delivered[fk->ndelivered++] = rewrite_message_id(data, len);
+	/* the data is with the server: the caller's work while it takes it */
+	if (waiting != NULL)
+		waiting(pctx);
 	if (f == FK_LOG_250 || f == FK_LOG_250_CRASH) {
 		fake_lock(fk, 1);
 		fk->lock_until = fk->ops + 6;
