@@ -412,6 +412,37 @@ worker_parse_limits(int argc, char **argv, struct mime_limits *lim)
 }
 
 /*
+ * One fixed-size record and at most one descriptor (SCM_RIGHTS) off the
+ * socket: the bytes read (0 at EOF), *fd the descriptor or -1, *mflags
+ * recvmsg's msg_flags (MSG_TRUNC, MSG_CTRUNC: cut short).
+ */
+static ssize_t
+worker_recv_fd(void *buf, size_t len, int flags, int *fd, int *mflags)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, len };
+	struct msghdr mh = { 0 };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	*fd = -1;
+	while ((n = recvmsg(WORKER_SOCK, &mh, flags)) < 0 && errno == EINTR)
+		;
+	if (n <= 0)
+		return n;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(fd, CMSG_DATA(c), sizeof(int));
+	*mflags = mh.msg_flags;
+	return n;
+}
+
+/*
  * The message: a u64 length and, as SCM_RIGHTS, the sealed memfd that
  * holds it and a NUL after it, mapped read-only: the child's one copy of
  * the message is the daemon's page cache, read in place. NULL when the
@@ -420,29 +451,16 @@ worker_parse_limits(int argc, char **argv, struct mime_limits *lim)
 static const char *
 worker_recv_msg(const struct mime_limits *lim, uint64_t *len)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { len, sizeof(*len) };
-	struct msghdr mh = { 0 };
-	struct cmsghdr *c;
 	struct stat st;
 	const char *msg;
-	int fd = -1;
+	int fd, mflags = 0;
 	ssize_t n;
 
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
 	*len = 0;
-	while ((n = recvmsg(WORKER_SOCK, &mh, MSG_WAITALL)) < 0 && errno == EINTR)
-		;
+	n = worker_recv_fd(len, sizeof(*len), MSG_WAITALL, &fd, &mflags);
 	if (n == 0)
 		return NULL;
-	c = CMSG_FIRSTHDR(&mh);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (n != (ssize_t)sizeof(*len) || fd < 0 || (mh.msg_flags & MSG_CTRUNC) ||
+	if (n != (ssize_t)sizeof(*len) || fd < 0 || (mflags & MSG_CTRUNC) ||
 	    *len > lim->max_message_bytes * 2 + 1024 || fstat(fd, &st) < 0 ||
 	    (uint64_t)st.st_size != *len + 1)
 		_exit(72);
@@ -564,26 +582,12 @@ worker_one(const struct worker_zygote *z, int sock, const struct mime_limits *li
 static int
 worker_recv_req(struct worker_req *req, int *sock)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { req, sizeof(*req) };
-	struct msghdr mh = { 0 };
-	struct cmsghdr *c;
-	ssize_t n;
+	int mflags = 0;
+	ssize_t n = worker_recv_fd(req, sizeof(*req), MSG_CMSG_CLOEXEC, sock, &mflags);
 
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
-	*sock = -1;
-	while ((n = recvmsg(WORKER_SOCK, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
 	if (n == 0)
 		return 0;
-	c = CMSG_FIRSTHDR(&mh);
-	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-	    c->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(sock, CMSG_DATA(c), sizeof(int));
-	if (n != (ssize_t)sizeof(*req) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || *sock < 0) {
+	if (n != (ssize_t)sizeof(*req) || (mflags & (MSG_TRUNC | MSG_CTRUNC)) || *sock < 0) {
 		if (*sock >= 0)
 			close(*sock);
 		return -1;
