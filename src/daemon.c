@@ -751,7 +751,8 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	dmn_overlap(g, &e, &mail, &filing);
 	g->st.pass_started = dmn_now();
 	g->st.pass_total = (long)n;
-	g->st.pass_done = g->st.pass_sent = 0;
+	g->st.pass_done = 0;
+	g->st.pass_sent = 0;
 	g->st.imap_ok = dmn_now();
 	rc = outbound_recover(&e, items, n);
 	if (rc == OB_LOG_FAILED)
@@ -765,7 +766,7 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 		dmn_count(ps, o);
 		done = i + 1;
 		g->st.pass_done = (long)done;
-		g->st.pass_sent += o == OB_SENT;
+		g->st.pass_sent = (long)ps->sent;
 		if (o == OB_MAILBOX_FAILED)
 			failed = 1;
 		if (o == OB_LOG_FAILED || o == OB_MAILBOX_FAILED)
