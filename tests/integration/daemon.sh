@@ -2,7 +2,8 @@
 # daemon.sh - mailgated against the real lab servers (lab.sh): every outcome
 # path, IDLE pickup, refused TLS (wrong CA, wrong host, no STARTTLS), SMTP
 # down then back, a 4xx then success, MAIL/RCPT pipelined or not (a 451 and a
-# 550 to RCPT), and the IMAP connection cut mid-run.
+# 550 to RCPT), lines that begin with a dot, and the IMAP connection cut
+# mid-run.
 # The kill test is daemon-kill.sh.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -101,6 +102,15 @@ mail append Outbox "$W/nopipe1.eml"
 once; check "without PIPELINING: sent (0)" 0 $rc
 check "one command at a time" 1 "$(grep -l 'nopipe1@' "$L"/spool/*.eml | sed 's/eml$/json/' | xargs grep -c '"pipelined": false')"
 rm -f "$L/spool/.nopipelining"
+
+# 5c. lines that begin with a dot, a lone "." among them, arrive as written
+# (mailgated dot-stuffs the data; the lab reads it in one search and unstuffs it)
+msg dots1 whp@acme.example | sed 's/\r$//' > "$W/dots1.eml"
+printf '.\n..two dots\n.one dot\nlast line\n' >> "$W/dots1.eml"
+mail append Outbox "$W/dots1.eml"
+once; check "a message with dot lines is sent (0)" 0 $rc
+check "its dot lines arrive unchanged" "$(printf '.\r\n..two dots\r\n.one dot\r\nlast line\r')" \
+	"$(grep -l 'dots1@' "$L"/spool/*.eml | xargs tail -n 4)"
 
 # 6. refused TLS: nothing sent, exit 69
 msg tls1 whp@acme.example > "$W/tls1.eml"

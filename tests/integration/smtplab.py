@@ -18,6 +18,13 @@ can then fall right after the delivery).
 PIPELINING (RFC 2920) is offered unless SPOOL/.nopipelining exists; each
 .json says whether the client's RCPT had already arrived when its MAIL was
 answered ("pipelined").
+
+The data of a message is read up to its terminating line in one search,
+not a line at a time as aiosmtpd does (a coroutine step per line cost ~40 ms
+of a core for a 30 KB message, which made the lab, not its clients, what
+the throughput benchmarks measured); the rules are aiosmtpd's: a leading dot
+removed from each line, 500 for a line over 1000 bytes with its CRLF, 552
+over the size limit, both after the whole data has been read.
 """
 import asyncio
 import signal
@@ -28,7 +35,7 @@ import sys
 import itertools
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword, SMTP
+from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword, SMTP
 
 DIR = sys.argv[1]
 USER, PASS = sys.argv[2], sys.argv[3]
@@ -117,6 +124,48 @@ class LabSMTP(SMTP):
         if fault(False) == "down":
             transport.write(b"421 4.3.2 lab: service down\r\n")
             transport.close()
+
+    async def lab_read_data(self):
+        """The data up to its "." line as sent (dot-stuffed); None if the peer left."""
+        r = self._reader
+        # a CRLF in front, so that every line, the first and an empty
+        # message's "." included, follows a CRLF
+        r._buffer[0:0] = b"\r\n"
+        saved, r._limit = r._limit, 1 << 31
+        try:
+            raw = await r.readuntil(b"\r\n.\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return None
+        finally:
+            r._limit = saved
+        return raw[2:-3]
+
+    async def smtp_DATA(self, arg):
+        if await self.check_helo_needed() or await self.check_auth_needed("DATA"):
+            return
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        raw = await self.lab_read_data()
+        if raw is None:
+            return
+        if max(map(len, raw.split(b"\r\n"))) + 2 > self.line_length_limit:
+            await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
+            self._set_post_data_state()
+            return
+        if self.data_size_limit and len(raw) > self.data_size_limit:
+            await self.push("552 Error: Too much mail data")
+            self._set_post_data_state()
+            return
+        content = (b"\r\n" + raw).replace(b"\r\n.", b"\r\n")[2:]
+        self.envelope.content = self.envelope.original_content = content
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        await self.push("250 OK" if status is MISSING else status)
 
 
 class LabController(Controller):
