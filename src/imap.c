@@ -33,7 +33,7 @@ struct imap_session {
 	const struct config *cfg;
 	mailimap *imap;
 	char *selected;
-	int has_move, has_uidplus, has_idle;
+	int has_move, has_uidplus, has_idle, has_literal_plus;
 	uint32_t outbox_next;	/* above every Outbox UID the last list saw */
 	uint32_t inbox_next;	/* the same for INBOX (the department's mail) */
 	struct tls_clock clock;
@@ -205,6 +205,7 @@ int imap_open(const struct config *cfg, const char *password, volatile sig_atomi
 			mailimap_capability_data_free(cap);
 	}
 	im->has_move = mailimap_has_extension(im->imap, "MOVE");
+	im->has_literal_plus = mailimap_has_extension(im->imap, "LITERAL+");
 	im->has_uidplus = mailimap_has_uidplus(im->imap);
 	im->has_idle = mailimap_has_idle(im->imap) || mailimap_has_extension(im->imap, "IDLE");
 	folders[0] = cfg->outbox_folder;
@@ -414,14 +415,67 @@ static int imap_fetch_section(struct imap_session *im, const char *folder, uint3
 	return 0;
 }
 
+/* A name the quoted form of RFC 3501 carries as it is: printable ASCII, " and \\ escaped. */
+static int imap_quotable(const char *name)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			return 0;
+	return name[0] != '\0' && strlen(name) < 256;
+}
+
+/*
+ * APPEND with a non-synchronising literal (LITERAL+, RFC 7888): the
+ * command, the data and its CRLF go in one flush, without waiting a round
+ * trip for the server's "+". libetpan's own mailimap_append always waits
+ * for it; the tagged answer is still read by libetpan's parser.
+ */
+static int imap_append_plus(struct imap_session *im, const char *folder, const char *data,
+    size_t len)
+{
+	mailstream *s = im->imap->imap_stream;
+	struct mailimap_response *resp = NULL;
+	char cmd[600];
+	size_t n = 0;
+	const char *p;
+	int r, ok;
+
+	n += (size_t)snprintf(cmd, sizeof(cmd), "%d APPEND \"", ++im->imap->imap_tag);
+	for (p = folder; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			cmd[n++] = '\\';
+		cmd[n++] = *p;
+	}
+	n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, "\" (\\Seen) {%zu+}\r\n",
+	    mailstream_get_data_crlf_size(data, len));
+	if (mailstream_write(s, cmd, n) != (ssize_t)n ||
+	    mailstream_send_data_crlf(s, data, len, 0, NULL) != 0 ||
+	    mailstream_write(s, "\r\n", 2) != 2 || mailstream_flush(s) == -1)
+		return imap_fail(im, "APPEND", MAILIMAP_ERROR_STREAM);
+	if (mailimap_read_line(im->imap) == NULL)
+		return imap_fail(im, "APPEND", MAILIMAP_ERROR_STREAM);
+	r = mailimap_parse_response(im->imap, &resp);
+	if (r != MAILIMAP_NO_ERROR)
+		return imap_fail(im, "APPEND", r);
+	ok = resp->rsp_resp_done->rsp_data.rsp_tagged->rsp_cond_state->rsp_type ==
+	    MAILIMAP_RESP_COND_STATE_OK;
+	mailimap_response_free(resp);
+	return ok ? 0 : imap_fail(im, "APPEND", MAILIMAP_ERROR_APPEND);
+}
+
 static int imap_append(void *ctx, const char *folder, const char *data, size_t len)
 {
 	struct imap_session *im = ctx;
-	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	struct mailimap_flag_list *fl;
 	int r;
 
-	mailimap_flag_list_add(fl, mailimap_flag_new_seen());
 	imap_arm(im, len);
+	if (im->has_literal_plus && imap_quotable(folder))
+		return imap_append_plus(im, folder, data, len);
+	fl = mailimap_flag_list_new_empty();
+	mailimap_flag_list_add(fl, mailimap_flag_new_seen());
 	r = mailimap_append(im->imap, folder, fl, NULL, data, len);
 	mailimap_flag_list_free(fl);
 	return r == MAILIMAP_NO_ERROR ? 0 : imap_fail(im, "APPEND", r);

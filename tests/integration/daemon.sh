@@ -2,8 +2,8 @@
 # daemon.sh - mailgated against the real lab servers (lab.sh): every outcome
 # path, IDLE pickup, refused TLS (wrong CA, wrong host, no STARTTLS), SMTP
 # down then back, a 4xx then success, MAIL/RCPT pipelined or not (a 451 and a
-# 550 to RCPT), lines that begin with a dot, and the IMAP connection cut
-# mid-run.
+# 550 to RCPT), lines that begin with a dot, the Sent APPEND with LITERAL+ or
+# without, and the IMAP connection cut mid-run.
 # The kill test is daemon-kill.sh.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -111,6 +111,31 @@ mail append Outbox "$W/dots1.eml"
 once; check "a message with dot lines is sent (0)" 0 $rc
 check "its dot lines arrive unchanged" "$(printf '.\r\n..two dots\r\n.one dot\r\nlast line\r')" \
 	"$(grep -l 'dots1@' "$L"/spool/*.eml | xargs tail -n 4)"
+
+# 5d. the Sent copy goes with a non-synchronising literal (LITERAL+, RFC 7888)
+# where Dovecot offers it, and waits for the server's "+" where it does not
+dovecot_local() { # dovecot_local SETTING...: the lab's local.conf, then a reload
+	printf '%s\n' "$@" > "$L/dovecot/local.conf"
+	kill -HUP "$(cat "$L/dovecot.pid")"; sleep 1
+}
+mkdir -p "$L/rawlog"; chmod 777 "$L/rawlog"
+dovecot_local "rawlog_dir = $L/rawlog"
+msg lit1 whp@acme.example > "$W/lit1.eml"
+mail append Outbox "$W/lit1.eml"
+once; check "sent with LITERAL+ offered (0)" 0 $rc
+check "the Sent copy is there" 1 "$(census | grep -c '^Sent <lit1@')"
+check "its APPEND did not wait for a continuation" 1 \
+	"$(cat "$L"/rawlog/*.in | tr -d '\r' | grep -c ' APPEND "Sent" (\\Seen) {[0-9]*+}$')"
+rm -f "$L"/rawlog/*
+dovecot_local "rawlog_dir = $L/rawlog" \
+	"imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE UIDPLUS MOVE NAMESPACE UNSELECT CHILDREN SPECIAL-USE"
+msg lit2 whp@acme.example > "$W/lit2.eml"
+mail append Outbox "$W/lit2.eml"
+once; check "sent without LITERAL+ (0)" 0 $rc
+check "that Sent copy is there too" 1 "$(census | grep -c '^Sent <lit2@')"
+check "its APPEND waited for the +" 1 \
+	"$(cat "$L"/rawlog/*.in | tr -d '\r' | grep -c ' APPEND "\{0,1\}Sent"\{0,1\} (\\Seen) {[0-9]*}$')"
+dovecot_local ""
 
 # 6. refused TLS: nothing sent, exit 69
 msg tls1 whp@acme.example > "$W/tls1.eml"

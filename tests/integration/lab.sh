@@ -147,6 +147,8 @@ namespace inbox {
     auto = subscribe
   }
 }
+# a test's own settings (rawlog_dir, imap_capability), read again on SIGHUP
+!include_try $D/dovecot/local.conf
 CONF
 chown -R $RUNU:$RUNG "$D/mail" "$D/dovecot" "$D/spool" "$D/users"
 chmod 755 "$D" "$D/certs"
