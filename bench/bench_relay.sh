@@ -5,8 +5,9 @@
 # same lab with the same messages in the same run, alternating, for small
 # messages (the sample change-of-circumstances form) and realistic ones
 # (3-60 KB: padded forms, docx forms, CSV lists). The ratio (relay time /
-# mailgated time; above 1 mailgated is faster) is the figure. Prints a
-# markdown section.
+# mailgated time; above 1 mailgated is faster) is the figure; a second one
+# is against the relay with Nagle off (relay.py --nodelay), as mailgated
+# runs. Prints a markdown section.
 #
 #   top_builddir=BUILD bench/bench_relay.sh [N] [ROUNDS]
 set -u
@@ -52,13 +53,16 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
 now() { date +%s.%N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-run_set() { # run_set SET: alternate relay and mailgated ROUNDS times
-	: > "$W/relay.t"; : > "$W/mg.t"
+run_set() { # run_set SET: alternate relay, relay --nodelay and mailgated ROUNDS times
+	: > "$W/relay.t"; : > "$W/relaynd.t"; : > "$W/mg.t"
 	r=1
 	while [ $r -le "$ROUNDS" ]; do
 		gen "$1" "a$r"
 		/usr/bin/python3 "$top_srcdir/bench/relay.py" "$L/mailgate.conf" >> "$W/relay.t" ||
 			{ echo "bench_relay: relay failed" >&2; exit 1; }
+		gen "$1" "n$r"
+		/usr/bin/python3 "$top_srcdir/bench/relay.py" --nodelay "$L/mailgate.conf" >> "$W/relaynd.t" ||
+			{ echo "bench_relay: relay --nodelay failed" >&2; exit 1; }
 		gen "$1" "b$r"
 		t0=$(now)
 		"$MAILGATED" -c "$L/mailgate.conf" --once 2> "$W/mg.err" ||
@@ -68,19 +72,23 @@ run_set() { # run_set SET: alternate relay and mailgated ROUNDS times
 		[ "$(mail count Outbox)" -eq 0 ] || { echo "bench_relay: Outbox not empty" >&2; exit 1; }
 		r=$((r + 1))
 	done
-	rt=$(median < "$W/relay.t"); mt=$(median < "$W/mg.t")
-	printf '| %s | %d | %s s (%s) | %s s (%s) | %s× |\n' "$1" "$N" "$rt" \
-	    "$(tr '\n' ' ' < "$W/relay.t" | sed 's/ $//')" "$mt" "$(tr '\n' ' ' < "$W/mg.t" | sed 's/ $//')" \
-	    "$(awk -v r="$rt" -v m="$mt" 'BEGIN { printf "%.2f", r / m }')"
+	rt=$(median < "$W/relay.t"); nt=$(median < "$W/relaynd.t"); mt=$(median < "$W/mg.t")
+	printf '| %s | %d | %s s (%s) | %s s (%s) | %s s (%s) | %s× | %s× |\n' "$1" "$N" \
+	    "$rt" "$(tr '\n' ' ' < "$W/relay.t" | sed 's/ $//')" \
+	    "$nt" "$(tr '\n' ' ' < "$W/relaynd.t" | sed 's/ $//')" \
+	    "$mt" "$(tr '\n' ' ' < "$W/mg.t" | sed 's/ $//')" \
+	    "$(awk -v r="$rt" -v m="$mt" 'BEGIN { printf "%.2f", r / m }')" \
+	    "$(awk -v r="$nt" -v m="$mt" 'BEGIN { printf "%.2f", r / m }')"
 }
 
 echo "## mailgated against the bare relay"
 echo
-echo "Each round appends $N messages to the Outbox and moves them all; the relay and"
-echo "mailgated --once alternate, $ROUNDS rounds each; medians (every round in brackets)."
-echo "The ratio is relay time / mailgated time: above 1.00 mailgated is the faster."
+echo "Each round appends $N messages to the Outbox and moves them all; the relay, the"
+echo "relay with Nagle off (--nodelay, as mailgated) and mailgated --once alternate,"
+echo "$ROUNDS rounds each; medians (every round in brackets). Each ratio is relay time /"
+echo "mailgated time: above 1.00 mailgated is the faster."
 echo
-echo "| messages | n | bare relay | mailgated --once | ratio |"
-echo "| --- | --- | --- | --- | --- |"
+echo "| messages | n | bare relay | relay --nodelay | mailgated --once | ratio | ratio to --nodelay |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
 run_set small
 run_set realistic
