@@ -109,6 +109,7 @@ struct ob_smtp {
  */
 #define OB_BATCH 32
 struct ob_batch {
+	const char *folder;	/* where the messages are; NULL: the Outbox */
 	uint32_t uids[OB_BATCH];
 	struct journey j[OB_BATCH];
 	size_t n;
@@ -187,8 +188,27 @@ enum ob_outcome outbound_message(struct ob_env *e, const struct ob_item *it);
 int outbound_recover(struct ob_env *e, const struct ob_item *items, size_t n);
 
 /*
- * Drops an unused look-ahead and finishes the message in e->filing, then removes the batched Outbox
- * copies and closes their journeys. 0, or OB_MAILBOX_FAILED / OB_LOG_FAILED
+ * The look-ahead and the batch, for a pass over another folder too (the
+ * inbound pass over INBOX, inbound.h): outbound_ahead_start(), called while
+ * cur's data is with the server, fetches e->ahead->next from folder and
+ * hands it to the worker (best effort; key_prefix makes its backoff key:
+ * "" for the Outbox, "in:" for INBOX). outbound_fetch_analyse() gives its
+ * bytes (the caller's to free) and analysis, from the look-ahead when it
+ * holds them, else fetched and analysed now: 0, -1 the mailbox failed, -2
+ * the worker could not start. outbound_batch() adds a LOGGED journey (its
+ * rows a grouped commit) whose message uid is removed with the batch from
+ * e->batch->folder; when the batch is full it is flushed: 0, or what
+ * outbound_flush() says.
+ */
+void outbound_ahead_start(struct ob_env *e, const char *folder, const char *key_prefix,
+    const struct ob_item *cur);
+int outbound_fetch_analyse(struct ob_env *e, const char *folder, const struct ob_item *it,
+    char **raw, size_t *rawlen, struct mime_result *mr);
+int outbound_batch(struct ob_env *e, uint32_t uid, const struct journey *j);
+
+/*
+ * Drops an unused look-ahead and finishes the message in e->filing, then removes the batched
+ * copies from the batch's folder and closes their journeys. 0, or OB_MAILBOX_FAILED / OB_LOG_FAILED
  * (the journeys stay at ACCEPTED or LOGGED: the next pass finishes them).
  */
 int outbound_flush(struct ob_env *e);

@@ -432,15 +432,15 @@ static void ob_say_filed(struct ob_env *e, const struct ob_msg *m)
 
 /* ---- sent copies removed together -------------------------------------- */
 
-static void ob_batch_add(struct ob_env *e, const struct ob_msg *m)
+static void ob_batch_add(struct ob_env *e, uint32_t uid, const struct journey *src)
 {
 	struct ob_batch *b = e->batch;
 	struct journey *j = &b->j[b->n];
 
-	*j = m->j;
-	j->message_id = xstrdup(m->j.message_id);
-	j->reply = m->j.reply ? xstrdup(m->j.reply) : NULL;
-	b->uids[b->n++] = m->it.uid;
+	*j = *src;
+	j->message_id = xstrdup(src->message_id);
+	j->reply = src->reply ? xstrdup(src->reply) : NULL;
+	b->uids[b->n++] = uid;
 }
 
 static void ob_batch_clear(struct ob_batch *b)
@@ -454,6 +454,19 @@ static void ob_batch_clear(struct ob_batch *b)
 
 static enum ob_outcome ob_filing_finish(struct ob_env *e);
 static void ob_ahead_drop(struct ob_env *e);
+
+static const char *ob_batch_folder(const struct ob_env *e)
+{
+	return e->batch->folder != NULL ? e->batch->folder : e->cfg->outbox_folder;
+}
+
+int outbound_batch(struct ob_env *e, uint32_t uid, const struct journey *j)
+{
+	if (e->batch == NULL || e->mail->remove_set == NULL || e->batch->n >= OB_BATCH)
+		util_panic("outbound_batch: message-id=<%s> without room in a batch", j->message_id);
+	ob_batch_add(e, uid, j);
+	return e->batch->n == OB_BATCH ? outbound_flush(e) : 0;
+}
 
 int outbound_flush(struct ob_env *e)
 {
@@ -471,11 +484,11 @@ int outbound_flush(struct ob_env *e)
 	/* the batch's sent rows were grouped commits: on the disk before their messages go */
 	if (journey_sync_disk(e->jr, err, sizeof(err)) < 0) {
 		ob_say(e, 3, "send log not synced: %s; %zu sent message(s) stay in %s", err,
-		    e->batch->n, e->cfg->outbox_folder);
+		    e->batch->n, ob_batch_folder(e));
 		ob_batch_clear(e->batch);
 		return OB_LOG_FAILED;
 	}
-	if (e->mail->remove_set(e->mail->ctx, e->cfg->outbox_folder, e->batch->uids,
+	if (e->mail->remove_set(e->mail->ctx, ob_batch_folder(e), e->batch->uids,
 	    e->batch->n) < 0)
 		rc = OB_MAILBOX_FAILED;
 	for (i = 0; rc != OB_MAILBOX_FAILED && i < e->batch->n; i++)
@@ -506,11 +519,10 @@ static enum ob_outcome ob_finish(struct ob_env *e, struct ob_msg *m)
 		rc = ob_notice(e, m, ob_fates[m->j.fate].kind, folder, r, nr);
 	free(r);
 	if (rc == 0 && m->j.fate == JF_SENT && e->batch != NULL && e->mail->remove_set != NULL) {
-		ob_batch_add(e, m);
 		ob_backoff_key(m, key);
 		backoff_clear(e->backoff, key);
 		ob_say_filed(e, m);
-		return e->batch->n == OB_BATCH && outbound_flush(e) != 0 ? OB_MAILBOX_FAILED : OB_SENT;
+		return outbound_batch(e, m->it.uid, &m->j) != 0 ? OB_MAILBOX_FAILED : OB_SENT;
 	}
 	if (rc == 0 && m->j.fate == JF_SENT) {
 		char err[512];
@@ -657,14 +669,12 @@ static int ob_progress_data(void *pctx)
 	return ob_step(p->e, p->m, JR_DATA, JF_PENDING);
 }
 
-static void ob_ahead_start(struct ob_env *e, const struct ob_msg *m);
-
 /* The data is with the server: the next message is fetched and handed to the worker meanwhile. */
 static void ob_waiting(void *pctx)
 {
 	struct ob_progress *p = pctx;
 
-	ob_ahead_start(p->e, p->m);
+	outbound_ahead_start(p->e, p->e->cfg->outbox_folder, "", &p->m->it);
 }
 
 static enum ob_outcome ob_deferred(struct ob_env *e, struct ob_msg *m, const char *reply)
@@ -852,25 +862,21 @@ static void ob_ahead_drop(struct ob_env *e)
 	e->ahead->uid = 0;
 }
 
-/*
- * While m's data is with the server (ob_waiting): the next message fetched
- * and handed to the worker. Best effort: whatever fails here is met again, and reported,
- * when the next message's own turn fetches it.
- */
-static void ob_ahead_start(struct ob_env *e, const struct ob_msg *m)
+void outbound_ahead_start(struct ob_env *e, const char *folder, const char *key_prefix,
+    const struct ob_item *cur)
 {
 	struct ob_ahead *a = e->ahead;
-	char key[16];
+	char key[24];
 
-	if (a == NULL || a->next == NULL || a->uid != 0 || a->next->uid == m->it.uid ||
+	if (a == NULL || a->next == NULL || a->uid != 0 || a->next->uid == cur->uid ||
 	    verdict_size_exceeds(e->pol, a->next->size) || a->next->size > OB_OVERLAP_MAX ||
-	    m->it.size > OB_OVERLAP_MAX)
+	    cur->size > OB_OVERLAP_MAX)
 		return;
-	snprintf(key, sizeof(key), "%u", a->next->uid);
+	snprintf(key, sizeof(key), "%s%u", key_prefix, a->next->uid);
 	if (!backoff_due(e->backoff, key, e->now()))
 		return;
-	if (e->mail->fetch(e->mail->ctx, e->cfg->outbox_folder, a->next->uid, a->next->size,
-	    &a->raw, &a->rawlen) < 0)
+	if (e->mail->fetch(e->mail->ctx, folder, a->next->uid, a->next->size, &a->raw,
+	    &a->rawlen) < 0)
 		return;
 	if (worker_pool_submit(e->worker, a->raw, a->rawlen) < 0) {
 		free(a->raw);
@@ -881,36 +887,41 @@ static void ob_ahead_start(struct ob_env *e, const struct ob_msg *m)
 	worker_pool_prepare(e->worker);
 }
 
-/* m's bytes and analysis: from the look-ahead when it holds them, else fetched now. */
-static int ob_fetch_analyse(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
+int outbound_fetch_analyse(struct ob_env *e, const char *folder, const struct ob_item *it,
+    char **raw, size_t *rawlen, struct mime_result *mr)
 {
 	int rc;
 
-	if (e->ahead != NULL && e->ahead->uid != 0 && e->ahead->uid != m->it.uid)
+	if (e->ahead != NULL && e->ahead->uid != 0 && e->ahead->uid != it->uid)
 		ob_ahead_drop(e);	/* the pass skipped it: never mix two messages */
-	if (e->ahead != NULL && e->ahead->uid == m->it.uid) {
-		m->raw = e->ahead->raw;
-		m->rawlen = e->ahead->rawlen;
+	if (e->ahead != NULL && e->ahead->uid == it->uid) {
+		*raw = e->ahead->raw;
+		*rawlen = e->ahead->rawlen;
 		e->ahead->raw = NULL;
 		e->ahead->uid = 0;
-		*res = OB_LEFT;
-		rc = worker_pool_collect(e->worker, &m->mr);
+		rc = worker_pool_collect(e->worker, mr);
 	} else {
-		if (e->mail->fetch(e->mail->ctx, e->cfg->outbox_folder, m->it.uid, m->it.size,
-		    &m->raw, &m->rawlen) < 0) {
-			*res = OB_MAILBOX_FAILED;
+		if (e->mail->fetch(e->mail->ctx, folder, it->uid, it->size, raw, rawlen) < 0)
 			return -1;
-		}
-		*res = OB_LEFT;
-		rc = worker_pool_analyse(e->worker, m->raw, m->rawlen, &m->mr);
+		rc = worker_pool_analyse(e->worker, *raw, *rawlen, mr);
 	}
-	if (rc < 0) {
-		ob_say(e, 3, "analysis worker could not start; uid=%u stays", m->it.uid);
-		return -1;
-	}
+	if (rc < 0)
+		return -2;
 	/* the next message's worker starts now, while this one is judged, sent and filed */
 	worker_pool_prepare(e->worker);
 	return 0;
+}
+
+/* m's bytes and analysis: from the look-ahead when it holds them, else fetched now. */
+static int ob_fetch_analyse(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
+{
+	int rc = outbound_fetch_analyse(e, e->cfg->outbox_folder, &m->it, &m->raw, &m->rawlen,
+	    &m->mr);
+
+	*res = rc == -1 ? OB_MAILBOX_FAILED : OB_LEFT;
+	if (rc == -2)
+		ob_say(e, 3, "analysis worker could not start; uid=%u stays", m->it.uid);
+	return rc < 0 ? -1 : 0;
 }
 
 /*
