@@ -142,9 +142,9 @@ int journey_sync(struct journeys *js);
 /*
  * Group commit. Every step survives a crash of the process once it
  * returns; against a power failure only DATA and a LOGGED of any fate but
- * sent are on the disk at once (1 from this rule). The others reach it with
- * the next of those, or with journey_sync_disk(), which the caller runs
- * before it deletes a batch of sent messages from their folder.
+ * sent or forwarded are on the disk at once (1 from this rule). The others
+ * reach it with the next of those, or with journey_sync_disk(), which the
+ * caller runs before it deletes sent messages or forwarded originals.
  */
 int journey_needs_sync(enum jr_stage to, enum jr_fate fate);
 int journey_sync_disk(struct journeys *js, char *err, size_t errlen);

@@ -844,13 +844,21 @@ static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 	struct ob_env e;
 	struct ib_env ie = { &e, &cl };
 	struct ob_item *items = NULL;
+	struct ob_batch batch;
+	struct ob_ahead ahead;
 	enum ib_outcome o;
 	size_t n = 0, i, done = 0;
-	int failed = 0;
+	int rc, failed = 0;
 
 	cl.ctx = g;
 	dmn_env(g, &e, &mail, &smtp);
 	imap_ops(g->imap_in, &mail);
+	/* forwarded originals deleted by the batch; the next message analysed during the data */
+	memset(&batch, 0, sizeof(batch));
+	memset(&ahead, 0, sizeof(ahead));
+	batch.folder = g->cfg.inbox_folder;
+	e.batch = &batch;
+	e.ahead = &ahead;
 	if (dmn_review_check(g, &mail) < 0 ||
 	    mail.list(mail.ctx, g->cfg.inbox_folder, dmn_now(), &items, &n) < 0)
 		return -1;
@@ -868,6 +876,7 @@ static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 		break;
 	}
 	for (i = 0; i < n && !ps->log_failed && !failed && !dmn_term && !dmn_hup; i++) {
+		ahead.next = i + 1 < n ? &items[i + 1] : NULL;
 		o = inbound_message(&ie, &items[i]);
 		done = i + 1;
 		switch (o) {
@@ -903,6 +912,14 @@ static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 	ps->in_waiting += (unsigned)(n - done);
 	g->st.in_waiting = (long)ps->in_waiting;
 	free(items);
+	rc = outbound_flush(&e);
+	if (rc == OB_MAILBOX_FAILED)
+		failed = 1;
+	else if (rc == OB_LOG_FAILED)
+		ps->log_failed = 1;
+	/* the pass's last DONE steps, written now rather than with the next message */
+	if (journey_sync(g->jr) < 0)
+		ps->log_failed = 1;
 	return failed ? -1 : 0;
 }
 

@@ -202,30 +202,53 @@ static int ib_notice(struct ib_env *e, const struct ib_msg *m)
 	return rc;
 }
 
-/* LOGGED -> DONE: the original deleted (forwarded) or moved to Review. */
-static enum ob_outcome ib_finish(struct ib_env *e, struct ib_msg *m)
+/* Its backoff forgotten and its outcome said, once the original is (or will be) out of INBOX. */
+static void ib_finished(struct ib_env *e, const struct ib_msg *m)
 {
-	struct ob_mail *mail = e->ob->mail;
-	const char *inbox = e->ob->cfg->inbox_folder;
-	int fwd = m->j.fate == JF_FORWARDED, rc;
+	int fwd = m->j.fate == JF_FORWARDED;
 	char key[24];
 
-	if (m->j.stage != JR_LOGGED) {
-		ib_say(e, 3, "internal error: inbound message-id=<%s> finished at stage %s",
-		    m->msgid, journey_stage_name(m->j.stage));
-		return OB_LEFT;
-	}
-	rc = fwd ? mail->remove(mail->ctx, inbox, m->it.uid) : ib_notice(e, m);
-	if (rc == 0 && !fwd)
-		rc = mail->move(mail->ctx, inbox, m->it.uid, e->ob->cfg->review_folder);
-	if (rc < 0)
-		return OB_MAILBOX_FAILED;
 	ib_backoff_key(m, key);
 	backoff_clear(e->ob->backoff, key);
 	ib_say(e, 6, "inbound %s uid=%u message-id=<%s> process=%s%s%s", fwd ? "forwarded" :
 	    "review", m->it.uid, m->msgid, m->dec.process ? m->dec.process->id : "-",
 	    fwd ? " to=" : " reason=", fwd ? (m->dec.org ? m->dec.org : "internal") :
 	    m->j.code >= 0 ? vcode_info((enum vcode)m->j.code)->code : "-");
+}
+
+/* LOGGED -> DONE: the original deleted (forwarded) or moved to Review. */
+static enum ob_outcome ib_finish(struct ib_env *e, struct ib_msg *m)
+{
+	struct ob_mail *mail = e->ob->mail;
+	const char *inbox = e->ob->cfg->inbox_folder;
+	int fwd = m->j.fate == JF_FORWARDED, rc;
+
+	if (m->j.stage != JR_LOGGED) {
+		ib_say(e, 3, "internal error: inbound message-id=<%s> finished at stage %s",
+		    m->msgid, journey_stage_name(m->j.stage));
+		return OB_LEFT;
+	}
+	if (fwd && e->ob->batch != NULL && mail->remove_set != NULL) {
+		/* deleted with the batch, after one sync of the log (outbound_batch) */
+		ib_finished(e, m);
+		return outbound_batch(e->ob, m->it.uid, &m->j) != 0 ? OB_MAILBOX_FAILED : OB_SENT;
+	}
+	if (fwd) {
+		char err[512];
+
+		/* the forward rows were a grouped commit (journey.h): on the disk first */
+		if (journey_sync_disk(e->ob->jr, err, sizeof(err)) < 0) {
+			ib_say(e, 3, "send log not synced: %s; inbound message-id=<%s> stays", err,
+			    m->msgid);
+			return OB_LOG_FAILED;
+		}
+	}
+	rc = fwd ? mail->remove(mail->ctx, inbox, m->it.uid) : ib_notice(e, m);
+	if (rc == 0 && !fwd)
+		rc = mail->move(mail->ctx, inbox, m->it.uid, e->ob->cfg->review_folder);
+	if (rc < 0)
+		return OB_MAILBOX_FAILED;
+	ib_finished(e, m);
 	if (ib_step(e, m, JR_DONE, JF_PENDING) < 0)
 		return OB_LOG_FAILED;
 	return fwd ? OB_SENT : OB_HELD;
@@ -305,6 +328,14 @@ static int ib_progress_data(void *pctx)
 	return ib_step(p->e, p->m, JR_DATA, JF_PENDING);
 }
 
+/* The forward's data is with the server: the next message of INBOX is fetched and analysed meanwhile. */
+static void ib_waiting(void *pctx)
+{
+	struct ib_progress *p = pctx;
+
+	outbound_ahead_start(p->e->ob, p->e->ob->cfg->inbox_folder, "in:", &p->m->it);
+}
+
 static enum ob_outcome ib_deferred(struct ib_env *e, struct ib_msg *m, const char *reply)
 {
 	char key[24];
@@ -336,8 +367,8 @@ static enum ob_outcome ib_transmit(struct ib_env *e, struct ib_msg *m)
 	reply[0] = '\0';
 	ib_forward_build(e, m);
 	s = e->ob->smtp->send(e->ob->smtp->ctx, e->ob->pol->designated_address,
-	    (char *const *)m->dec.to, m->dec.nto, m->out.data, m->out.len, ib_progress_data, NULL,
-	    &pr, reply, sizeof(reply));
+	    (char *const *)m->dec.to, m->dec.nto, m->out.data, m->out.len, ib_progress_data,
+	    ib_waiting, &pr, reply, sizeof(reply));
 	if (s == OB_SEND_OK && m->j.stage == JR_DATA) {
 		ib_step(e, m, JR_ACCEPTED, JF_FORWARDED);	/* a refusal is remembered */
 		return m->j.stage == JR_ACCEPTED ? ib_forwarded(e, m) : OB_LOG_FAILED;
@@ -874,7 +905,7 @@ enum ib_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
 	enum ob_outcome res;
 	enum ib_outcome out;
 	char key[24];
-	int big = e->ob->pol->max_message_bytes > 0 &&
+	int rc, big = e->ob->pol->max_message_bytes > 0 &&
 	    it->size > (uint64_t)e->ob->pol->max_message_bytes;
 
 	ib_msg_init(&m, it);
@@ -884,18 +915,24 @@ enum ib_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
 		return IB_WAITING;
 	}
 	/* too large to read whole: its header alone is analysed, and says malformed */
-	if ((big ? e->ob->mail->fetch_header(e->ob->mail->ctx, e->ob->cfg->inbox_folder, it->uid,
-	    &m.raw, &m.rawlen) : e->ob->mail->fetch(e->ob->mail->ctx, e->ob->cfg->inbox_folder,
-	    it->uid, it->size, &m.raw, &m.rawlen)) < 0)
+	if (big) {
+		rc = e->ob->mail->fetch_header(e->ob->mail->ctx, e->ob->cfg->inbox_folder, it->uid,
+		    &m.raw, &m.rawlen) < 0 ? -1 : worker_pool_analyse(e->ob->worker, m.raw, m.rawlen,
+		    &m.mr) < 0 ? -2 : 0;
+		if (rc == 0)
+			worker_pool_prepare(e->ob->worker);
+	} else
+		rc = outbound_fetch_analyse(e->ob, e->ob->cfg->inbox_folder, it, &m.raw, &m.rawlen,
+		    &m.mr);
+	if (rc == -1)
 		res = OB_MAILBOX_FAILED;
-	else if (ib_own_notice(e, &m)) {
+	else if (rc == 0 && ib_own_notice(e, &m)) {
 		ib_msg_free(&m);
 		return IB_IGNORED;	/* mailgate's own word to staff (an outage): left for them */
-	} else if (worker_pool_analyse(e->ob->worker, m.raw, m.rawlen, &m.mr) < 0) {
+	} else if (rc < 0) {
 		ib_say(e, 3, "analysis worker could not start; inbound uid=%u stays", it->uid);
 		res = OB_LEFT;
 	} else {
-		worker_pool_prepare(e->ob->worker);
 		if (big) {
 			m.mr.status = MIME_TOO_LARGE;
 			free(m.mr.detail);

@@ -379,15 +379,17 @@ jr_store(struct journeys *js, struct journey *j)
  * Which writes must reach the disk before the caller goes on (against a
  * power failure; every commit survives a crash of mailgate): DATA, before
  * the DATA command (a lost DATA would send again), and LOGGED for any fate
- * but sent, before its message is moved or deleted. INTENT, ACCEPTED, a
- * sent LOGGED and DONE join the next synced commit or journey_sync_disk():
- * lost, they only repeat an attempt that sent nothing, or leave a journey
- * at DATA whose copy in Sent recovery finds. One pure rule, tested.
+ * but sent or forwarded, before its message is moved. INTENT, ACCEPTED, a
+ * sent or forwarded LOGGED and DONE join the next synced commit or
+ * journey_sync_disk(), which runs before such a message is deleted: lost,
+ * they only repeat an attempt that sent nothing, or leave a journey at DATA
+ * whose copy in Sent recovery finds (a forward's goes to Review as
+ * uncertain). One pure rule, tested.
  */
 int
 journey_needs_sync(enum jr_stage to, enum jr_fate fate)
 {
-	return to == JR_DATA || (to == JR_LOGGED && fate != JF_SENT);
+	return to == JR_DATA || (to == JR_LOGGED && fate != JF_SENT && fate != JF_FORWARDED);
 }
 
 static int

@@ -745,7 +745,10 @@ static void test_journey_table(void **state)
 	assert_true(journey_needs_sync(JR_DATA, JF_PENDING));
 	assert_true(journey_needs_sync(JR_LOGGED, JF_REJECTED));
 	assert_true(journey_needs_sync(JR_LOGGED, JF_HELD));
-	assert_true(journey_needs_sync(JR_LOGGED, JF_FORWARDED));
+	assert_true(journey_needs_sync(JR_LOGGED, JF_REVIEW));
+	assert_true(journey_needs_sync(JR_LOGGED, JF_BOUNCED));
+	/* a forward's original, like a sent copy, is deleted after journey_sync_disk() */
+	assert_false(journey_needs_sync(JR_LOGGED, JF_FORWARDED));
 	assert_false(journey_needs_sync(JR_INTENT, JF_PENDING));
 	assert_false(journey_needs_sync(JR_ACCEPTED, JF_SENT));
 	assert_false(journey_needs_sync(JR_LOGGED, JF_SENT));
