@@ -11,7 +11,12 @@ server's delayed ACK (40 ms on Linux), which is most of this relay's time
 for messages of a few kilobytes and more. The plain form is the issue's
 baseline; this one is the harder one.
 
-  relay.py [--nodelay] MAILGATE.CONF
+With --inbound TO it is the baseline of inbound forwarding instead: each
+message of INBOX is fetched, sent to TO on the same session and deleted
+(UID FETCH, one SMTP transaction, STORE \\Deleted + UID EXPUNGE; a forward is
+not filed in Sent).
+
+  relay.py [--nodelay] [--inbound TO] MAILGATE.CONF
 """
 import imaplib
 import os
@@ -37,8 +42,12 @@ def conf(path):
 
 
 def main():
-    nodelay = sys.argv[1] == "--nodelay"
-    c = conf(sys.argv[-1])
+    args = sys.argv[1:]
+    nodelay = args[0] == "--nodelay"
+    if nodelay:
+        args = args[1:]
+    inbound = args[1] if args[0] == "--inbound" else None
+    c = conf(args[-1])
     ctx = ssl.create_default_context(cafile=c["tls_ca_file"])
     pw = open(c["imap_password_file"]).read().rstrip("\n")
     spw = open(c["smtp_password_file"]).read().rstrip("\n")
@@ -53,14 +62,17 @@ def main():
         sm.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sm.starttls(context=ctx)
     sm.login(c["smtp_user"], spw)
-    im.select("Outbox")
+    im.select("INBOX" if inbound else "Outbox")
     typ, data = im.uid("SEARCH", None, "UNDELETED")
     for uid in data[0].split():
         typ, msg = im.uid("FETCH", uid, "(BODY.PEEK[])")
         raw = msg[0][1]
-        to = re.search(rb"^To:[^\r\n]*?([\w.+-]+@[\w.-]+)", raw, re.M | re.I).group(1).decode()
-        sm.sendmail("whp@provider.example", [to], raw)
-        im.append("Sent", "(\\Seen)", None, raw)
+        if inbound:
+            sm.sendmail("whp@provider.example", [inbound], raw)
+        else:
+            to = re.search(rb"^To:[^\r\n]*?([\w.+-]+@[\w.-]+)", raw, re.M | re.I).group(1).decode()
+            sm.sendmail("whp@provider.example", [to], raw)
+            im.append("Sent", "(\\Seen)", None, raw)
         im.uid("STORE", uid, "+FLAGS.SILENT", "(\\Deleted)")
         im.uid("EXPUNGE", uid)
     sm.quit()
