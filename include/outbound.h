@@ -207,9 +207,10 @@ int outbound_fetch_analyse(struct ob_env *e, const char *folder, const struct ob
 int outbound_batch(struct ob_env *e, uint32_t uid, const struct journey *j);
 
 /*
- * Drops an unused look-ahead and finishes the message in e->filing, then removes the batched
- * copies from the batch's folder and closes their journeys. 0, or OB_MAILBOX_FAILED / OB_LOG_FAILED
- * (the journeys stay at ACCEPTED or LOGGED: the next pass finishes them).
+ * Drops an unused look-ahead and finishes the message in e->filing, then
+ * removes the batched messages from the batch's folder and closes their
+ * journeys. 0, or OB_MAILBOX_FAILED / OB_LOG_FAILED (the journeys stay at
+ * ACCEPTED or LOGGED: the next pass finishes them).
  */
 int outbound_flush(struct ob_env *e);
 
