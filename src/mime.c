@@ -31,6 +31,7 @@ struct ma_image {
 struct ma {
 	const struct mime_limits *lim;
 	struct mime_result *r;
+	const char *end;		/* end of the bytes libetpan parses (a part's data points in) */
 	unsigned parts;
 	size_t decoded;
 	int malformed;
@@ -965,7 +966,7 @@ static void
 ma_nested_bytes(struct ma *a, const char *d, size_t n, unsigned depth)
 {
 	struct mailmime *m = NULL;
-	const char *why;
+	const char *why, *saved;
 	size_t idx = 0;
 
 	if (mime_prefilter(d, n, &why)) {
@@ -976,7 +977,10 @@ ma_nested_bytes(struct ma *a, const char *d, size_t n, unsigned depth)
 		ma_malformed(a, "a forwarded message cannot be parsed");
 		return;
 	}
+	saved = a->end;
+	a->end = d + n;
 	ma_message(a, m, d, n, depth, 0);
+	a->end = saved;
 	mailmime_free(m);
 }
 
@@ -1140,8 +1144,7 @@ ma_decode_part(struct ma *a, struct mailmime *m, const struct mailmime_single_fi
 {
 	const char *data = "", *label = p->name ? p->name : p->type;
 	int enc = sf->fld_encoding ? sf->fld_encoding->enc_type : MAILMIME_MECHANISM_7BIT;
-	size_t dlen = 0, idx = 0;
-	char *res = NULL;
+	size_t dlen = 0;
 
 	*own = NULL;
 	if (m->mm_data.mm_single && m->mm_data.mm_single->dt_type == MAILMIME_DATA_TEXT) {
@@ -1162,15 +1165,9 @@ ma_decode_part(struct ma *a, struct mailmime *m, const struct mailmime_single_fi
 		*len = dlen;
 		return data;
 	}
-	if (mailmime_part_parse(data, dlen, &idx, enc, &res, len) != MAILIMF_NO_ERROR) {
-		ma_malformed(a, "the encoding of a part (%s) cannot be decoded", label);
-		return NULL;
-	}
-	*own = xmalloc(*len + 1);
-	memcpy(*own, res, *len);
-	(*own)[*len] = '\0';
-	mmap_string_unref(res);
-	return *own;
+	/* libetpan's decoder reads the byte after the part; past the buffer it is our NUL */
+	return *own = mt_qp_decode(data, dlen, data + dlen < a->end ?
+	    (unsigned char)data[dlen] : 0, len);	/* one copy, no libetpan's too */
 }
 
 /* A detached signature by content: OpenPGP armour or a PKCS#7 signedData. */
@@ -1550,6 +1547,7 @@ mime_analyse(const char *msg, size_t len, const struct mime_limits *lim, struct 
 	memset(&a, 0, sizeof(a));
 	a.lim = lim;
 	a.r = out;
+	a.end = msg + len;
 	sbuf_init(&a.cids);
 	out->size = mime_crlf_size(msg, len);
 	if (out->size > lim->max_message_bytes) {

@@ -11,6 +11,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <libetpan/libetpan.h>
 #include <uninorm.h>
 
@@ -271,6 +275,98 @@ mt_base64_decode(const char *in, size_t len, size_t *outlen)
 		out[o++] = (char)(v[0] << 2 | v[1] >> 4);
 	if (k == 3)
 		out[o++] = (char)(v[1] << 4 | v[2] >> 2);
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
+/* A hex digit's value; anything else counts 0, as in libetpan's to_char(). */
+static unsigned
+mt_qp_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 0;
+}
+
+/* How many bytes at p are neither '=', CR nor LF, sixteen at a time: most of a QP line. */
+static size_t
+mt_qp_plain(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+#if defined(__SSE2__)
+	const __m128i eq = _mm_set1_epi8('='), cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+
+	for (; len - i >= 16; i += 16) {
+		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, eq),
+		    _mm_cmpeq_epi8(w, cr)), _mm_cmpeq_epi8(w, lf)));
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+	}
+#endif
+	while (i < len && p[i] != '=' && p[i] != '\r' && p[i] != '\n')
+		i++;
+	return i;
+}
+
+char *
+mt_qp_decode(const char *in, size_t len, unsigned char next, size_t *outlen)
+{
+	/* each byte gives at most two ("\n" gives CRLF); the unused end is given back */
+	char *out = xreallocarray(NULL, len + 1, 2);
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
+	size_t o = 0;
+
+	while (p < end) {
+		const unsigned char *run = p;
+
+		/* the bytes that stand for themselves go as one run */
+		p += mt_qp_plain(p, (size_t)(end - p));
+		memcpy(out + o, run, (size_t)(p - run));
+		o += (size_t)(p - run);
+		if (p == end)
+			break;
+		if (*p == '\n') {
+			out[o++] = '\r';
+			out[o++] = '\n';
+			p++;
+		} else if (*p == '\r') {
+			if (end - p == 1)
+				break;		/* a CR at the very end is dropped */
+			out[o++] = '\r';
+			out[o++] = '\n';
+			p += p[1] == '\n' ? 2 : 1;
+		} else if (end - p == 1) {
+			out[o++] = '=';		/* a lone '=' at the end stays */
+			p++;
+		} else if (p[1] == '\n') {
+			p += 2;			/* soft line break */
+		} else if (p[1] == '\r') {
+			if (end - p == 2)
+				break;		/* "=\r" at the end: both dropped */
+			p += p[2] == '\n' ? 3 : 2;
+		} else if (end - p == 2) {
+			/*
+			 * "=X" at the end: libetpan counts X twice, so it gives X
+			 * and the byte after the part ("==" gives "=="); next is
+			 * that byte.
+			 */
+			out[o++] = (char)p[1];
+			out[o++] = p[1] == '=' ? '=' : (char)next;
+			break;
+		} else {
+			out[o++] = (char)(mt_qp_hex(p[1]) << 4 | mt_qp_hex(p[2]));
+			p += 3;
+		}
+	}
+	out = xrealloc(out, o + 1);
 	out[o] = '\0';
 	*outlen = o;
 	return out;
