@@ -542,6 +542,45 @@ mt_nfkc(const char *s, size_t len, struct sbuf *out)
 	}
 }
 
+/*
+ * The fold of a text whose only non-ASCII characters are no-break spaces
+ * with ASCII on both sides (HTML's &nbsp;, the usual case), in place: each
+ * is U+0020, as NFKC makes it, and nothing else changes (valid UTF-8, no
+ * invisible character, no dash). 0, untouched, for any other text.
+ */
+static int
+mt_fold_nbsp(struct sbuf *b)
+{
+	char *s = b->data;
+	size_t len = b->len, r = 0, w = 0;
+
+	/* only checked first: a text that is not of this kind is left as it was */
+	while (r < len) {
+		r += mt_ascii_span(s + r, len - r);
+		if (r == len)
+			break;
+		if (len - r < 2 || (unsigned char)s[r] != 0xC2 || (unsigned char)s[r + 1] != 0xA0 ||
+		    (len - r > 2 && (unsigned char)s[r + 2] >= 0x80))
+			return 0;
+		r += 2;
+	}
+	for (r = 0; r < len; ) {
+		size_t a = mt_ascii_span(s + r, len - r);
+
+		if (w != r)
+			memmove(s + w, s + r, a);
+		w += a;
+		r += a;
+		if (r < len) {
+			s[w++] = ' ';
+			r += 2;
+		}
+	}
+	s[w] = '\0';
+	b->len = w;
+	return 1;
+}
+
 void
 mt_fold(struct sbuf *b)
 {
@@ -549,7 +588,7 @@ mt_fold(struct sbuf *b)
 
 	if (b->len && memchr(b->data, '\0', b->len))
 		b->len = mt_strip_nul(b->data, b->len);
-	if (b->len == 0 || mt_all_ascii(b->data, b->len))
+	if (b->len == 0 || mt_all_ascii(b->data, b->len) || mt_fold_nbsp(b))
 		return;
 	mt_repair_utf8(b);
 	/* deleted before NFKC, so what they parted composes as it will be read */

@@ -383,19 +383,11 @@ test_text_conversion(void **state)
  * what it keeps. A fixed seed, so a failure repeats.
  */
 static void
-test_fold_by_pieces(void **state)
+fold_as_nfkc(const char *const *alpha, size_t nalpha, unsigned long seed, int rounds)
 {
-	static const char *const alpha[] = { "a", "e", "E", "<", "=", " ", "1", "\n", "x",
-		"\xCC\x81", "\xCC\x88", "\xCC\xB8", "\xCC\xA3", "\xC2\xA0", "\xC2\xA0",
-		"\xC3\xA9", "\xEF\xAC\x81", "\xEF\xBC\x91", "\xE2\x91\xA0", "\xE1\x84\x80",
-		"\xE1\x85\xA1", "\xE1\x86\xA8", "\xEA\xB0\x80", "\xE0\xA4\xBC",
-		"\xE0\xA4\x95", "\xD8\xA7", "\xE2\x80\xAF", "\xEF\xBF\xBD", "\xE3\x82\x99",
-		"\xE3\x81\x8B", "\xCE\x91", "\xCD\x85" };
-	unsigned long seed = 12345;
 	int round, i;
 
-	(void)state;
-	for (round = 0; round < 3000; round++) {
+	for (round = 0; round < rounds; round++) {
 		struct sbuf b;
 		uint8_t *want;
 		size_t wlen = 0;
@@ -406,16 +398,35 @@ test_fold_by_pieces(void **state)
 		n = 1 + (int)((seed >> 33) % 24);
 		for (i = 0; i < n; i++) {
 			seed = seed * 6364136223846793005ul + 1442695040888963407ul;
-			sbuf_adds(&b, alpha[(seed >> 33) % (sizeof(alpha) / sizeof(alpha[0]))]);
+			sbuf_adds(&b, alpha[(seed >> 33) % nalpha]);
 		}
 		want = u8_normalize(UNINORM_NFKC, (const uint8_t *)b.data, b.len, NULL, &wlen);
 		assert_non_null(want);
 		mt_fold(&b);
 		assert_int_equal(b.len, wlen);
 		assert_memory_equal(b.data, want, wlen);
+		assert_int_equal(b.data[b.len], '\0');
 		free(want);
 		sbuf_free(&b);
 	}
+}
+
+static void
+test_fold_by_pieces(void **state)
+{
+	static const char *const alpha[] = { "a", "e", "E", "<", "=", " ", "1", "\n", "x",
+		"\xCC\x81", "\xCC\x88", "\xCC\xB8", "\xCC\xA3", "\xC2\xA0", "\xC2\xA0",
+		"\xC3\xA9", "\xEF\xAC\x81", "\xEF\xBC\x91", "\xE2\x91\xA0", "\xE1\x84\x80",
+		"\xE1\x85\xA1", "\xE1\x86\xA8", "\xEA\xB0\x80", "\xE0\xA4\xBC",
+		"\xE0\xA4\x95", "\xD8\xA7", "\xE2\x80\xAF", "\xEF\xBF\xBD", "\xE3\x82\x99",
+		"\xE3\x81\x8B", "\xCE\x91", "\xCD\x85" };
+	/* mostly ASCII and no-break spaces, as HTML mail is: folded in place when only those */
+	static const char *const nbsp[] = { "a", " ", "1", "\n", "<", "\xC2\xA0", "\xC2\xA0",
+		"\xC2\xA0", "\xCC\x81", "\xC3\xA9" };
+
+	(void)state;
+	fold_as_nfkc(alpha, sizeof(alpha) / sizeof(alpha[0]), 12345, 3000);
+	fold_as_nfkc(nbsp, sizeof(nbsp) / sizeof(nbsp[0]), 54321, 3000);
 }
 
 /*
