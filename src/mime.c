@@ -895,7 +895,7 @@ ma_sniff(const char *d, size_t n, const char *type, const char *name, const char
 		return MK_RTF;
 	if (strncmp(type, "image/", 6) == 0 && n > 0 && !mt_valid_utf8(d, n))
 		return MK_IMAGE;
-	if (n > 0 && !utf16 && !mt_valid_utf8(d, n) && strncmp(type, "text/", 5) != 0) {
+	if (n > 0 && !utf16 && strncmp(type, "text/", 5) != 0 && !mt_valid_utf8(d, n)) {
 		/* 8-bit bytes that are no text encoding we read by content */
 		size_t i, ctl = 0;
 

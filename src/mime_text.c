@@ -113,7 +113,8 @@ mt_nul_pairs(const unsigned char *u, size_t len)
 {
 	size_t i, even = 0, odd = 0;
 
-	if (len < 16)
+	/* without a NUL among the bytes counted, neither side can have enough */
+	if (len < 16 || memchr(u, '\0', len < 4096 ? len : 4096) == NULL)
 		return 0;
 	for (i = 0; i + 1 < len && i < 4096; i += 2) {
 		even += u[i] == 0;
@@ -651,26 +652,30 @@ mt_unflow(const char *in, size_t len, int delsp, struct sbuf *out)
 
 /* --- HTML --- */
 
-static const struct { const char *name; uint32_t cp; } mt_entities[] = {
-	{ "nbsp", 0xA0 }, { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
-	{ "apos", '\'' }, { "shy", 0xAD }, { "ndash", 0x2013 }, { "mdash", 0x2014 },
-	{ "lsquo", 0x2018 }, { "rsquo", 0x2019 }, { "ldquo", 0x201C }, { "rdquo", 0x201D },
-	{ "hellip", 0x2026 }, { "bull", 0x2022 }, { "middot", 0xB7 }, { "pound", 0xA3 },
-	{ "euro", 0x20AC }, { "copy", 0xA9 }, { "reg", 0xAE }, { "deg", 0xB0 }, { "eacute", 0xE9 },
-	{ "egrave", 0xE8 }, { "aacute", 0xE1 }, { "agrave", 0xE0 }, { "oacute", 0xF3 },
-	{ "iacute", 0xED }, { "uacute", 0xFA }, { "ccedil", 0xE7 }, { "ouml", 0xF6 },
-	{ "uuml", 0xFC }, { "auml", 0xE4 }, { "Eacute", 0xC9 }, { "zwsp", 0x200B },
-	{ "zwj", 0x200D }, { "zwnj", 0x200C }, { "ensp", 0x2002 }, { "emsp", 0x2003 },
-	{ "thinsp", 0x2009 }, { "tab", '\t' }, { "NewLine", '\n' }, { "hyphen", 0x2010 },
-	{ "dash", 0x2010 }, { "minus", 0x2212 },
+/* With their lengths: looked up for every '&' of a text. */
+#define MT_ENT(s, cp) { s, sizeof(s) - 1, cp }
+static const struct { const char *name; size_t n; uint32_t cp; } mt_entities[] = {
+	MT_ENT("nbsp", 0xA0), MT_ENT("amp", '&'), MT_ENT("lt", '<'), MT_ENT("gt", '>'),
+	MT_ENT("quot", '"'), MT_ENT("apos", '\''), MT_ENT("shy", 0xAD), MT_ENT("ndash", 0x2013),
+	MT_ENT("mdash", 0x2014), MT_ENT("lsquo", 0x2018), MT_ENT("rsquo", 0x2019),
+	MT_ENT("ldquo", 0x201C), MT_ENT("rdquo", 0x201D), MT_ENT("hellip", 0x2026),
+	MT_ENT("bull", 0x2022), MT_ENT("middot", 0xB7), MT_ENT("pound", 0xA3),
+	MT_ENT("euro", 0x20AC), MT_ENT("copy", 0xA9), MT_ENT("reg", 0xAE), MT_ENT("deg", 0xB0),
+	MT_ENT("eacute", 0xE9), MT_ENT("egrave", 0xE8), MT_ENT("aacute", 0xE1),
+	MT_ENT("agrave", 0xE0), MT_ENT("oacute", 0xF3), MT_ENT("iacute", 0xED),
+	MT_ENT("uacute", 0xFA), MT_ENT("ccedil", 0xE7), MT_ENT("ouml", 0xF6), MT_ENT("uuml", 0xFC),
+	MT_ENT("auml", 0xE4), MT_ENT("Eacute", 0xC9), MT_ENT("zwsp", 0x200B), MT_ENT("zwj", 0x200D),
+	MT_ENT("zwnj", 0x200C), MT_ENT("ensp", 0x2002), MT_ENT("emsp", 0x2003),
+	MT_ENT("thinsp", 0x2009), MT_ENT("tab", '\t'), MT_ENT("NewLine", '\n'),
+	MT_ENT("hyphen", 0x2010), MT_ENT("dash", 0x2010), MT_ENT("minus", 0x2212),
 };
+#undef MT_ENT
 
 /* Decodes one entity at s (after '&'); returns bytes consumed or 0. */
 static size_t
 mt_entity(const char *s, const char *end, uint32_t *cp)
 {
 	const char *p = s;
-	char name[16];
 	size_t n = 0, i;
 
 	if (p < end && *p == '#') {
@@ -700,14 +705,14 @@ mt_entity(const char *s, const char *end, uint32_t *cp)
 		*cp = v == 0 || v > 0x10FFFF ? 0xFFFD : v;
 		return (size_t)(p - s);
 	}
-	while (p < end && n < sizeof(name) - 1 &&
+	/* the name: up to 15 letters and digits, compared where it stands */
+	while (p < end && n < 15 &&
 	    (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9')))
-		name[n++] = *p++;
-	name[n] = '\0';
+		n++, p++;
 	if (n == 0)
 		return 0;
 	for (i = 0; i < sizeof(mt_entities) / sizeof(mt_entities[0]); i++)
-		if (strcmp(mt_entities[i].name, name) == 0) {
+		if (mt_entities[i].n == n && memcmp(mt_entities[i].name, s, n) == 0) {
 			*cp = mt_entities[i].cp;
 			if (p < end && *p == ';')
 				p++;
@@ -744,10 +749,17 @@ mt_html_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
+/* What ends a run of text: 1 a reference, 2 white space (when collapsed). */
+static const unsigned char mt_html_stop[256] = {
+	['&'] = 1, [' '] = 2, ['\t'] = 2, ['\n'] = 2, ['\r'] = 2, ['\f'] = 2,
+};
+
 /* Appends text with entities decoded; collapse folds white space as HTML does. */
 static void
 mt_html_text(const char *s, const char *end, struct sbuf *out, int collapse, int *space)
 {
+	unsigned stop = collapse ? 3 : 1;
+
 	while (s < end) {
 		const char *run;
 		uint32_t cp;
@@ -766,9 +778,20 @@ mt_html_text(const char *s, const char *end, struct sbuf *out, int collapse, int
 			s++;
 			continue;
 		}
-		/* the characters up to the next entity or space go as one run */
-		for (run = s + 1; run < end && *run != '&' && !(collapse && mt_html_space(*run)); run++)
-			;
+		/*
+		 * The characters up to the next entity or space go as one run,
+		 * and so does a single ' ' between two others: collapsing
+		 * writes it as it stands.
+		 */
+		for (run = s + 1; run < end; run++) {
+			unsigned k = mt_html_stop[(unsigned char)*run] & stop;
+
+			if (k == 0)
+				continue;
+			if (k == 2 && *run == ' ' && run + 1 < end && !mt_html_space(run[1]))
+				continue;
+			break;
+		}
 		sbuf_add(out, s, (size_t)(run - s));
 		s = run;
 		*space = 0;
@@ -781,24 +804,63 @@ mt_tag_is(const char *name, size_t n, const char *want)
 	return strlen(want) == n && ascii_strncasecmp(name, want, n) == 0;
 }
 
-static int
-mt_tag_block(const char *name, size_t n)
-{
-#define MT_TAG(s) { s, sizeof(s) - 1 }
-	/* with their lengths: this runs for every tag */
-	static const struct { const char *s; size_t n; } blocks[] = { MT_TAG("p"),
-		MT_TAG("div"), MT_TAG("br"), MT_TAG("li"), MT_TAG("tr"), MT_TAG("table"),
-		MT_TAG("h1"), MT_TAG("h2"), MT_TAG("h3"), MT_TAG("h4"), MT_TAG("h5"), MT_TAG("h6"),
-		MT_TAG("ul"), MT_TAG("ol"), MT_TAG("blockquote"), MT_TAG("pre"), MT_TAG("hr"),
-		MT_TAG("dt"), MT_TAG("dd"), MT_TAG("section"), MT_TAG("article"), MT_TAG("header"),
-		MT_TAG("footer"), MT_TAG("address"), MT_TAG("title"), MT_TAG("body") };
-#undef MT_TAG
-	size_t i;
+/* What a tag does to the text; a row (tr, table) is a block too. */
+enum mt_tag { MT_T_OTHER, MT_T_BLOCK, MT_T_ROW, MT_T_CELL, MT_T_SCRIPT, MT_T_STYLE, MT_T_IMG };
 
-	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
-		if (blocks[i].n == n && ascii_strncasecmp(name, blocks[i].s, n) == 0)
-			return 1;
-	return 0;
+/* The tags that shape the text, by the length of their names. */
+struct mt_tagname {
+	char s[11];
+	enum mt_tag kind;
+};
+static const struct mt_tagname mt_tags1[] = { { "p", MT_T_BLOCK } };
+static const struct mt_tagname mt_tags2[] = {
+	{ "br", MT_T_BLOCK }, { "li", MT_T_BLOCK }, { "tr", MT_T_ROW }, { "td", MT_T_CELL },
+	{ "th", MT_T_CELL }, { "h1", MT_T_BLOCK }, { "h2", MT_T_BLOCK }, { "h3", MT_T_BLOCK },
+	{ "h4", MT_T_BLOCK }, { "h5", MT_T_BLOCK }, { "h6", MT_T_BLOCK }, { "ul", MT_T_BLOCK },
+	{ "ol", MT_T_BLOCK }, { "hr", MT_T_BLOCK }, { "dt", MT_T_BLOCK }, { "dd", MT_T_BLOCK },
+};
+static const struct mt_tagname mt_tags3[] = {
+	{ "div", MT_T_BLOCK }, { "pre", MT_T_BLOCK }, { "img", MT_T_IMG },
+};
+static const struct mt_tagname mt_tags4[] = { { "body", MT_T_BLOCK } };
+static const struct mt_tagname mt_tags5[] = {
+	{ "table", MT_T_ROW }, { "title", MT_T_BLOCK }, { "style", MT_T_STYLE },
+};
+static const struct mt_tagname mt_tags6[] = {
+	{ "header", MT_T_BLOCK }, { "footer", MT_T_BLOCK }, { "script", MT_T_SCRIPT },
+};
+static const struct mt_tagname mt_tags7[] = {
+	{ "section", MT_T_BLOCK }, { "article", MT_T_BLOCK }, { "address", MT_T_BLOCK },
+};
+static const struct mt_tagname mt_tags10[] = { { "blockquote", MT_T_BLOCK } };
+#define MT_TAGS(v) { v, sizeof(v) / sizeof(v[0]) }
+static const struct { const struct mt_tagname *v; size_t n; } mt_tags_by_len[] = {
+	{ NULL, 0 }, MT_TAGS(mt_tags1), MT_TAGS(mt_tags2), MT_TAGS(mt_tags3), MT_TAGS(mt_tags4),
+	MT_TAGS(mt_tags5), MT_TAGS(mt_tags6), MT_TAGS(mt_tags7), { NULL, 0 }, { NULL, 0 },
+	MT_TAGS(mt_tags10),
+};
+#undef MT_TAGS
+
+/* The kind of the tag named by n bytes at name, in any case: one look-up per tag. */
+static enum mt_tag
+mt_tag_kind(const char *name, size_t n)
+{
+	const struct mt_tagname *v;
+	size_t i, k;
+
+	if (n >= sizeof(mt_tags_by_len) / sizeof(mt_tags_by_len[0]))
+		return MT_T_OTHER;
+	for (v = mt_tags_by_len[n].v, i = 0; i < mt_tags_by_len[n].n; i++) {
+		for (k = 0; k < n; k++) {
+			char c = name[k];
+
+			if ((c >= 'A' && c <= 'Z' ? (char)(c + 'a' - 'A') : c) != v[i].s[k])
+				break;
+		}
+		if (k == n)
+			return v[i].kind;
+	}
+	return MT_T_OTHER;
 }
 
 static void
@@ -960,6 +1022,7 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 
 	while (p < end) {
 		const char *lt = memchr(p, '<', (size_t)(end - p)), *gt, *name;
+		enum mt_tag kind;
 		size_t nl;
 		int closing;
 
@@ -987,13 +1050,14 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 		    name[nl] != '\r' && name[nl] != '/'; nl++)
 			;
 		p = gt + 1;
-		if (!closing && (mt_tag_is(name, nl, "script") || mt_tag_is(name, nl, "style"))) {
+		kind = mt_tag_kind(name, nl);
+		if (!closing && (kind == MT_T_SCRIPT || kind == MT_T_STYLE)) {
 			p = mt_html_raw(p, end, name, nl, extra);
 			continue;
 		}
 		if (!closing)
-			mt_html_attrs(name + nl, gt, mt_tag_is(name, nl, "img"), extra, cids);
-		if (mt_tag_is(name, nl, "td") || mt_tag_is(name, nl, "th")) {
+			mt_html_attrs(name + nl, gt, kind == MT_T_IMG, extra, cids);
+		if (kind == MT_T_CELL) {
 			incell = !closing;
 			if (!closing) {
 				if (cells++ > 0) {
@@ -1005,16 +1069,16 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 			}
 			continue;
 		}
-		if (mt_tag_is(name, nl, "tr") || mt_tag_is(name, nl, "table")) {
+		if (kind == MT_T_ROW) {
 			cells = 0;
 			incell = 0;
 		}
-		if (incell && mt_tag_block(name, nl)) {
+		if (incell && (kind == MT_T_BLOCK || kind == MT_T_ROW)) {
 			/* a paragraph inside a cell does not end the row's line */
 			if (!space && text->len && text->data[text->len - 1] != ' ')
 				sbuf_addc(text, ' ');
 			space = 1;
-		} else if (mt_tag_block(name, nl)) {
+		} else if (kind == MT_T_BLOCK || kind == MT_T_ROW) {
 			mt_newline(text);
 			space = 1;
 		}
@@ -1103,12 +1167,14 @@ mt_embedded_file(const char *s, size_t len, const char **what)
 {
 	const char *p = s, *end = s + len;
 	int begun = 0;
+	/* looked for in each line only when the text holds it at all */
+	int binhex = memmem(s, len, "(This file must be converted with BinHex", 40) != NULL;
 
 	while (p < end) {
 		const char *e = memchr(p, '\n', (size_t)(end - p));
 		size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
 
-		if (memmem(p, n, "(This file must be converted with BinHex", 40) != NULL) {
+		if (binhex && memmem(p, n, "(This file must be converted with BinHex", 40) != NULL) {
 			*what = "BinHex file in the text";
 			return 1;
 		}
