@@ -706,19 +706,68 @@ mt_entity(const char *s, const char *end, uint32_t *cp)
 		return (size_t)(p - s);
 	}
 	/* the name: up to 15 letters and digits, compared where it stands */
-	while (p < end && n < 15 &&
-	    (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9')))
+	while (p < end && n < 15 && ((unsigned)((*p | 0x20) - 'a') < 26 ||
+	    (unsigned)(*p - '0') < 10))
 		n++, p++;
 	if (n == 0)
 		return 0;
-	for (i = 0; i < sizeof(mt_entities) / sizeof(mt_entities[0]); i++)
-		if (mt_entities[i].n == n && memcmp(mt_entities[i].name, s, n) == 0) {
+	for (i = 0; i < sizeof(mt_entities) / sizeof(mt_entities[0]); i++) {
+		size_t k;
+
+		if (mt_entities[i].n != n)
+			continue;
+		for (k = 0; k < n && mt_entities[i].name[k] == s[k]; k++)
+			;
+		if (k == n) {
 			*cp = mt_entities[i].cp;
 			if (p < end && *p == ';')
 				p++;
 			return (size_t)(p - s);
 		}
+	}
 	return 0;
+}
+
+/*
+ * sbuf_add() and sbuf_add_utf8() without the calls, for the renderer's
+ * many short appends (a word, an entity, a line break): the same bytes.
+ */
+static inline void
+mt_put(struct sbuf *b, const char *p, size_t n)
+{
+	if (b->cap - b->len <= n)
+		sbuf_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void
+mt_put_utf8(struct sbuf *b, uint32_t cp)
+{
+	char u[4];
+
+	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		mt_put(b, u, 1);
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		mt_put(b, u, 2);
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		mt_put(b, u, 3);
+	} else {
+		u[0] = (char)(0xF0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		mt_put(b, u, 4);
+	}
 }
 
 void
@@ -726,21 +775,23 @@ mt_decode_refs(const char *in, size_t len, struct sbuf *out)
 {
 	const char *s = in, *end = in + len, *amp;
 
+	if (len > 0)
+		sbuf_reserve(out, len);	/* decoded, a reference is never longer than written */
 	while (s < end && (amp = memchr(s, '&', (size_t)(end - s))) != NULL) {
 		uint32_t cp;
 		size_t n;
 
-		sbuf_add(out, s, (size_t)(amp - s));
+		mt_put(out, s, (size_t)(amp - s));
 		if ((n = mt_entity(amp + 1, end, &cp)) > 0) {
-			sbuf_add_utf8(out, cp);
+			mt_put_utf8(out, cp);
 			s = amp + 1 + n;
 		} else {
-			sbuf_addc(out, '&');
+			mt_put(out, "&", 1);
 			s = amp + 1;
 		}
 	}
 	if (s < end)
-		sbuf_add(out, s, (size_t)(end - s));
+		mt_put(out, s, (size_t)(end - s));
 }
 
 static int
@@ -766,14 +817,14 @@ mt_html_text(const char *s, const char *end, struct sbuf *out, int collapse, int
 		size_t n;
 
 		if (*s == '&' && (n = mt_entity(s + 1, end, &cp)) > 0) {
-			sbuf_add_utf8(out, cp);
+			mt_put_utf8(out, cp);
 			*space = 0;
 			s += n + 1;
 			continue;
 		}
 		if (collapse && mt_html_space(*s)) {
 			if (!*space && out->len && out->data[out->len - 1] != '\n')
-				sbuf_addc(out, ' ');
+				mt_put(out, " ", 1);
 			*space = 1;
 			s++;
 			continue;
@@ -792,7 +843,7 @@ mt_html_text(const char *s, const char *end, struct sbuf *out, int collapse, int
 				continue;
 			break;
 		}
-		sbuf_add(out, s, (size_t)(run - s));
+		mt_put(out, s, (size_t)(run - s));
 		s = run;
 		*space = 0;
 	}
@@ -976,7 +1027,7 @@ mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, st
 			int sp = 0;
 
 			mt_html_text(v, ve, extra, 1, &sp);
-			sbuf_addc(extra, '\n');
+			mt_put(extra, "\n", 1);
 			if (ve - v > 5 && ascii_strncasecmp(v, "data:", 5) == 0)
 				mt_data_uri(v, ve, extra);
 		}
