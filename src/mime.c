@@ -1008,29 +1008,29 @@ ma_search(struct ma *a, const char *text, size_t len)
 
 /* Renders or unflows a part's UTF-8 into text; what is searched but not read goes to extra. */
 static void
-ma_render(struct ma *a, enum ma_kind kind, const struct sbuf *u, const struct ma_part *p,
+ma_render(struct ma *a, enum ma_kind kind, const char *u, size_t ulen, const struct ma_part *p,
     struct sbuf *text, struct sbuf *extra)
 {
 	struct sbuf t;
 	char *fmt, *delsp;
 
 	if (kind == MK_HTML) {
-		mt_html(u->data, u->len, text, extra, &a->cids);
+		mt_html(u, ulen, text, extra, &a->cids);
 		/* and the source itself: whatever hides between tags is searched too */
-		mt_decode_refs(u->data, u->len, extra);
+		mt_decode_refs(u, ulen, extra);
 		return;
 	}
 	if (kind == MK_RTF) {
-		mt_rtf(u->data, u->len, text);
+		mt_rtf(u, ulen, text);
 		return;
 	}
 	fmt = ma_param(p->ct, "format");
 	delsp = ma_param(p->ct, "delsp");
 	sbuf_init(&t);
 	if (fmt && ascii_strcasecmp(fmt, "flowed") == 0)
-		mt_unflow(u->data, u->len, delsp && ascii_strcasecmp(delsp, "yes") == 0, &t);
+		mt_unflow(u, ulen, delsp && ascii_strcasecmp(delsp, "yes") == 0, &t);
 	else
-		sbuf_add(&t, u->data, u->len);
+		sbuf_add(&t, u, ulen);
 	free(fmt);
 	free(delsp);
 	mt_decode_refs(t.data ? t.data : "", t.len, text);
@@ -1107,11 +1107,14 @@ ma_text(struct ma *a, enum ma_kind kind, const char *d, size_t n, char **own,
 	if (ma_plain_as_is(kind, d, n, p)) {
 		sbuf_adopt(&text, *own ? *own : xstrndup(d, n), n);
 		*own = NULL;
+	} else if (mt_utf8_as_is(d, n, p->charset)) {
+		/* UTF-8 already: rendered from the decoded bytes, not from a copy of them */
+		ma_render(a, kind, d, n, p, &text, &extra);
 	} else {
 		mt_to_utf8(d, n, p->charset, &u);
 		sbuf_addc(&u, '\0');
 		u.len--;
-		ma_render(a, kind, &u, p, &text, &extra);
+		ma_render(a, kind, u.data, u.len, p, &text, &extra);
 		sbuf_free(&u);
 	}
 	mt_fold(&text);
