@@ -825,9 +825,10 @@ mt_html_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/* What ends a run of text: 1 a reference, 2 white space (when collapsed). */
+/* What ends a run of text: 1 a reference, 2 white space (when collapsed); 4 a tag's name. */
 static const unsigned char mt_html_stop[256] = {
-	['&'] = 1, [' '] = 2, ['\t'] = 2, ['\n'] = 2, ['\r'] = 2, ['\f'] = 2,
+	['&'] = 1, [' '] = 2 | 4, ['\t'] = 2 | 4, ['\n'] = 2 | 4, ['\r'] = 2 | 4, ['\f'] = 2,
+	['/'] = 4,
 };
 
 /* Appends text with entities decoded; collapse folds white space as HTML does. */
@@ -1053,7 +1054,7 @@ mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, st
 
 			mt_html_text(v, ve, extra, 1, &sp);
 			mt_put(extra, "\n", 1);
-			if (ve - v > 5 && ascii_strncasecmp(v, "data:", 5) == 0)
+			if (ve - v > 5 && (*v | 0x20) == 'd' && ascii_strncasecmp(v, "data:", 5) == 0)
 				mt_data_uri(v, ve, extra);
 		}
 		if (is_img && mt_tag_is(an, anl, "src") && ve - v > 4 &&
@@ -1122,8 +1123,7 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 			break;
 		closing = lt + 1 < gt && lt[1] == '/';
 		name = lt + 1 + closing;
-		for (nl = 0; name + nl < gt && name[nl] != ' ' && name[nl] != '\t' && name[nl] != '\n' &&
-		    name[nl] != '\r' && name[nl] != '/'; nl++)
+		for (nl = 0; name + nl < gt && !(mt_html_stop[(unsigned char)name[nl]] & 4); nl++)
 			;
 		p = gt + 1;
 		kind = mt_tag_kind(name, nl);
