@@ -31,7 +31,7 @@ struct ma_image {
 struct ma {
 	const struct mime_limits *lim;
 	struct mime_result *r;
-	const char *end;		/* end of the bytes libetpan parses (a part's data points in) */
+	const char *start, *end;	/* the bytes libetpan parses (a part's data points in) */
 	unsigned parts;
 	size_t decoded;
 	int malformed;
@@ -966,7 +966,7 @@ static void
 ma_nested_bytes(struct ma *a, const char *d, size_t n, unsigned depth)
 {
 	struct mailmime *m = NULL;
-	const char *why, *saved;
+	const char *why, *saved[2];
 	size_t idx = 0;
 
 	if (mime_prefilter(d, n, &why)) {
@@ -977,10 +977,13 @@ ma_nested_bytes(struct ma *a, const char *d, size_t n, unsigned depth)
 		ma_malformed(a, "a forwarded message cannot be parsed");
 		return;
 	}
-	saved = a->end;
+	saved[0] = a->start;
+	saved[1] = a->end;
+	a->start = d;
 	a->end = d + n;
 	ma_message(a, m, d, n, depth, 0);
-	a->end = saved;
+	a->start = saved[0];
+	a->end = saved[1];
 	mailmime_free(m);
 }
 
@@ -1168,8 +1171,11 @@ ma_decode_part(struct ma *a, struct mailmime *m, const struct mailmime_single_fi
 		*len = dlen;
 		return data;
 	}
-	/* libetpan's decoder reads the byte after the part; past the buffer it is our NUL */
-	return *own = mt_qp_decode(data, dlen, data + dlen < a->end ?
+	/*
+	 * libetpan's decoder reads the byte after the part: read here only
+	 * inside the parsed bytes; past them it is the NUL the worker puts there
+	 */
+	return *own = mt_qp_decode(data, dlen, data >= a->start && data + dlen < a->end ?
 	    (unsigned char)data[dlen] : 0, len);	/* one copy, no libetpan's too */
 }
 
@@ -1550,6 +1556,7 @@ mime_analyse(const char *msg, size_t len, const struct mime_limits *lim, struct 
 	memset(&a, 0, sizeof(a));
 	a.lim = lim;
 	a.r = out;
+	a.start = msg;
 	a.end = msg + len;
 	sbuf_init(&a.cids);
 	out->size = mime_crlf_size(msg, len);
