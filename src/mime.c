@@ -31,6 +31,7 @@ struct ma_image {
 struct ma {
 	const struct mime_limits *lim;
 	struct mime_result *r;
+	const char *start, *end;	/* the bytes libetpan parses (a part's data points in) */
 	unsigned parts;
 	size_t decoded;
 	int malformed;
@@ -894,7 +895,7 @@ ma_sniff(const char *d, size_t n, const char *type, const char *name, const char
 		return MK_RTF;
 	if (strncmp(type, "image/", 6) == 0 && n > 0 && !mt_valid_utf8(d, n))
 		return MK_IMAGE;
-	if (n > 0 && !utf16 && !mt_valid_utf8(d, n) && strncmp(type, "text/", 5) != 0) {
+	if (n > 0 && !utf16 && strncmp(type, "text/", 5) != 0 && !mt_valid_utf8(d, n)) {
 		/* 8-bit bytes that are no text encoding we read by content */
 		size_t i, ctl = 0;
 
@@ -965,7 +966,7 @@ static void
 ma_nested_bytes(struct ma *a, const char *d, size_t n, unsigned depth)
 {
 	struct mailmime *m = NULL;
-	const char *why;
+	const char *why, *saved[2];
 	size_t idx = 0;
 
 	if (mime_prefilter(d, n, &why)) {
@@ -976,7 +977,13 @@ ma_nested_bytes(struct ma *a, const char *d, size_t n, unsigned depth)
 		ma_malformed(a, "a forwarded message cannot be parsed");
 		return;
 	}
+	saved[0] = a->start;
+	saved[1] = a->end;
+	a->start = d;
+	a->end = d + n;
 	ma_message(a, m, d, n, depth, 0);
+	a->start = saved[0];
+	a->end = saved[1];
 	mailmime_free(m);
 }
 
@@ -1004,29 +1011,29 @@ ma_search(struct ma *a, const char *text, size_t len)
 
 /* Renders or unflows a part's UTF-8 into text; what is searched but not read goes to extra. */
 static void
-ma_render(struct ma *a, enum ma_kind kind, const struct sbuf *u, const struct ma_part *p,
+ma_render(struct ma *a, enum ma_kind kind, const char *u, size_t ulen, const struct ma_part *p,
     struct sbuf *text, struct sbuf *extra)
 {
 	struct sbuf t;
 	char *fmt, *delsp;
 
 	if (kind == MK_HTML) {
-		mt_html(u->data, u->len, text, extra, &a->cids);
+		mt_html(u, ulen, text, extra, &a->cids);
 		/* and the source itself: whatever hides between tags is searched too */
-		mt_decode_refs(u->data, u->len, extra);
+		mt_decode_refs(u, ulen, extra);
 		return;
 	}
 	if (kind == MK_RTF) {
-		mt_rtf(u->data, u->len, text);
+		mt_rtf(u, ulen, text);
 		return;
 	}
 	fmt = ma_param(p->ct, "format");
 	delsp = ma_param(p->ct, "delsp");
 	sbuf_init(&t);
 	if (fmt && ascii_strcasecmp(fmt, "flowed") == 0)
-		mt_unflow(u->data, u->len, delsp && ascii_strcasecmp(delsp, "yes") == 0, &t);
+		mt_unflow(u, ulen, delsp && ascii_strcasecmp(delsp, "yes") == 0, &t);
 	else
-		sbuf_add(&t, u->data, u->len);
+		sbuf_add(&t, u, ulen);
 	free(fmt);
 	free(delsp);
 	mt_decode_refs(t.data ? t.data : "", t.len, text);
@@ -1103,11 +1110,14 @@ ma_text(struct ma *a, enum ma_kind kind, const char *d, size_t n, char **own,
 	if (ma_plain_as_is(kind, d, n, p)) {
 		sbuf_adopt(&text, *own ? *own : xstrndup(d, n), n);
 		*own = NULL;
+	} else if (mt_utf8_as_is(d, n, p->charset)) {
+		/* UTF-8 already: rendered from the decoded bytes, not from a copy of them */
+		ma_render(a, kind, d, n, p, &text, &extra);
 	} else {
 		mt_to_utf8(d, n, p->charset, &u);
 		sbuf_addc(&u, '\0');
 		u.len--;
-		ma_render(a, kind, &u, p, &text, &extra);
+		ma_render(a, kind, u.data, u.len, p, &text, &extra);
 		sbuf_free(&u);
 	}
 	mt_fold(&text);
@@ -1140,8 +1150,7 @@ ma_decode_part(struct ma *a, struct mailmime *m, const struct mailmime_single_fi
 {
 	const char *data = "", *label = p->name ? p->name : p->type;
 	int enc = sf->fld_encoding ? sf->fld_encoding->enc_type : MAILMIME_MECHANISM_7BIT;
-	size_t dlen = 0, idx = 0;
-	char *res = NULL;
+	size_t dlen = 0;
 
 	*own = NULL;
 	if (m->mm_data.mm_single && m->mm_data.mm_single->dt_type == MAILMIME_DATA_TEXT) {
@@ -1162,15 +1171,12 @@ ma_decode_part(struct ma *a, struct mailmime *m, const struct mailmime_single_fi
 		*len = dlen;
 		return data;
 	}
-	if (mailmime_part_parse(data, dlen, &idx, enc, &res, len) != MAILIMF_NO_ERROR) {
-		ma_malformed(a, "the encoding of a part (%s) cannot be decoded", label);
-		return NULL;
-	}
-	*own = xmalloc(*len + 1);
-	memcpy(*own, res, *len);
-	(*own)[*len] = '\0';
-	mmap_string_unref(res);
-	return *own;
+	/*
+	 * libetpan's decoder reads the byte after the part: read here only
+	 * inside the parsed bytes; past them it is the NUL the worker puts there
+	 */
+	return *own = mt_qp_decode(data, dlen, data >= a->start && data + dlen < a->end ?
+	    (unsigned char)data[dlen] : 0, len);	/* one copy, no libetpan's too */
 }
 
 /* A detached signature by content: OpenPGP armour or a PKCS#7 signedData. */
@@ -1550,6 +1556,8 @@ mime_analyse(const char *msg, size_t len, const struct mime_limits *lim, struct 
 	memset(&a, 0, sizeof(a));
 	a.lim = lim;
 	a.r = out;
+	a.start = msg;
+	a.end = msg + len;
 	sbuf_init(&a.cids);
 	out->size = mime_crlf_size(msg, len);
 	if (out->size > lim->max_message_bytes) {

@@ -37,6 +37,16 @@ int mt_utf8_as_is(const char *in, size_t len, const char *charset);
  */
 char *mt_base64_decode(const char *in, size_t len, size_t *outlen);
 /*
+ * Quoted-printable decoded by libetpan's rules (mailmime_part_parse() of
+ * a body, not a header: '_' is itself), into a malloc'd buffer and a NUL:
+ * a line break, bare CR or LF included, is CRLF; "=" then a line break is
+ * dropped; "=" and any two bytes is their hex value, a byte that is not a
+ * hex digit counting 0; a lone "=" at the end stays; a CR or "=CR" at the
+ * end is dropped; "=X" at the end gives X then next, the byte after the
+ * part, which libetpan reads ("==" gives "=="). *outlen is its length.
+ */
+char *mt_qp_decode(const char *in, size_t len, unsigned char next, size_t *outlen);
+/*
  * 1 when the bytes are wide text: UTF-16 by BOM, by label or by a NUL in
  * every other byte, or labelled UTF-32, UCS-2 or UCS-4.
  */

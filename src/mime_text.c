@@ -11,15 +11,35 @@
 #include <stdint.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <libetpan/libetpan.h>
 #include <uninorm.h>
 
 #include "mime_int.h"
 
+static size_t mt_ascii_span(const char *s, size_t len);
+
+/*
+ * UTF-8 is valid when each run of non-ASCII bytes is (an ASCII byte is a
+ * whole character and never part of another): the ASCII between is passed
+ * over sixteen bytes at a time.
+ */
 int
 mt_valid_utf8(const char *s, size_t len)
 {
-	return utf8_valid(s, len);
+	size_t i = 0, j;
+
+	while ((i += mt_ascii_span(s + i, len - i)) < len) {
+		for (j = i + 1; j < len && (unsigned char)s[j] >= 0x80; j++)
+			;
+		if (!utf8_valid(s + i, j - i))
+			return 0;
+		i = j;
+	}
+	return 1;
 }
 
 
@@ -109,7 +129,8 @@ mt_nul_pairs(const unsigned char *u, size_t len)
 {
 	size_t i, even = 0, odd = 0;
 
-	if (len < 16)
+	/* without a NUL among the bytes counted, neither side can have enough */
+	if (len < 16 || memchr(u, '\0', len < 4096 ? len : 4096) == NULL)
 		return 0;
 	for (i = 0; i + 1 < len && i < 4096; i += 2) {
 		even += u[i] == 0;
@@ -213,12 +234,21 @@ mt_to_utf8(const char *in, size_t len, const char *charset, struct sbuf *out)
 	mt_iconv(in, len, charset, out);
 }
 
-/* How many bytes at s are ASCII, eight at a time: most mail text is. */
+/* How many bytes at s are ASCII, sixteen or eight at a time: most mail text is. */
 static size_t
 mt_ascii_span(const char *s, size_t len)
 {
 	size_t i = 0;
 
+#if defined(__SSE2__)
+	for (; len - i >= 16; i += 16) {
+		/* the mask of the bytes' top bits: the non-ASCII ones */
+		int m = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+	}
+#endif
 	for (; len - i >= 8; i += 8) {
 		uint64_t w;
 
@@ -271,6 +301,98 @@ mt_base64_decode(const char *in, size_t len, size_t *outlen)
 		out[o++] = (char)(v[0] << 2 | v[1] >> 4);
 	if (k == 3)
 		out[o++] = (char)(v[1] << 4 | v[2] >> 2);
+	out[o] = '\0';
+	*outlen = o;
+	return out;
+}
+
+/* A hex digit's value; anything else counts 0, as in libetpan's to_char(). */
+static unsigned
+mt_qp_hex(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 0;
+}
+
+/* How many bytes at p are neither '=', CR nor LF, sixteen at a time: most of a QP line. */
+static size_t
+mt_qp_plain(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+
+#if defined(__SSE2__)
+	const __m128i eq = _mm_set1_epi8('='), cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+
+	for (; len - i >= 16; i += 16) {
+		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		int m = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, eq),
+		    _mm_cmpeq_epi8(w, cr)), _mm_cmpeq_epi8(w, lf)));
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz((unsigned)m);
+	}
+#endif
+	while (i < len && p[i] != '=' && p[i] != '\r' && p[i] != '\n')
+		i++;
+	return i;
+}
+
+char *
+mt_qp_decode(const char *in, size_t len, unsigned char next, size_t *outlen)
+{
+	/* each byte gives at most two ("\n" gives CRLF); the unused end is given back */
+	char *out = xreallocarray(NULL, len + 1, 2);
+	const unsigned char *p = (const unsigned char *)in, *end = p + len;
+	size_t o = 0;
+
+	while (p < end) {
+		const unsigned char *run = p;
+
+		/* the bytes that stand for themselves go as one run */
+		p += mt_qp_plain(p, (size_t)(end - p));
+		memcpy(out + o, run, (size_t)(p - run));
+		o += (size_t)(p - run);
+		if (p == end)
+			break;
+		if (*p == '\n') {
+			out[o++] = '\r';
+			out[o++] = '\n';
+			p++;
+		} else if (*p == '\r') {
+			if (end - p == 1)
+				break;		/* a CR at the very end is dropped */
+			out[o++] = '\r';
+			out[o++] = '\n';
+			p += p[1] == '\n' ? 2 : 1;
+		} else if (end - p == 1) {
+			out[o++] = '=';		/* a lone '=' at the end stays */
+			p++;
+		} else if (p[1] == '\n') {
+			p += 2;			/* soft line break */
+		} else if (p[1] == '\r') {
+			if (end - p == 2)
+				break;		/* "=\r" at the end: both dropped */
+			p += p[2] == '\n' ? 3 : 2;
+		} else if (end - p == 2) {
+			/*
+			 * "=X" at the end: libetpan counts X twice, so it gives X
+			 * and the byte after the part ("==" gives "=="); next is
+			 * that byte.
+			 */
+			out[o++] = (char)p[1];
+			out[o++] = p[1] == '=' ? '=' : (char)next;
+			break;
+		} else {
+			out[o++] = (char)(mt_qp_hex(p[1]) << 4 | mt_qp_hex(p[2]));
+			p += 3;
+		}
+	}
+	out = xrealloc(out, o + 1);
 	out[o] = '\0';
 	*outlen = o;
 	return out;
@@ -341,7 +463,7 @@ mt_repair_utf8(struct sbuf *b)
 	struct sbuf o;
 	size_t i = 0, n;
 
-	if (utf8_valid(b->data ? b->data : "", b->len))
+	if (mt_valid_utf8(b->data ? b->data : "", b->len))
 		return;
 	sbuf_init(&o);
 	while (i < b->len) {
@@ -446,6 +568,45 @@ mt_nfkc(const char *s, size_t len, struct sbuf *out)
 	}
 }
 
+/*
+ * The fold of a text whose only non-ASCII characters are no-break spaces
+ * with ASCII on both sides (HTML's &nbsp;, the usual case), in place: each
+ * is U+0020, as NFKC makes it, and nothing else changes (valid UTF-8, no
+ * invisible character, no dash). 0, untouched, for any other text.
+ */
+static int
+mt_fold_nbsp(struct sbuf *b)
+{
+	char *s = b->data;
+	size_t len = b->len, r = 0, w = 0;
+
+	/* only checked first: a text that is not of this kind is left as it was */
+	while (r < len) {
+		r += mt_ascii_span(s + r, len - r);
+		if (r == len)
+			break;
+		if (len - r < 2 || (unsigned char)s[r] != 0xC2 || (unsigned char)s[r + 1] != 0xA0 ||
+		    (len - r > 2 && (unsigned char)s[r + 2] >= 0x80))
+			return 0;
+		r += 2;
+	}
+	for (r = 0; r < len; ) {
+		size_t a = mt_ascii_span(s + r, len - r);
+
+		if (w != r)
+			memmove(s + w, s + r, a);
+		w += a;
+		r += a;
+		if (r < len) {
+			s[w++] = ' ';
+			r += 2;
+		}
+	}
+	s[w] = '\0';
+	b->len = w;
+	return 1;
+}
+
 void
 mt_fold(struct sbuf *b)
 {
@@ -453,7 +614,7 @@ mt_fold(struct sbuf *b)
 
 	if (b->len && memchr(b->data, '\0', b->len))
 		b->len = mt_strip_nul(b->data, b->len);
-	if (b->len == 0 || mt_all_ascii(b->data, b->len))
+	if (b->len == 0 || mt_all_ascii(b->data, b->len) || mt_fold_nbsp(b))
 		return;
 	mt_repair_utf8(b);
 	/* deleted before NFKC, so what they parted composes as it will be read */
@@ -516,26 +677,30 @@ mt_unflow(const char *in, size_t len, int delsp, struct sbuf *out)
 
 /* --- HTML --- */
 
-static const struct { const char *name; uint32_t cp; } mt_entities[] = {
-	{ "nbsp", 0xA0 }, { "amp", '&' }, { "lt", '<' }, { "gt", '>' }, { "quot", '"' },
-	{ "apos", '\'' }, { "shy", 0xAD }, { "ndash", 0x2013 }, { "mdash", 0x2014 },
-	{ "lsquo", 0x2018 }, { "rsquo", 0x2019 }, { "ldquo", 0x201C }, { "rdquo", 0x201D },
-	{ "hellip", 0x2026 }, { "bull", 0x2022 }, { "middot", 0xB7 }, { "pound", 0xA3 },
-	{ "euro", 0x20AC }, { "copy", 0xA9 }, { "reg", 0xAE }, { "deg", 0xB0 }, { "eacute", 0xE9 },
-	{ "egrave", 0xE8 }, { "aacute", 0xE1 }, { "agrave", 0xE0 }, { "oacute", 0xF3 },
-	{ "iacute", 0xED }, { "uacute", 0xFA }, { "ccedil", 0xE7 }, { "ouml", 0xF6 },
-	{ "uuml", 0xFC }, { "auml", 0xE4 }, { "Eacute", 0xC9 }, { "zwsp", 0x200B },
-	{ "zwj", 0x200D }, { "zwnj", 0x200C }, { "ensp", 0x2002 }, { "emsp", 0x2003 },
-	{ "thinsp", 0x2009 }, { "tab", '\t' }, { "NewLine", '\n' }, { "hyphen", 0x2010 },
-	{ "dash", 0x2010 }, { "minus", 0x2212 },
+/* With their lengths: looked up for every '&' of a text. */
+#define MT_ENT(s, cp) { s, sizeof(s) - 1, cp }
+static const struct { const char *name; size_t n; uint32_t cp; } mt_entities[] = {
+	MT_ENT("nbsp", 0xA0), MT_ENT("amp", '&'), MT_ENT("lt", '<'), MT_ENT("gt", '>'),
+	MT_ENT("quot", '"'), MT_ENT("apos", '\''), MT_ENT("shy", 0xAD), MT_ENT("ndash", 0x2013),
+	MT_ENT("mdash", 0x2014), MT_ENT("lsquo", 0x2018), MT_ENT("rsquo", 0x2019),
+	MT_ENT("ldquo", 0x201C), MT_ENT("rdquo", 0x201D), MT_ENT("hellip", 0x2026),
+	MT_ENT("bull", 0x2022), MT_ENT("middot", 0xB7), MT_ENT("pound", 0xA3),
+	MT_ENT("euro", 0x20AC), MT_ENT("copy", 0xA9), MT_ENT("reg", 0xAE), MT_ENT("deg", 0xB0),
+	MT_ENT("eacute", 0xE9), MT_ENT("egrave", 0xE8), MT_ENT("aacute", 0xE1),
+	MT_ENT("agrave", 0xE0), MT_ENT("oacute", 0xF3), MT_ENT("iacute", 0xED),
+	MT_ENT("uacute", 0xFA), MT_ENT("ccedil", 0xE7), MT_ENT("ouml", 0xF6), MT_ENT("uuml", 0xFC),
+	MT_ENT("auml", 0xE4), MT_ENT("Eacute", 0xC9), MT_ENT("zwsp", 0x200B), MT_ENT("zwj", 0x200D),
+	MT_ENT("zwnj", 0x200C), MT_ENT("ensp", 0x2002), MT_ENT("emsp", 0x2003),
+	MT_ENT("thinsp", 0x2009), MT_ENT("tab", '\t'), MT_ENT("NewLine", '\n'),
+	MT_ENT("hyphen", 0x2010), MT_ENT("dash", 0x2010), MT_ENT("minus", 0x2212),
 };
+#undef MT_ENT
 
 /* Decodes one entity at s (after '&'); returns bytes consumed or 0. */
 static size_t
 mt_entity(const char *s, const char *end, uint32_t *cp)
 {
 	const char *p = s;
-	char name[16];
 	size_t n = 0, i;
 
 	if (p < end && *p == '#') {
@@ -565,20 +730,69 @@ mt_entity(const char *s, const char *end, uint32_t *cp)
 		*cp = v == 0 || v > 0x10FFFF ? 0xFFFD : v;
 		return (size_t)(p - s);
 	}
-	while (p < end && n < sizeof(name) - 1 &&
-	    (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || (*p >= '0' && *p <= '9')))
-		name[n++] = *p++;
-	name[n] = '\0';
+	/* the name: up to 15 letters and digits, compared where it stands */
+	while (p < end && n < 15 && ((unsigned)((*p | 0x20) - 'a') < 26 ||
+	    (unsigned)(*p - '0') < 10))
+		n++, p++;
 	if (n == 0)
 		return 0;
-	for (i = 0; i < sizeof(mt_entities) / sizeof(mt_entities[0]); i++)
-		if (strcmp(mt_entities[i].name, name) == 0) {
+	for (i = 0; i < sizeof(mt_entities) / sizeof(mt_entities[0]); i++) {
+		size_t k;
+
+		if (mt_entities[i].n != n)
+			continue;
+		for (k = 0; k < n && mt_entities[i].name[k] == s[k]; k++)
+			;
+		if (k == n) {
 			*cp = mt_entities[i].cp;
 			if (p < end && *p == ';')
 				p++;
 			return (size_t)(p - s);
 		}
+	}
 	return 0;
+}
+
+/*
+ * sbuf_add() and sbuf_add_utf8() without the calls, for the renderer's
+ * many short appends (a word, an entity, a line break): the same bytes.
+ */
+static inline void
+mt_put(struct sbuf *b, const char *p, size_t n)
+{
+	if (b->cap - b->len <= n)
+		sbuf_reserve(b, n);
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static inline void
+mt_put_utf8(struct sbuf *b, uint32_t cp)
+{
+	char u[4];
+
+	if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		mt_put(b, u, 1);
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xC0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3F));
+		mt_put(b, u, 2);
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xE0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (cp & 0x3F));
+		mt_put(b, u, 3);
+	} else {
+		u[0] = (char)(0xF0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		u[3] = (char)(0x80 | (cp & 0x3F));
+		mt_put(b, u, 4);
+	}
 }
 
 void
@@ -586,21 +800,23 @@ mt_decode_refs(const char *in, size_t len, struct sbuf *out)
 {
 	const char *s = in, *end = in + len, *amp;
 
+	if (len > 0)
+		sbuf_reserve(out, len);	/* decoded, a reference is never longer than written */
 	while (s < end && (amp = memchr(s, '&', (size_t)(end - s))) != NULL) {
 		uint32_t cp;
 		size_t n;
 
-		sbuf_add(out, s, (size_t)(amp - s));
+		mt_put(out, s, (size_t)(amp - s));
 		if ((n = mt_entity(amp + 1, end, &cp)) > 0) {
-			sbuf_add_utf8(out, cp);
+			mt_put_utf8(out, cp);
 			s = amp + 1 + n;
 		} else {
-			sbuf_addc(out, '&');
+			mt_put(out, "&", 1);
 			s = amp + 1;
 		}
 	}
 	if (s < end)
-		sbuf_add(out, s, (size_t)(end - s));
+		mt_put(out, s, (size_t)(end - s));
 }
 
 static int
@@ -609,32 +825,51 @@ mt_html_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
+/* What ends a run of text: 1 a reference, 2 white space (when collapsed); 4 a tag's name. */
+static const unsigned char mt_html_stop[256] = {
+	['&'] = 1, [' '] = 2 | 4, ['\t'] = 2 | 4, ['\n'] = 2 | 4, ['\r'] = 2 | 4, ['\f'] = 2,
+	['/'] = 4,
+};
+
 /* Appends text with entities decoded; collapse folds white space as HTML does. */
 static void
 mt_html_text(const char *s, const char *end, struct sbuf *out, int collapse, int *space)
 {
+	unsigned stop = collapse ? 3 : 1;
+
 	while (s < end) {
 		const char *run;
 		uint32_t cp;
 		size_t n;
 
 		if (*s == '&' && (n = mt_entity(s + 1, end, &cp)) > 0) {
-			sbuf_add_utf8(out, cp);
+			mt_put_utf8(out, cp);
 			*space = 0;
 			s += n + 1;
 			continue;
 		}
 		if (collapse && mt_html_space(*s)) {
 			if (!*space && out->len && out->data[out->len - 1] != '\n')
-				sbuf_addc(out, ' ');
+				mt_put(out, " ", 1);
 			*space = 1;
 			s++;
 			continue;
 		}
-		/* the characters up to the next entity or space go as one run */
-		for (run = s + 1; run < end && *run != '&' && !(collapse && mt_html_space(*run)); run++)
-			;
-		sbuf_add(out, s, (size_t)(run - s));
+		/*
+		 * The characters up to the next entity or space go as one run,
+		 * and so does a single ' ' between two others: collapsing
+		 * writes it as it stands.
+		 */
+		for (run = s + 1; run < end; run++) {
+			unsigned k = mt_html_stop[(unsigned char)*run] & stop;
+
+			if (k == 0)
+				continue;
+			if (k == 2 && *run == ' ' && run + 1 < end && !mt_html_space(run[1]))
+				continue;
+			break;
+		}
+		mt_put(out, s, (size_t)(run - s));
 		s = run;
 		*space = 0;
 	}
@@ -646,24 +881,63 @@ mt_tag_is(const char *name, size_t n, const char *want)
 	return strlen(want) == n && ascii_strncasecmp(name, want, n) == 0;
 }
 
-static int
-mt_tag_block(const char *name, size_t n)
-{
-#define MT_TAG(s) { s, sizeof(s) - 1 }
-	/* with their lengths: this runs for every tag */
-	static const struct { const char *s; size_t n; } blocks[] = { MT_TAG("p"),
-		MT_TAG("div"), MT_TAG("br"), MT_TAG("li"), MT_TAG("tr"), MT_TAG("table"),
-		MT_TAG("h1"), MT_TAG("h2"), MT_TAG("h3"), MT_TAG("h4"), MT_TAG("h5"), MT_TAG("h6"),
-		MT_TAG("ul"), MT_TAG("ol"), MT_TAG("blockquote"), MT_TAG("pre"), MT_TAG("hr"),
-		MT_TAG("dt"), MT_TAG("dd"), MT_TAG("section"), MT_TAG("article"), MT_TAG("header"),
-		MT_TAG("footer"), MT_TAG("address"), MT_TAG("title"), MT_TAG("body") };
-#undef MT_TAG
-	size_t i;
+/* What a tag does to the text; a row (tr, table) is a block too. */
+enum mt_tag { MT_T_OTHER, MT_T_BLOCK, MT_T_ROW, MT_T_CELL, MT_T_SCRIPT, MT_T_STYLE, MT_T_IMG };
 
-	for (i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
-		if (blocks[i].n == n && ascii_strncasecmp(name, blocks[i].s, n) == 0)
-			return 1;
-	return 0;
+/* The tags that shape the text, by the length of their names. */
+struct mt_tagname {
+	char s[11];
+	enum mt_tag kind;
+};
+static const struct mt_tagname mt_tags1[] = { { "p", MT_T_BLOCK } };
+static const struct mt_tagname mt_tags2[] = {
+	{ "br", MT_T_BLOCK }, { "li", MT_T_BLOCK }, { "tr", MT_T_ROW }, { "td", MT_T_CELL },
+	{ "th", MT_T_CELL }, { "h1", MT_T_BLOCK }, { "h2", MT_T_BLOCK }, { "h3", MT_T_BLOCK },
+	{ "h4", MT_T_BLOCK }, { "h5", MT_T_BLOCK }, { "h6", MT_T_BLOCK }, { "ul", MT_T_BLOCK },
+	{ "ol", MT_T_BLOCK }, { "hr", MT_T_BLOCK }, { "dt", MT_T_BLOCK }, { "dd", MT_T_BLOCK },
+};
+static const struct mt_tagname mt_tags3[] = {
+	{ "div", MT_T_BLOCK }, { "pre", MT_T_BLOCK }, { "img", MT_T_IMG },
+};
+static const struct mt_tagname mt_tags4[] = { { "body", MT_T_BLOCK } };
+static const struct mt_tagname mt_tags5[] = {
+	{ "table", MT_T_ROW }, { "title", MT_T_BLOCK }, { "style", MT_T_STYLE },
+};
+static const struct mt_tagname mt_tags6[] = {
+	{ "header", MT_T_BLOCK }, { "footer", MT_T_BLOCK }, { "script", MT_T_SCRIPT },
+};
+static const struct mt_tagname mt_tags7[] = {
+	{ "section", MT_T_BLOCK }, { "article", MT_T_BLOCK }, { "address", MT_T_BLOCK },
+};
+static const struct mt_tagname mt_tags10[] = { { "blockquote", MT_T_BLOCK } };
+#define MT_TAGS(v) { v, sizeof(v) / sizeof(v[0]) }
+static const struct { const struct mt_tagname *v; size_t n; } mt_tags_by_len[] = {
+	{ NULL, 0 }, MT_TAGS(mt_tags1), MT_TAGS(mt_tags2), MT_TAGS(mt_tags3), MT_TAGS(mt_tags4),
+	MT_TAGS(mt_tags5), MT_TAGS(mt_tags6), MT_TAGS(mt_tags7), { NULL, 0 }, { NULL, 0 },
+	MT_TAGS(mt_tags10),
+};
+#undef MT_TAGS
+
+/* The kind of the tag named by n bytes at name, in any case: one look-up per tag. */
+static enum mt_tag
+mt_tag_kind(const char *name, size_t n)
+{
+	const struct mt_tagname *v;
+	size_t i, k;
+
+	if (n >= sizeof(mt_tags_by_len) / sizeof(mt_tags_by_len[0]))
+		return MT_T_OTHER;
+	for (v = mt_tags_by_len[n].v, i = 0; i < mt_tags_by_len[n].n; i++) {
+		for (k = 0; k < n; k++) {
+			char c = name[k];
+
+			if ((c >= 'A' && c <= 'Z' ? (char)(c + 'a' - 'A') : c) != v[i].s[k])
+				break;
+		}
+		if (k == n)
+			return v[i].kind;
+	}
+	return MT_T_OTHER;
 }
 
 static void
@@ -779,8 +1053,8 @@ mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, st
 			int sp = 0;
 
 			mt_html_text(v, ve, extra, 1, &sp);
-			sbuf_addc(extra, '\n');
-			if (ve - v > 5 && ascii_strncasecmp(v, "data:", 5) == 0)
+			mt_put(extra, "\n", 1);
+			if (ve - v > 5 && (*v | 0x20) == 'd' && ascii_strncasecmp(v, "data:", 5) == 0)
 				mt_data_uri(v, ve, extra);
 		}
 		if (is_img && mt_tag_is(an, anl, "src") && ve - v > 4 &&
@@ -825,6 +1099,7 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 
 	while (p < end) {
 		const char *lt = memchr(p, '<', (size_t)(end - p)), *gt, *name;
+		enum mt_tag kind;
 		size_t nl;
 		int closing;
 
@@ -848,17 +1123,17 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 			break;
 		closing = lt + 1 < gt && lt[1] == '/';
 		name = lt + 1 + closing;
-		for (nl = 0; name + nl < gt && name[nl] != ' ' && name[nl] != '\t' && name[nl] != '\n' &&
-		    name[nl] != '\r' && name[nl] != '/'; nl++)
+		for (nl = 0; name + nl < gt && !(mt_html_stop[(unsigned char)name[nl]] & 4); nl++)
 			;
 		p = gt + 1;
-		if (!closing && (mt_tag_is(name, nl, "script") || mt_tag_is(name, nl, "style"))) {
+		kind = mt_tag_kind(name, nl);
+		if (!closing && (kind == MT_T_SCRIPT || kind == MT_T_STYLE)) {
 			p = mt_html_raw(p, end, name, nl, extra);
 			continue;
 		}
 		if (!closing)
-			mt_html_attrs(name + nl, gt, mt_tag_is(name, nl, "img"), extra, cids);
-		if (mt_tag_is(name, nl, "td") || mt_tag_is(name, nl, "th")) {
+			mt_html_attrs(name + nl, gt, kind == MT_T_IMG, extra, cids);
+		if (kind == MT_T_CELL) {
 			incell = !closing;
 			if (!closing) {
 				if (cells++ > 0) {
@@ -870,16 +1145,16 @@ mt_html(const char *in, size_t len, struct sbuf *text, struct sbuf *extra, struc
 			}
 			continue;
 		}
-		if (mt_tag_is(name, nl, "tr") || mt_tag_is(name, nl, "table")) {
+		if (kind == MT_T_ROW) {
 			cells = 0;
 			incell = 0;
 		}
-		if (incell && mt_tag_block(name, nl)) {
+		if (incell && (kind == MT_T_BLOCK || kind == MT_T_ROW)) {
 			/* a paragraph inside a cell does not end the row's line */
 			if (!space && text->len && text->data[text->len - 1] != ' ')
 				sbuf_addc(text, ' ');
 			space = 1;
-		} else if (mt_tag_block(name, nl)) {
+		} else if (kind == MT_T_BLOCK || kind == MT_T_ROW) {
 			mt_newline(text);
 			space = 1;
 		}
@@ -968,12 +1243,14 @@ mt_embedded_file(const char *s, size_t len, const char **what)
 {
 	const char *p = s, *end = s + len;
 	int begun = 0;
+	/* looked for in each line only when the text holds it at all */
+	int binhex = memmem(s, len, "(This file must be converted with BinHex", 40) != NULL;
 
 	while (p < end) {
 		const char *e = memchr(p, '\n', (size_t)(end - p));
 		size_t n = e ? (size_t)(e - p) : (size_t)(end - p);
 
-		if (memmem(p, n, "(This file must be converted with BinHex", 40) != NULL) {
+		if (binhex && memmem(p, n, "(This file must be converted with BinHex", 40) != NULL) {
 			*what = "BinHex file in the text";
 			return 1;
 		}
