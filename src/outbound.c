@@ -22,11 +22,11 @@
 #include "clerical.h"
 #include "mgdate.h"
 #include "mode.h"
+#include "msgfd.h"
 #include "notice.h"
 #include "outbound.h"
 #include "rewrite.h"
 #include "safeout.h"
-#include "msgfd.h"
 #include "util.h"
 #include "verdict.h"
 
