@@ -108,6 +108,17 @@ int mime_result_encode_to(const struct mime_result *r, mime_put_fn *put, void *c
 uint64_t mime_result_encoded_len(const struct mime_result *r);
 /* 0 ok, -1 when the bytes are not a complete, valid encoding. */
 int mime_result_decode(const char *buf, size_t len, struct mime_result *out);
+/*
+ * The same from a source read piece by piece: get copies exactly n more
+ * bytes into dst (0), or -1 (cut short, late, broken). len is the
+ * announced length of the encoding; it must be used exactly. Each string
+ * is read straight into its own allocation, which grows as bytes arrive:
+ * the daemon decodes the worker's answer from the socket without holding
+ * the encoded bytes too.
+ */
+typedef int mime_get_fn(void *ctx, void *dst, size_t n);
+int mime_result_decode_from(mime_get_fn *get, void *ctx, uint64_t len,
+    struct mime_result *out);
 /* 1 when two results say the same in every field (records in the same order). */
 int mime_result_equal(const struct mime_result *a, const struct mime_result *b);
 

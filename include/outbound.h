@@ -60,6 +60,13 @@ struct ob_mail {
 	/* The whole message (size: what the list said, a hint for the deadline). */
 	int (*fetch)(void *ctx, const char *folder, uint32_t uid, size_t size, char **data,
 	    size_t *len);
+	/*
+	 * Optional (NULL: fetch): the whole message in a new memfd sealed by
+	 * msgfd_seal() (msgfd.h), *fd the caller's to close; the message is
+	 * then never in the daemon's heap (issue 12, item 4).
+	 */
+	int (*fetch_fd)(void *ctx, const char *folder, uint32_t uid, size_t size, int *fd,
+	    size_t *len);
 	/* Only its header section (for a message too large to fetch). */
 	int (*fetch_header)(void *ctx, const char *folder, uint32_t uid, char **data, size_t *len);
 	int (*append)(void *ctx, const char *folder, const char *data, size_t len);
@@ -139,8 +146,8 @@ struct ob_filing {
 struct ob_ahead {
 	const struct ob_item *next;
 	uint32_t uid;		/* fetched and submitted; 0 none */
-	char *raw;
-	size_t rawlen;
+	int fd;			/* its sealed memfd (msgfd.h) while uid is not 0 */
+	size_t len;
 };
 
 struct ob_env {

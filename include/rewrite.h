@@ -37,6 +37,15 @@ int rewrite_message(const char *raw, size_t len, const char *address, const char
 int rewrite_message_owned(char **raw, size_t *len, const char *address, const char *name,
     time_t now, char **msgid);
 
+/*
+ * Only the rewritten header section into out, for a message whose body
+ * stays where it is (a memfd, msgfd.h): the message sent is out followed
+ * by raw from *body (len when it has no body: out then ends with the
+ * blank line). 0; -1 as above.
+ */
+int rewrite_message_head(const char *raw, size_t len, const char *address, const char *name,
+    time_t now, struct sbuf *out, char **msgid, size_t *body);
+
 /* The Message-ID derived for a message lacking one: "HEX@domain" (malloc'd, no <>). */
 char *rewrite_derived_id(const char *raw, size_t len, const char *address);
 

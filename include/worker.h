@@ -37,12 +37,13 @@
  *	worker_pool_collect(wp, &result);      waits for that message's answer
  *
  * The protocol on the socket: the parent copies the message and a NUL
- * into a memfd, seals it (no write, shrink or grow, no further seals) and
+ * into a memfd (or takes the caller's, worker_pool_submit_fd), seals it (no write, shrink or grow, no further seals) and
  * sends a u64 length (host order) with the memfd as SCM_RIGHTS; the child
  * maps it read-only, so it holds the message once and the parent's memory
  * does not grow. The child answers a u64 length and mime_result_encode()'s
  * bytes, written as they are encoded. The parent bounds the answer,
- * decodes it strictly, re-checks the size against the raw bytes (a message
+ * decodes it strictly as it reads it from the socket (the encoded bytes
+ * are never held whole, mime_result_decode_from), re-checks the size against the raw bytes (a message
  * over the limit never reaches a child), and kills the child as soon as it
  * has answered or is late: it is never waited for.
  *
@@ -108,6 +109,15 @@ int worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len,
  * after submit is collect's to report.
  */
 int worker_pool_submit(struct worker_pool *wp, const char *msg, size_t len);
+/*
+ * The same for a message the caller already holds in a memfd sealed by
+ * msgfd_seal() (msgfd.h): that descriptor goes to the child as it is, so
+ * the message is not copied at all; it stays the caller's, to close.
+ * The size is counted from the sealed bytes. A descriptor that is not
+ * sealed so (or not len bytes and the NUL) is an internal error: said on
+ * stderr, -1 with errno EINVAL, nothing outstanding.
+ */
+int worker_pool_submit_fd(struct worker_pool *wp, int fd, size_t len);
 /*
  * Waits, until the submission's deadline, for its answer, with the same
  * kill and failure semantics as worker_pool_analyse(): 0 and out filled

@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "imap.h"
+#include "msgfd.h"
 #include "outbound.h"
 #include "tls.h"
 #include "util.h"
@@ -415,6 +416,142 @@ static int imap_fetch_section(struct imap_session *im, const char *folder, uint3
 	return 0;
 }
 
+/*
+ * Where the whole message's literal goes as libetpan reads it: a memfd
+ * (msgfd.h), in 64 KiB writes, so that neither libetpan's literal nor a
+ * copy of it is ever in memory (issue 12, item 4).
+ */
+#define IMAP_SINK_BUF 65536
+
+struct imap_sink {
+	int fd;
+	size_t len;		/* bytes taken */
+	size_t used;		/* of buf, not written yet */
+	int failed;
+	int err;		/* errno of the write that failed */
+	char *buf;
+};
+
+static int imap_sink_flush(struct imap_sink *k)
+{
+	if (k->used > 0 && !k->failed && msgfd_write(k->fd, k->buf, k->used) < 0) {
+		k->failed = 1;
+		k->err = errno;
+	}
+	k->used = 0;
+	return k->failed ? -1 : 0;
+}
+
+static bool imap_sink_take(int type, struct mailimap_msg_att_body_section *sec, const char *bytes,
+    size_t n, void *ctx)
+{
+	struct imap_sink *k = ctx;
+
+	if (type != MAILIMAP_MSG_ATT_BODY_SECTION || k->failed)
+		return false;
+	(void)sec;
+	k->len += n;
+	while (n > 0) {
+		size_t room = IMAP_SINK_BUF - k->used, c = n < room ? n : room;
+
+		memcpy(k->buf + k->used, bytes, c);
+		k->used += c;
+		bytes += c;
+		n -= c;
+		if (k->used == IMAP_SINK_BUF && imap_sink_flush(k) < 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The whole message into a new sealed memfd, streamed from the literal:
+ * *fd (the caller's) and *len. The response must carry exactly one body
+ * section, of uid: anything else is not this message.
+ */
+static int imap_fetch_fd(void *ctx, const char *folder, uint32_t uid, size_t size, int *fd,
+    size_t *len)
+{
+	struct imap_session *im = ctx;
+	struct mailimap_fetch_type *ft;
+	struct mailimap_set *set;
+	struct imap_sink k;
+	clist *res = NULL;
+	clistiter *c, *a;
+	int r, found = 0, other = 0;
+
+	*fd = -1;
+	*len = 0;
+	if (imap_select(im, folder) < 0)
+		return -1;
+	memset(&k, 0, sizeof(k));
+	if ((k.fd = msgfd_new()) < 0) {
+		snprintf(im->err, sizeof(im->err), "%s: no memfd for UID %u: %s", im->cfg->imap_host,
+		    uid, strerror(errno));
+		return -1;
+	}
+	k.buf = xmalloc(IMAP_SINK_BUF);
+	ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft,
+	    mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
+	set = mailimap_set_new_single(uid);
+	imap_arm(im, size);
+	mailimap_set_msg_body_handler(im->imap, imap_sink_take, &k);
+	r = mailimap_uid_fetch(im->imap, set, ft, &res);
+	mailimap_set_msg_body_handler(im->imap, NULL, NULL);
+	mailimap_set_free(set);
+	mailimap_fetch_type_free(ft);
+	imap_sink_flush(&k);
+	free(k.buf);
+	if (r != MAILIMAP_NO_ERROR) {
+		close(k.fd);
+		return imap_fail(im, "UID FETCH", r);
+	}
+	/* the literal went to the memfd: here only whose it was */
+	for (c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		struct mailimap_msg_att *m = clist_content(c);
+		uint32_t u = 0;
+		int body = 0;
+
+		for (a = clist_begin(m->att_list); a != NULL; a = clist_next(a)) {
+			struct mailimap_msg_att_item *it = clist_content(a);
+
+			if (it->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+				continue;
+			if (it->att_data.att_static->att_type == MAILIMAP_MSG_ATT_UID)
+				u = it->att_data.att_static->att_data.att_uid;
+			else if (it->att_data.att_static->att_type == MAILIMAP_MSG_ATT_BODY_SECTION)
+				body++;
+		}
+		if (u == uid && body == 1)
+			found++;
+		else if (body > 0)
+			other++;
+	}
+	mailimap_fetch_list_free(res);
+	if (!k.failed && found == 1 && other == 0 && msgfd_seal(k.fd) < 0) {
+		k.failed = 1;
+		k.err = errno;
+	}
+	if (k.failed || found != 1 || other != 0) {
+		close(k.fd);
+		if (k.failed)
+			snprintf(im->err, sizeof(im->err), "%s: UID %u could not be stored: %s",
+			    im->cfg->imap_host, uid, strerror(k.err));
+		else if (found == 0 && other == 0)
+			snprintf(im->err, sizeof(im->err), "%s: UID %u vanished from %s",
+			    im->cfg->imap_host, uid, folder);
+		else
+			snprintf(im->err, sizeof(im->err), "%s: UID FETCH of %u answered with "
+			    "another message's body", im->cfg->imap_host, uid);
+		return -1;
+	}
+	*fd = k.fd;
+	*len = k.len;
+	return 0;
+}
+
 /* A name the quoted form of RFC 3501 carries as it is: printable ASCII, " and \\ escaped. */
 static int imap_quotable(const char *name)
 {
@@ -602,6 +739,7 @@ void imap_ops(struct imap_session *im, struct ob_mail *ops)
 	ops->list = imap_list;
 	ops->fetch = imap_fetch;
 	ops->fetch_header = imap_fetch_header;
+	ops->fetch_fd = imap_fetch_fd;
 	ops->append = imap_append;
 	ops->move = imap_move;
 	ops->remove = imap_remove;

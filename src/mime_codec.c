@@ -138,41 +138,78 @@ mime_result_encode_to(const struct mime_result *r, mime_put_fn *put, void *ctx)
 	return e.failed ? -1 : 0;
 }
 
+/*
+ * The decoder reads through get, from a buffer or straight from the
+ * worker's socket: left is what the announced length still allows, and
+ * every length read is checked against it before anything is allocated
+ * for it, so a lying answer costs at most what it actually sends.
+ */
 struct dec {
-	const unsigned char *p, *end;
+	mime_get_fn *get;
+	void *ctx;
+	uint64_t left;
 	int bad;
 };
+
+/* Exactly n more bytes into p; marks the decoding bad when they are not there. */
+static void
+dec_take(struct dec *d, void *p, size_t n)
+{
+	if (d->bad || n > d->left || (n > 0 && d->get(d->ctx, p, n) < 0)) {
+		d->bad = 1;
+		return;
+	}
+	d->left -= n;
+}
 
 static uint64_t
 dec_u64(struct dec *d)
 {
+	unsigned char x[8];
 	uint64_t v = 0;
 	int i;
 
-	if (d->bad || d->end - d->p < 8) {
-		d->bad = 1;
+	dec_take(d, x, 8);
+	if (d->bad)
 		return 0;
-	}
 	for (i = 0; i < 8; i++)
-		v |= (uint64_t)d->p[i] << (8 * i);
-	d->p += 8;
+		v |= (uint64_t)x[i] << (8 * i);
 	return v;
 }
+
+#define DEC_STEP (1u << 20)	/* a long string grows as it arrives, never ahead of it */
 
 static char *
 dec_str(struct dec *d, size_t *len)
 {
 	uint64_t n = dec_u64(d);
+	size_t got = 0, cap;
 	char *s;
 
 	if (d->bad || n == UINT64_MAX)
 		return NULL;
-	if (n > (uint64_t)(d->end - d->p)) {
+	if (n > d->left) {
 		d->bad = 1;
 		return NULL;
 	}
-	s = xstrndup((const char *)d->p, (size_t)n);
-	d->p += n;
+	cap = n < DEC_STEP ? (size_t)n : DEC_STEP;
+	s = xmalloc(cap + 1);
+	while (!d->bad && got < n) {
+		size_t k;
+
+		if (got == cap) {
+			cap = n - got > cap ? cap * 2 : (size_t)n;
+			s = xrealloc(s, cap + 1);
+		}
+		k = cap - got;
+		dec_take(d, s + got, k);
+		got += k;
+	}
+	if (d->bad) {
+		free(s);
+		return NULL;
+	}
+	s[n] = '\0';
 	if (len)
 		*len = (size_t)n;
 	return s;
@@ -184,7 +221,7 @@ dec_count(struct dec *d)
 {
 	uint64_t n = dec_u64(d);
 
-	if (n > (uint64_t)(d->end - d->p) / 8) {
+	if (n > d->left / 8) {
 		d->bad = 1;
 		return 0;
 	}
@@ -224,9 +261,9 @@ dec_strv(struct dec *d, char ***v, size_t *n)
 }
 
 int
-mime_result_decode(const char *buf, size_t len, struct mime_result *out)
+mime_result_decode_from(mime_get_fn *get, void *ctx, uint64_t len, struct mime_result *out)
 {
-	struct dec d = { (const unsigned char *)buf, (const unsigned char *)buf + len, 0 };
+	struct dec d = { get, ctx, len, 0 };
 	size_t i, n;
 	uint64_t st;
 
@@ -249,13 +286,11 @@ mime_result_decode(const char *buf, size_t len, struct mime_result *out)
 	dec_strv(&d, &out->uninspectable, &out->nuninspectable);
 	n = dec_count(&d);
 	for (i = 0; i < n && !d.bad; i++) {
-		if (d.end - d.p < NINO_STEM_LEN) {
-			d.bad = 1;
-			break;
-		}
-		if (nino_set_add(&out->records, (const char *)d.p) != 1)
+		char stem[NINO_STEM_LEN];
+
+		dec_take(&d, stem, NINO_STEM_LEN);
+		if (!d.bad && nino_set_add(&out->records, stem) != 1)
 			d.bad = 1;	/* a stem twice is no encoding of ours */
-		d.p += NINO_STEM_LEN;
 	}
 	if (!d.bad)
 		out->record_where = xcalloc(out->records.n ? out->records.n : 1, sizeof(char *));
@@ -266,11 +301,38 @@ mime_result_decode(const char *buf, size_t len, struct mime_result *out)
 	out->report.status = dec_str(&d, NULL);
 	out->report.orig_id = dec_str(&d, NULL);
 	out->report.in_reply_to = dec_str(&d, NULL);
-	if (d.bad || d.p != d.end) {
+	if (d.bad || d.left != 0) {
 		mime_result_free(out);
 		return -1;
 	}
 	return 0;
+}
+
+/* A buffer as the decoder's source. */
+struct dec_mem {
+	const char *p;
+	size_t left;
+};
+
+static int
+dec_from_mem(void *ctx, void *dst, size_t n)
+{
+	struct dec_mem *m = ctx;
+
+	if (n > m->left)
+		return -1;
+	memcpy(dst, m->p, n);
+	m->p += n;
+	m->left -= n;
+	return 0;
+}
+
+int
+mime_result_decode(const char *buf, size_t len, struct mime_result *out)
+{
+	struct dec_mem m = { buf, len };
+
+	return mime_result_decode_from(dec_from_mem, &m, len, out);
 }
 
 static int

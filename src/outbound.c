@@ -11,15 +11,18 @@
  * the message is moved, and a notice is appended only when the folder has
  * none for that Message-ID, so repeating a step repeats no visible effect.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "clerical.h"
 #include "mgdate.h"
 #include "mode.h"
+#include "msgfd.h"
 #include "notice.h"
 #include "outbound.h"
 #include "rewrite.h"
@@ -36,11 +39,24 @@
  */
 #define OB_OVERLAP_MAX (4u << 20)
 
-/* Everything known of the message being treated. */
+/*
+ * Everything known of the message being treated. Its bytes are held once
+ * (issue 12, item 4): in a sealed memfd (fd) from the fetch until they are
+ * sent, read through a mapping (raw) only while its header is read, then
+ * in out, its new header first and the body read in behind it only when it
+ * is sent or filed, after its decoded texts are dropped. raw is a heap copy
+ * only for the header of a message too large to fetch.
+ */
 struct ob_msg {
 	struct ob_item it;
 	char *raw;
 	size_t rawlen;
+	int mapped;		/* raw is a read-only mapping of fd */
+	int fd;			/* the message in a sealed memfd (msgfd.h); -1 none */
+	size_t fdlen;
+	size_t crlf;		/* its size with CRLF line endings, from the sealed bytes */
+	size_t body;		/* where its body starts in fd (out holds the new header) */
+	int nohead;		/* it has no header section: it cannot be sent */
 	struct mime_result mr;
 	struct verdict v;
 	char *msgid;		/* the Message-ID it is sent with (original or derived) */
@@ -71,11 +87,42 @@ static void ob_msg_init(struct ob_msg *m, const struct ob_item *it)
 	verdict_init(&m->v);
 	sbuf_init(&m->out);
 	m->j.code = -1;
+	m->fd = -1;
+}
+
+static void ob_unmap(struct ob_msg *m)
+{
+	if (!m->mapped)
+		return;
+	msgfd_unmap(m->raw, m->rawlen);
+	m->raw = NULL;
+	m->rawlen = 0;
+	m->mapped = 0;
+}
+
+/* raw: the memfd mapped read-only; a page costs memory only once it is read. 0 or -1. */
+static int ob_map(struct ob_msg *m)
+{
+	const char *p;
+
+	if (m->mapped)
+		return 0;
+	if (m->fd < 0 || (p = msgfd_map(m->fd, m->fdlen)) == NULL)
+		return -1;
+	m->raw = (char *)p;
+	m->rawlen = m->fdlen;
+	m->mapped = 1;
+	return 0;
 }
 
 static void ob_msg_free(struct ob_msg *m)
 {
-	free(m->raw);
+	if (m->mapped)
+		ob_unmap(m);
+	else
+		free(m->raw);
+	if (m->fd >= 0)
+		close(m->fd);
 	mime_result_free(&m->mr);
 	verdict_free(&m->v);
 	free(m->msgid);
@@ -582,6 +629,7 @@ static int ob_in_folder(struct ob_env *e, const char *folder, const char *msgid)
 }
 
 static enum ob_outcome ob_accepted(struct ob_env *e, struct ob_msg *m, int resuming);
+static int ob_bytes(struct ob_env *e, struct ob_msg *m);
 
 /* ---- the copy in Sent, appended while the next message goes ------------ */
 
@@ -596,9 +644,15 @@ static struct ob_msg *ob_park(struct ob_msg *m)
 	struct ob_msg *p = xmalloc(sizeof(*p));
 
 	*p = *m;
-	free(p->raw);
+	if (p->mapped)
+		ob_unmap(p);
+	else
+		free(p->raw);
 	p->raw = NULL;
 	p->rawlen = 0;
+	if (p->fd >= 0)
+		close(p->fd);	/* out holds the whole message by now */
+	p->fd = -1;
 	ob_msg_init(m, &p->it);
 	return p;
 }
@@ -636,6 +690,8 @@ static enum ob_outcome ob_accepted(struct ob_env *e, struct ob_msg *m, int resum
 
 	if (resuming && (found = ob_in_folder(e, e->cfg->sent_folder, m->msgid)) < 0)
 		return OB_MAILBOX_FAILED;
+	if (!found && ob_bytes(e, m) < 0)
+		return OB_LEFT;
 	if (!found && !resuming && ob_can_overlap(e) && m->out.len <= OB_OVERLAP_MAX) {
 		/* one copy at a time: the message before is finished first */
 		if ((before = ob_filing_finish(e)) != OB_SENT)
@@ -744,15 +800,21 @@ static enum ob_outcome ob_transmit(struct ob_env *e, struct ob_msg *m, char **rc
 /* Each judged recipient must stand in the raw header (the worker is not trusted). */
 static int ob_rcpts_in_header(const struct ob_msg *m)
 {
-	const char *end = strstr(m->raw, "\r\n\r\n");
+	const char *p = m->raw, *end = m->raw + m->rawlen;
 	char *hdr;
-	size_t i, hl;
+	size_t i;
 	int ok = 1;
 
-	if (end == NULL)
-		end = strstr(m->raw, "\n\n");
-	hl = end ? (size_t)(end - m->raw) : m->rawlen;
-	hdr = xstrndup(m->raw, hl);
+	/* up to the blank line, a line at a time: only the header's pages are read */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+
+		if (n == 1 || (n == 2 && p[0] == '\r'))
+			break;
+		p += n;
+	}
+	hdr = xstrndup(m->raw, (size_t)(p - m->raw));
 	for (i = 0; i < m->v.nrcpts && ok; i++) {
 		const char *at = strrchr(m->v.rcpts[i].address, '@');
 
@@ -763,11 +825,10 @@ static int ob_rcpts_in_header(const struct ob_msg *m)
 	return ok;
 }
 
-
 /* What the parent can check of the worker's answer from the raw bytes. */
 static void ob_recheck(struct ob_env *e, struct ob_msg *m)
 {
-	size_t size = mime_crlf_size(m->raw, m->rawlen);
+	size_t size = m->crlf;
 
 	if (verdict_size_exceeds(e->pol, size)) {
 		/* the one size rule, whatever the worker said */
@@ -817,19 +878,20 @@ static int ob_identify(struct ob_env *e, struct ob_msg *m)
 	return 0;
 }
 
-/* The bytes to send, the same on every attempt: the Date comes from the journey. 0 or -1. */
-static int ob_rewrite(struct ob_env *e, struct ob_msg *m)
+/*
+ * The new header of the bytes to send, the same on every attempt: the Date
+ * comes from the journey. The body stays in the memfd until ob_bytes().
+ * 0 or -1.
+ */
+static int ob_head(struct ob_env *e, struct ob_msg *m)
 {
 	char *id = NULL;
 
-	/* in the fetched bytes' own buffer: a large message is held once */
-	if (rewrite_message_owned(&m->raw, &m->rawlen, e->pol->designated_address,
-	    e->pol->designated_name, m->j.date, &id) < 0) {
-		/* no header section: it cannot be sent, and the verdict says malformed */
-		if (m->v.accept) {
-			m->v.accept = 0;
-			verdict_add(&m->v, VC_MALFORMED_MESSAGE, "no header section");
-		}
+	if (rewrite_message_head(m->raw, m->rawlen, e->pol->designated_address,
+	    e->pol->designated_name, m->j.date, &m->out, &id, &m->body) < 0) {
+		/* no header section: it cannot be sent, and the verdict will say malformed */
+		sbuf_reset(&m->out);
+		m->nohead = 1;
 		return 0;
 	}
 	if (strcmp(id, m->msgid) != 0) {
@@ -839,13 +901,101 @@ static int ob_rewrite(struct ob_env *e, struct ob_msg *m)
 		return -1;
 	}
 	free(id);
-	sbuf_adopt(&m->out, m->raw, m->rawlen);
-	m->raw = NULL;
-	m->rawlen = 0;
+	return 0;
+}
+
+/* The decoded texts: judged for the last time, they are not needed any more. */
+static void ob_drop_texts(struct mime_result *mr)
+{
+	size_t i;
+
+	free(mr->body.text);
+	mr->body.text = NULL;
+	mr->body.len = 0;
+	for (i = 0; i < mr->ndocs; i++) {
+		free(mr->docs[i].name);
+		free(mr->docs[i].text);
+	}
+	free(mr->docs);
+	mr->docs = NULL;
+	mr->ndocs = 0;
+	for (i = 0; i < mr->ncsvs; i++) {
+		free(mr->csvs[i].name);
+		free(mr->csvs[i].text);
+	}
+	free(mr->csvs);
+	mr->csvs = NULL;
+	mr->ncsvs = 0;
+}
+
+/*
+ * The whole message to send in out: the body read from the memfd in behind
+ * the new header, just before it is sent or filed. The decoded texts go
+ * first, so the daemon holds the message or its texts, never both. 0, or
+ * -1 (said; the message stays).
+ */
+static int ob_bytes(struct ob_env *e, struct ob_msg *m)
+{
+	size_t n, got = 0;
+	char *buf;
+
+	if (m->fd < 0)
+		return 0;
+	ob_drop_texts(&m->mr);
+	ob_unmap(m);
+	n = m->body < m->fdlen ? m->fdlen - m->body : 0;
+	buf = xmalloc(m->out.len + n + 1);
+	memcpy(buf, m->out.data ? m->out.data : "", m->out.len);
+	while (got < n) {
+		ssize_t r = pread(m->fd, buf + m->out.len + got, n - got, (off_t)(m->body + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			ob_say(e, 3, "internal error: uid=%u message-id=<%s>: its bytes cannot be read "
+			    "back (%s); it stays", m->it.uid, m->msgid, r < 0 ? strerror(errno) :
+			    "cut short");
+			free(buf);
+			return -1;
+		}
+		got += (size_t)r;
+	}
+	buf[m->out.len + n] = '\0';
+	n += m->out.len;
+	sbuf_free(&m->out);
+	sbuf_adopt(&m->out, buf, n);
+	close(m->fd);
+	m->fd = -1;
 	return 0;
 }
 
 /* ---- the next message, analysed while this one is sent ----------------- */
+
+/*
+ * The message of uid in a sealed memfd (*fd the caller's): streamed there
+ * by the mailbox when it can, else fetched and copied once. 0, -1 the
+ * mailbox failed, 1 no memfd here (said).
+ */
+static int ob_fetch(struct ob_env *e, const char *folder, uint32_t uid, size_t size, int *fd,
+    size_t *len)
+{
+	char *raw = NULL;
+	size_t rawlen = 0;
+
+	*fd = -1;
+	if (e->mail->fetch_fd != NULL)
+		return e->mail->fetch_fd(e->mail->ctx, folder, uid, size, fd, len) < 0 ? -1 : 0;
+	if (e->mail->fetch(e->mail->ctx, folder, uid, size, &raw, &rawlen) < 0)
+		return -1;
+	*fd = msgfd_from(raw, rawlen);
+	free(raw);
+	if (*fd < 0) {
+		ob_say(e, 3, "no memfd for uid=%u (%s); it stays", uid, strerror(errno));
+		return 1;
+	}
+	*len = rawlen;
+	return 0;
+}
 
 /* Drops the look-ahead: its analysis collected and thrown away. */
 static void ob_ahead_drop(struct ob_env *e)
@@ -857,8 +1007,8 @@ static void ob_ahead_drop(struct ob_env *e)
 	mime_result_init(&mr);
 	(void)worker_pool_collect(e->worker, &mr);
 	mime_result_free(&mr);
-	free(e->ahead->raw);
-	e->ahead->raw = NULL;
+	close(e->ahead->fd);
+	e->ahead->fd = -1;
 	e->ahead->uid = 0;
 }
 
@@ -875,31 +1025,49 @@ void outbound_ahead_start(struct ob_env *e, const char *folder, const char *key_
 	snprintf(key, sizeof(key), "%s%u", key_prefix, a->next->uid);
 	if (!backoff_due(e->backoff, key, e->now()))
 		return;
-	if (e->mail->fetch(e->mail->ctx, folder, a->next->uid, a->next->size, &a->raw,
-	    &a->rawlen) < 0)
+	if (ob_fetch(e, folder, a->next->uid, a->next->size, &a->fd, &a->len) != 0)
 		return;
-	if (worker_pool_submit(e->worker, a->raw, a->rawlen) < 0) {
-		free(a->raw);
-		a->raw = NULL;
+	if (worker_pool_submit_fd(e->worker, a->fd, a->len) < 0) {
+		close(a->fd);
+		a->fd = -1;
 		return;
 	}
 	a->uid = a->next->uid;
 	worker_pool_prepare(e->worker);
 }
 
+/* The look-ahead's message, if it is it (a skipped one dropped): 1 taken into *fd, 0 not. */
+static int ob_ahead_take(struct ob_env *e, const struct ob_item *it, int *fd, size_t *len)
+{
+	if (e->ahead != NULL && e->ahead->uid != 0 && e->ahead->uid != it->uid)
+		ob_ahead_drop(e);	/* the pass skipped it: never mix two messages */
+	if (e->ahead == NULL || e->ahead->uid != it->uid)
+		return 0;
+	*fd = e->ahead->fd;
+	*len = e->ahead->len;
+	e->ahead->fd = -1;
+	e->ahead->uid = 0;
+	return 1;
+}
+
 int outbound_fetch_analyse(struct ob_env *e, const char *folder, const struct ob_item *it,
     char **raw, size_t *rawlen, struct mime_result *mr)
 {
-	int rc;
+	const char *p;
+	size_t len;
+	int fd, rc;
 
-	if (e->ahead != NULL && e->ahead->uid != 0 && e->ahead->uid != it->uid)
-		ob_ahead_drop(e);	/* the pass skipped it: never mix two messages */
-	if (e->ahead != NULL && e->ahead->uid == it->uid) {
-		*raw = e->ahead->raw;
-		*rawlen = e->ahead->rawlen;
-		e->ahead->raw = NULL;
-		e->ahead->uid = 0;
+	if (ob_ahead_take(e, it, &fd, &len)) {
+		/* a pass that keeps messages on the heap: the bytes copied out of the memfd */
+		p = msgfd_map(fd, len);
+		close(fd);
 		rc = worker_pool_collect(e->worker, mr);
+		if (p == NULL)
+			return -2;
+		*raw = xmalloc(len + 1);
+		memcpy(*raw, p, len + 1);
+		*rawlen = len;
+		msgfd_unmap(p, len);
 	} else {
 		if (e->mail->fetch(e->mail->ctx, folder, it->uid, it->size, raw, rawlen) < 0)
 			return -1;
@@ -912,40 +1080,89 @@ int outbound_fetch_analyse(struct ob_env *e, const char *folder, const struct ob
 	return 0;
 }
 
-/* m's bytes and analysis: from the look-ahead when it holds them, else fetched now. */
-static int ob_fetch_analyse(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
-{
-	int rc = outbound_fetch_analyse(e, e->cfg->outbox_folder, &m->it, &m->raw, &m->rawlen,
-	    &m->mr);
-
-	*res = rc == -1 ? OB_MAILBOX_FAILED : OB_LEFT;
-	if (rc == -2)
-		ob_say(e, 3, "analysis worker could not start; uid=%u stays", m->it.uid);
-	return rc < 0 ? -1 : 0;
-}
-
-/*
- * Fetches, analyses, identifies, judges (on the journey's day) and
- * rewrites; 0, or -1 with *res what became of the attempt.
- */
-static int ob_load(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
+/* m's bytes, handed to the worker: from the look-ahead when it holds them, else fetched now. */
+static int ob_obtain(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
 {
 	int rc;
 
-	if (ob_fetch_analyse(e, m, res) < 0)
+	*res = OB_LEFT;
+	if (ob_ahead_take(e, &m->it, &m->fd, &m->fdlen))
+		return 0;
+	if ((rc = ob_fetch(e, e->cfg->outbox_folder, m->it.uid, m->it.size, &m->fd,
+	    &m->fdlen)) != 0) {
+		*res = rc < 0 ? OB_MAILBOX_FAILED : OB_LEFT;
 		return -1;
+	}
+	if (worker_pool_submit_fd(e->worker, m->fd, m->fdlen) < 0) {
+		ob_say(e, 3, "analysis worker could not start; uid=%u stays", m->it.uid);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * What is read of the raw bytes themselves, read while the worker
+ * analyses them, so that they and the decoded texts are never in memory at
+ * once: the size, the Message-ID and the journey, the new header. 0, or -1
+ * with *res.
+ */
+static int ob_before(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
+{
+	long long size = msgfd_crlf_size(m->fd, m->fdlen);
+
+	*res = OB_LEFT;
+	if (size < 0 || ob_map(m) < 0) {
+		ob_say(e, 3, "internal error: uid=%u: its fetched bytes cannot be read (%s); it stays",
+		    m->it.uid, strerror(errno));
+		return -1;
+	}
+	m->crlf = (size_t)size;
 	if (ob_identify(e, m) < 0) {
 		*res = OB_LOG_FAILED;
 		return -1;
 	}
+	return ob_head(e, m);
+}
+
+/*
+ * Fetches (or takes the look-ahead's message), identifies, analyses,
+ * judges (on the journey's day) and rewrites the header; 0, or -1 with
+ * *res what became of the attempt.
+ */
+static int ob_load(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
+{
+	int rc, wrc;
+
+	if (ob_obtain(e, m, res) < 0)
+		return -1;
+	rc = ob_before(e, m, res);
+	/* the pages read go before the texts come: the header's are mapped again below */
+	ob_unmap(m);
+	/* collected whatever happened: the worker has one submission outstanding */
+	wrc = worker_pool_collect(e->worker, &m->mr);
+	/* the next message's worker starts now, while this one is judged, sent and filed */
+	worker_pool_prepare(e->worker);
+	if (rc < 0)
+		return -1;
+	if (wrc < 0) {
+		ob_say(e, 3, "analysis worker could not start; uid=%u stays", m->it.uid);
+		*res = OB_LEFT;
+		return -1;
+	}
 	verdict_judge(e->pol, &m->mr, (mgday)m->j.day, &m->v);
+	if (ob_map(m) < 0) {
+		ob_say(e, 3, "internal error: uid=%u: its fetched bytes cannot be read (%s); it stays",
+		    m->it.uid, strerror(errno));
+		*res = OB_LEFT;
+		return -1;
+	}
 	ob_recheck(e, m);
-	rc = ob_rewrite(e, m);
-	/* from here on the rewritten bytes are the message: one copy held, not two */
-	free(m->raw);
-	m->raw = NULL;
-	m->rawlen = 0;
-	return rc;
+	ob_unmap(m);
+	if (m->nohead && m->v.accept) {
+		m->v.accept = 0;
+		verdict_add(&m->v, VC_MALFORMED_MESSAGE, "no header section");
+	}
+	return 0;
 }
 
 /* ---- the workflow ------------------------------------------------------- */
@@ -1064,6 +1281,10 @@ static enum ob_outcome ob_attempt(struct ob_env *e, struct ob_msg *m)
 		return ob_conclude(e, m, JF_REJECTED, VC_COUNT, NULL);
 	if (!outbound_addr_ok(e->pol->designated_address)) {
 		ob_say(e, 3, "designated address unusable as envelope sender");
+		free(rcpts);
+		return OB_LEFT;
+	}
+	if (ob_bytes(e, m) < 0) {
 		free(rcpts);
 		return OB_LEFT;
 	}

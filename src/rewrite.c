@@ -377,6 +377,12 @@ int rewrite_message(const char *raw, size_t len, const char *address, const char
 	return rw_rewrite(raw, len, address, name, now, out, msgid, NULL);
 }
 
+int rewrite_message_head(const char *raw, size_t len, const char *address, const char *name,
+    time_t now, struct sbuf *out, char **msgid, size_t *body)
+{
+	return rw_rewrite(raw, len, address, name, now, out, msgid, body);
+}
+
 int rewrite_message_owned(char **raw, size_t *len, const char *address, const char *name,
     time_t now, char **msgid)
 {

@@ -53,6 +53,7 @@
 #include <libxml/parser.h>
 #include <seccomp.h>
 
+#include "msgfd.h"
 #include "util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -994,40 +995,6 @@ worker_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * The message in a new memfd, with a NUL after it, sealed so that nothing
- * changes it once it is sent (the child maps what the parent measured).
- * The descriptor, or -1 (errno set). Copies the message once, into the
- * page cache: the parent's memory does not grow, the child maps it.
- */
-static int
-worker_memfd(const char *msg, size_t len)
-{
-	int fd = memfd_create("mailgate-message", MFD_CLOEXEC | MFD_ALLOW_SEALING), e;
-	size_t off = 0;
-
-	if (fd < 0)
-		return -1;
-	while (off <= len) {
-		/* the NUL comes from a separate write: msg need not have one */
-		ssize_t w = off < len ? write(fd, msg + off, len - off) : write(fd, "", 1);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		off += (size_t)w;
-	}
-	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW) < 0)
-		goto fail;
-	return fd;
-fail:
-	e = errno ? errno : EIO;
-	close(fd);
-	errno = e;
-	return -1;
-}
-
 /* The length and the memfd in one sendmsg: the child wakes once. 0 or -1. */
 static int
 worker_send(int sock, int mfd, uint64_t len)
@@ -1055,23 +1022,30 @@ worker_send(int sock, int mfd, uint64_t len)
 }
 
 /*
- * The answer, within the deadline: its u64 length, bounded, then exactly
- * that many bytes, read straight into their buffer (*ans, *anslen). 0, -1
- * broken, -2 late.
+ * The child's answer as the decoder's source: its socket, read within the
+ * deadline, through a small buffer for the small fields and straight into
+ * their own allocations for the large texts. It never reads past the
+ * length the child announced (left), so the encoded answer is never held
+ * whole: the daemon holds the decoded result only.
  */
-static int
-worker_receive(int fd, long long deadline, char **ans, size_t *anslen)
-{
-	char first[65536], *buf = NULL;
-	size_t got = 0, want = 0, cap = 0;
-	uint64_t hdr;
-	int rc = -1;
+#define WORKER_RBUF 16384
 
-	*ans = NULL;
-	*anslen = 0;
+struct worker_src {
+	int fd;
+	long long deadline;
+	int late;		/* the deadline passed with bytes still missing */
+	uint64_t left;		/* bytes of the answer not read from the socket yet */
+	size_t at, have;	/* buf[at, have) read but not taken */
+	char buf[WORKER_RBUF];
+};
+
+/* Up to n bytes (n <= s->left) from the socket into dst: the count, or -1. */
+static ssize_t
+worker_src_read(struct worker_src *s, char *dst, size_t n)
+{
 	for (;;) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		long long left = deadline - worker_now_ms();
+		struct pollfd p = { s->fd, POLLIN, 0 };
+		long long left = s->deadline - worker_now_ms();
 		ssize_t r;
 
 		/*
@@ -1080,49 +1054,87 @@ worker_receive(int fd, long long deadline, char **ans, size_t *anslen)
 		 * between submit and collect), and the deadline bounds the child
 		 */
 		if (poll(&p, 1, left > 0 ? (int)left : 0) <= 0) {
-			rc = -2;
-			break;
+			s->late = 1;
+			return -1;
 		}
-		if (buf == NULL)
-			r = read(fd, first + got, sizeof(first) - got);
-		else
-			r = read(fd, buf + got, cap - got);
+		r = read(s->fd, dst, n);
 		if (r < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (r <= 0)
-			break;
-		got += (size_t)r;
-		if (buf == NULL && got >= sizeof(hdr)) {
-			memcpy(&hdr, first, sizeof(hdr));
-			if (hdr > WORKER_MAX_ANSWER)
-				break;
-			want = (size_t)hdr;
-			/* a lying length costs at most what arrives: the buffer grows with it */
-			cap = want < sizeof(first) * 16 ? want : sizeof(first) * 16;
-			if (cap < got - sizeof(hdr))
-				cap = got - sizeof(hdr);
-			buf = xmalloc(cap + 1);
-			got -= sizeof(hdr);
-			memcpy(buf, first + sizeof(hdr), got);
-		}
-		if (buf && got > want)
-			break;	/* more than it said */
-		if (buf && got == want) {
-			rc = 0;
-			break;
-		}
-		if (buf && got == cap) {
-			cap = cap > want / 2 ? want : cap * 2;
-			buf = xrealloc(buf, cap + 1);
-		}
+			return -1;
+		s->left -= (uint64_t)r;
+		return r;
 	}
-	if (rc < 0) {
-		free(buf);
-		return rc;
+}
+
+/* mime_get_fn: exactly n bytes of the answer into dst. */
+static int
+worker_src_get(void *ctx, void *dst, size_t n)
+{
+	struct worker_src *s = ctx;
+	char *d = dst;
+
+	while (n > 0) {
+		size_t k = s->have - s->at;
+		ssize_t r;
+
+		if (k > 0) {
+			if (k > n)
+				k = n;
+			memcpy(d, s->buf + s->at, k);
+			s->at += k;
+			d += k;
+			n -= k;
+			continue;
+		}
+		if (n > s->left)
+			return -1;
+		if (n >= sizeof(s->buf)) {
+			/* a large piece goes where it belongs, not through the buffer */
+			if ((r = worker_src_read(s, d, n)) < 0)
+				return -1;
+			d += r;
+			n -= (size_t)r;
+			continue;
+		}
+		s->at = 0;
+		s->have = 0;
+		if ((r = worker_src_read(s, s->buf, s->left < sizeof(s->buf) ? (size_t)s->left :
+		    sizeof(s->buf))) < 0)
+			return -1;
+		s->have = (size_t)r;
 	}
-	*ans = buf;
-	*anslen = want;
 	return 0;
+}
+
+/*
+ * The answer, within the deadline: its u64 length, bounded, then exactly
+ * that many bytes decoded as they arrive into out. 0, -1 broken (cut
+ * short, not a valid encoding, more bytes than it said), -2 late.
+ */
+static int
+worker_answer(int fd, long long deadline, struct mime_result *out)
+{
+	struct worker_src *s = xmalloc(sizeof(*s));
+	uint64_t hdr;
+	char extra;
+	int rc = -1;
+
+	s->fd = fd;
+	s->deadline = deadline;
+	s->late = 0;
+	s->left = sizeof(hdr);
+	s->at = s->have = 0;
+	if (worker_src_get(s, &hdr, sizeof(hdr)) == 0 && hdr <= WORKER_MAX_ANSWER) {
+		s->left = hdr;
+		if (mime_result_decode_from(worker_src_get, s, hdr, out) == 0 &&
+		    recv(fd, &extra, 1, MSG_DONTWAIT | MSG_PEEK) <= 0)
+			rc = 0;
+	}
+	if (rc < 0 && s->late)
+		rc = -2;
+	free(s);
+	return rc;
 }
 
 static void
@@ -1181,30 +1193,25 @@ worker_misuse(const char *what, int e)
 	return -1;
 }
 
-int
-worker_pool_submit(struct worker_pool *wp, const char *msg, size_t len)
+/* A message over the limit gets no child: collect answers MIME_TOO_LARGE. 1 when so. */
+static int
+worker_too_large(struct worker_pool *wp, size_t size)
 {
-	size_t size;
-	int mfd;
-
-	if (wp->busy != WORKER_IDLE)
-		return worker_misuse("worker_pool_submit() with an answer not collected", EBUSY);
-	size = mime_crlf_size(msg, len);
 	wp->size = size;
-	if (size > wp->lim.max_message_bytes) {
-		/* judged here from the raw bytes: a child is not needed to refuse it */
-		wp->busy = WORKER_TOO_LARGE;
+	if (size <= wp->lim.max_message_bytes)
 		return 0;
-	}
-	worker_reap(wp);
-	if (worker_fork(wp) < 0)
-		return -1;
-	if ((mfd = worker_memfd(msg, len)) < 0)
-		return -1;	/* the ready child stays ready */
+	/* judged here from the raw bytes: a child is not needed to refuse it */
+	wp->busy = WORKER_TOO_LARGE;
+	return 1;
+}
+
+/* The sealed memfd (still the caller's) to the ready child; the deadline starts. */
+static int
+worker_submit_sealed(struct worker_pool *wp, int mfd, size_t len)
+{
 	wp->deadline = worker_now_ms() + wp->timeout_ms;
 	/* a send that fails is the child's failure, found by collect */
 	wp->sent = worker_send(wp->fd, mfd, len) == 0;
-	close(mfd);
 	wp->bpid = wp->pid;
 	wp->bfd = wp->fd;
 	wp->pid = -1;
@@ -1214,11 +1221,50 @@ worker_pool_submit(struct worker_pool *wp, const char *msg, size_t len)
 }
 
 int
+worker_pool_submit(struct worker_pool *wp, const char *msg, size_t len)
+{
+	int mfd, rc;
+
+	if (wp->busy != WORKER_IDLE)
+		return worker_misuse("worker_pool_submit() with an answer not collected", EBUSY);
+	if (worker_too_large(wp, mime_crlf_size(msg, len)))
+		return 0;
+	worker_reap(wp);
+	if (worker_fork(wp) < 0)
+		return -1;
+	/* one copy, into the page cache: the parent's memory does not grow, the child maps it */
+	if ((mfd = msgfd_from(msg, len)) < 0)
+		return -1;	/* the ready child stays ready */
+	rc = worker_submit_sealed(wp, mfd, len);
+	close(mfd);
+	return rc;
+}
+
+int
+worker_pool_submit_fd(struct worker_pool *wp, int mfd, size_t len)
+{
+	long long size;
+
+	if (wp->busy != WORKER_IDLE)
+		return worker_misuse("worker_pool_submit_fd() with an answer not collected", EBUSY);
+	if (!msgfd_is_sealed(mfd, len))
+		return worker_misuse("worker_pool_submit_fd() with a descriptor not sealed as "
+		    "msgfd_seal() seals it", EINVAL);
+	/* the size from the sealed bytes themselves: what the answer must say */
+	if ((size = msgfd_crlf_size(mfd, len)) < 0)
+		return -1;
+	if (worker_too_large(wp, (size_t)size))
+		return 0;
+	worker_reap(wp);
+	if (worker_fork(wp) < 0)
+		return -1;
+	return worker_submit_sealed(wp, mfd, len);
+}
+
+int
 worker_pool_collect(struct worker_pool *wp, struct mime_result *out)
 {
 	int rc = -1, status = 0, known;
-	size_t anslen = 0;
-	char *ans = NULL;
 	pid_t pid;
 
 	mime_result_init(out);
@@ -1237,13 +1283,12 @@ worker_pool_collect(struct worker_pool *wp, struct mime_result *out)
 	}
 	pid = wp->bpid;
 	if (wp->sent)
-		rc = worker_receive(wp->bfd, wp->deadline, &ans, &anslen);
+		rc = worker_answer(wp->bfd, wp->deadline, out);
 	close(wp->bfd);
 	wp->bfd = -1;
 	wp->bpid = -1;
 	wp->busy = WORKER_IDLE;
-	if (rc == 0 && mime_result_decode(ans, anslen, out) == 0) {
-		free(ans);
+	if (rc == 0) {
 		/* a whole answer: the child has nothing more to do, whatever it tries next */
 		worker_kill(wp, pid);
 		if (out->size != wp->size)
@@ -1251,7 +1296,6 @@ worker_pool_collect(struct worker_pool *wp, struct mime_result *out)
 			    "message (%zu bytes, not %zu)", out->size, wp->size));
 		return 0;
 	}
-	free(ans);
 	if (rc == -2) {
 		worker_kill(wp, pid);
 		worker_explain(rc, 0, 0, out);

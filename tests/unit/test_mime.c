@@ -537,6 +537,82 @@ test_encoding_round_trip(void **state)
 	mime_result_free(&r);
 }
 
+/* A source for mime_result_decode_from: a buffer that gives out at most avail bytes. */
+struct src {
+	const char *p;
+	size_t at, avail;
+	unsigned calls;
+};
+
+static int
+src_get(void *ctx, void *dst, size_t n)
+{
+	struct src *s = ctx;
+
+	s->calls++;
+	if (n > s->avail - s->at)
+		return -1;
+	memcpy(dst, s->p + s->at, n);
+	s->at += n;
+	return 0;
+}
+
+/*
+ * The decoder reading piece by piece (from the worker's socket) gives what
+ * the buffer decoder gives, a 3 MiB text included (grown as it arrives);
+ * a source cut short anywhere, a length announced too long or too short,
+ * fail closed.
+ */
+static void
+test_decode_from(void **state)
+{
+	struct mime_result r, back;
+	struct sbuf enc;
+	struct src s;
+	size_t i, big = 3u << 20;
+
+	(void)state;
+	mime_result_init(&r);
+	r.subject = xstrdup("s");
+	r.size = 42;
+	r.body.text = xmalloc(big + 1);
+	memset(r.body.text, 'b', big);
+	r.body.text[big] = '\0';
+	r.body.len = big;
+	r.docs = xcalloc(1, sizeof(*r.docs));
+	r.docs[0].name = xstrdup("n.txt");
+	r.docs[0].text = xmalloc(16);
+	memcpy(r.docs[0].text, "with a \0 inside", 16);
+	r.docs[0].len = 15;
+	r.ndocs = 1;
+	sbuf_init(&enc);
+	mime_result_encode(&r, &enc);
+	s = (struct src){ enc.data, 0, enc.len, 0 };
+	assert_int_equal(mime_result_decode_from(src_get, &s, enc.len, &back), 0);
+	assert_true(mime_result_equal(&r, &back));
+	assert_int_equal(back.docs[0].len, 15);
+	assert_memory_equal(back.docs[0].text, "with a \0 inside", 16);
+	assert_int_equal(s.at, enc.len);
+	mime_result_free(&back);
+	/* cut short at every point of the small fields and inside the text */
+	for (i = 0; i < enc.len; i += i < 256 ? 1 : 65521) {
+		s = (struct src){ enc.data, 0, i, 0 };
+		assert_int_equal(mime_result_decode_from(src_get, &s, enc.len, &back), -1);
+		assert_null(back.subject);
+		assert_null(back.body.text);
+		mime_result_free(&back);
+	}
+	/* the announced length must be the encoding's, exactly */
+	s = (struct src){ enc.data, 0, enc.len, 0 };
+	assert_int_equal(mime_result_decode_from(src_get, &s, enc.len - 1, &back), -1);
+	mime_result_free(&back);
+	s = (struct src){ enc.data, 0, enc.len, 0 };
+	assert_int_equal(mime_result_decode_from(src_get, &s, enc.len + 8, &back), -1);
+	mime_result_free(&back);
+	sbuf_free(&enc);
+	mime_result_free(&r);
+}
+
 int
 main(void)
 {
@@ -546,6 +622,7 @@ main(void)
 		cmocka_unit_test(test_fold_by_pieces),
 		cmocka_unit_test(test_base64_as_libetpan),
 		cmocka_unit_test(test_qp_as_libetpan),
+		cmocka_unit_test(test_decode_from),
 		cmocka_unit_test(test_embedded_files),
 		cmocka_unit_test(test_prefilter_spellings),
 		cmocka_unit_test(test_address_forms),
