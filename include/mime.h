@@ -82,6 +82,8 @@ struct mime_result {
 
 void mime_result_init(struct mime_result *r);
 void mime_result_free(struct mime_result *r);
+/* Frees the decoded texts (body, docs, csvs) once nothing judges them again; the rest stays. */
+void mime_result_drop_texts(struct mime_result *r);
 
 /* The size of a message counted with CRLF line endings (a bare LF counts two). */
 size_t mime_crlf_size(const char *msg, size_t len);

@@ -30,6 +30,8 @@ int msgfd_is_sealed(int fd, size_t len);
 /* A read-only shared mapping of the len bytes and the NUL; NULL (errno set). */
 const char *msgfd_map(int fd, size_t len);
 void msgfd_unmap(const char *p, size_t len);
+/* n bytes from offset off into buf (pread, in as many reads as it takes): 0, or -1 (errno). */
+int msgfd_read(int fd, size_t off, void *buf, size_t n);
 /* The message's size with CRLF line endings (mime_crlf_size), read in pieces; -1 on error. */
 long long msgfd_crlf_size(int fd, size_t len);
 

@@ -100,6 +100,20 @@ mime_result_free(struct mime_result *r)
 	mime_result_init(r);
 }
 
+void
+mime_result_drop_texts(struct mime_result *r)
+{
+	free(r->body.text);
+	r->body.text = NULL;
+	r->body.len = 0;
+	mime_free_texts(r->docs, r->ndocs);
+	r->docs = NULL;
+	r->ndocs = 0;
+	mime_free_texts(r->csvs, r->ncsvs);
+	r->csvs = NULL;
+	r->ncsvs = 0;
+}
+
 /* The first reason wins; later ones would only describe the consequences. */
 static void
 ma_malformed(struct ma *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

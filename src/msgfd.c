@@ -91,6 +91,28 @@ msgfd_unmap(const char *p, size_t len)
 		munmap((void *)p, len + 1);
 }
 
+int
+msgfd_read(int fd, size_t off, void *buf, size_t n)
+{
+	char *c = buf;
+
+	while (n > 0) {
+		ssize_t r = pread(fd, c, n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;	/* cut short: a sealed file never is */
+			return -1;
+		}
+		c += r;
+		off += (size_t)r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
 long long
 msgfd_crlf_size(int fd, size_t len)
 {
