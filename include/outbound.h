@@ -197,20 +197,21 @@ int outbound_recover(struct ob_env *e, const struct ob_item *items, size_t n);
 /*
  * The look-ahead and the batch, for a pass over another folder too (the
  * inbound pass over INBOX, inbound.h): outbound_ahead_start(), called while
- * cur's data is with the server, fetches e->ahead->next from folder and
- * hands it to the worker (best effort; key_prefix makes its backoff key:
- * "" for the Outbox, "in:" for INBOX). outbound_fetch_analyse() gives its
- * bytes (the caller's to free) and analysis, from the look-ahead when it
- * holds them, else fetched and analysed now: 0, -1 the mailbox failed, -2
- * the worker could not start. outbound_batch() adds a LOGGED journey (its
- * rows a grouped commit) whose message uid is removed with the batch from
- * e->batch->folder; when the batch is full it is flushed: 0, or what
- * outbound_flush() says.
+ * cur's data is with the server, fetches e->ahead->next from folder into a
+ * sealed memfd and hands it to the worker (best effort; key_prefix makes
+ * its backoff key: "" for the Outbox, "in:" for INBOX). outbound_obtain()
+ * gives its memfd (msgfd.h; *fd the caller's to close) already handed to
+ * the worker, whose analysis the caller collects (worker_pool_collect):
+ * from the look-ahead when it holds it, else fetched and submitted now; 0,
+ * -1 the mailbox failed, -2 the worker could not start, -3 no memfd (said).
+ * outbound_batch() adds a LOGGED journey (its rows a grouped commit) whose
+ * message uid is removed with the batch from e->batch->folder; when the
+ * batch is full it is flushed: 0, or what outbound_flush() says.
  */
 void outbound_ahead_start(struct ob_env *e, const char *folder, const char *key_prefix,
     const struct ob_item *cur);
-int outbound_fetch_analyse(struct ob_env *e, const char *folder, const struct ob_item *it,
-    char **raw, size_t *rawlen, struct mime_result *mr);
+int outbound_obtain(struct ob_env *e, const char *folder, const struct ob_item *it, int *fd,
+    size_t *len);
 int outbound_batch(struct ob_env *e, uint32_t uid, const struct journey *j);
 
 /*

@@ -10,17 +10,20 @@
  * in one transaction before the original is deleted from INBOX; a Review
  * notice is appended only when Review has none for that Message-ID.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "dsn.h"
 #include "inbound.h"
 #include "mode.h"
+#include "msgfd.h"
 #include "rewrite.h"
 #include "util.h"
 
@@ -28,8 +31,11 @@
 
 struct ib_msg {
 	struct ob_item it;
-	char *raw;
+	char *raw;		/* the header's way in: fd mapped (mapped), else the heap */
 	size_t rawlen;
+	int mapped;
+	int fd;			/* the message in a sealed memfd (msgfd.h); -1 none */
+	size_t fdlen;
 	struct mime_result mr;
 	struct ib_decision dec;
 	char *msgid;		/* the original's Message-ID (or the derived one) */
@@ -42,14 +48,31 @@ static void ib_msg_init(struct ib_msg *m, const struct ob_item *it)
 {
 	memset(m, 0, sizeof(*m));
 	m->it = *it;
+	m->fd = -1;
 	mime_result_init(&m->mr);
 	sbuf_init(&m->out);
 	m->j.code = -1;
 }
 
+/* The mapping given up (its pages read so far with it). */
+static void ib_unmap(struct ib_msg *m)
+{
+	if (!m->mapped)
+		return;
+	msgfd_unmap(m->raw, m->rawlen);
+	m->raw = NULL;
+	m->rawlen = 0;
+	m->mapped = 0;
+}
+
 static void ib_msg_free(struct ib_msg *m)
 {
-	free(m->raw);
+	if (m->mapped)
+		ib_unmap(m);
+	else
+		free(m->raw);
+	if (m->fd >= 0)
+		close(m->fd);
 	mime_result_free(&m->mr);
 	free(m->msgid);
 	sbuf_free(&m->out);
@@ -282,13 +305,40 @@ static char *ib_forward_id(const struct ib_env *e, const struct ib_msg *m)
 }
 
 /*
- * A new message from the designated inbox to exactly the judged inboxes,
- * the original attached as message/rfc822 (its bytes unchanged).
+ * The original's bytes behind the forward's head, read from its memfd
+ * once the decoded texts are gone (judged for the last time), so that the
+ * two are never in memory at once: the one heap copy is the forward.
  */
-static void ib_forward_build(struct ib_env *e, struct ib_msg *m)
+static int ib_forward_original(struct ib_env *e, struct ib_msg *m, char *last)
+{
+	if (m->fd < 0) {
+		sbuf_add(&m->out, m->raw, m->rawlen);
+		*last = m->rawlen ? m->raw[m->rawlen - 1] : '\0';
+		return 0;
+	}
+	mime_result_drop_texts(&m->mr);
+	ib_unmap(m);
+	sbuf_reserve(&m->out, m->fdlen + 128);
+	if (msgfd_read(m->fd, 0, m->out.data + m->out.len, m->fdlen) < 0) {
+		ib_say(e, 3, "internal error: inbound uid=%u message-id=<%s>: its bytes cannot be "
+		    "read back (%s); it stays", m->it.uid, m->msgid, strerror(errno));
+		return -1;
+	}
+	m->out.len += m->fdlen;
+	m->out.data[m->out.len] = '\0';
+	*last = m->fdlen ? m->out.data[m->out.len - 1] : '\0';
+	return 0;
+}
+
+/*
+ * A new message from the designated inbox to exactly the judged inboxes,
+ * the original attached as message/rfc822 (its bytes unchanged). 0, or -1
+ * when the original cannot be read back.
+ */
+static int ib_forward_build(struct ib_env *e, struct ib_msg *m)
 {
 	const struct policy *p = e->ob->pol;
-	char date[64], *id = ib_forward_id(e, m), *subj;
+	char date[64], *id = ib_forward_id(e, m), *subj, last;
 	size_t i;
 
 	rewrite_date(m->j.date, date, sizeof(date));
@@ -310,10 +360,13 @@ static void ib_forward_build(struct ib_env *e, struct ib_msg *m)
 	    "--mailgate-%s\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n"
 	    "\r\n", date, id, m->msgid, m->msgid, id, id, ib_subject(m), m->dec.process->id,
 	    p->designated_address, id);
-	sbuf_add(&m->out, m->raw, m->rawlen);
-	sbuf_printf(&m->out, "%s--mailgate-%s--\r\n", m->rawlen && m->raw[m->rawlen - 1] == '\n' ?
-	    "" : "\r\n", id);
+	if (ib_forward_original(e, m, &last) < 0) {
+		free(id);
+		return -1;
+	}
+	sbuf_printf(&m->out, "%s--mailgate-%s--\r\n", last == '\n' ? "" : "\r\n", id);
 	free(id);
+	return 0;
 }
 
 struct ib_progress {
@@ -365,7 +418,8 @@ static enum ob_outcome ib_transmit(struct ib_env *e, struct ib_msg *m)
 	enum ob_send s;
 
 	reply[0] = '\0';
-	ib_forward_build(e, m);
+	if (ib_forward_build(e, m) < 0)
+		return OB_LEFT;
 	s = e->ob->smtp->send(e->ob->smtp->ctx, e->ob->pol->designated_address,
 	    (char *const *)m->dec.to, m->dec.nto, m->out.data, m->out.len, ib_progress_data,
 	    ib_waiting, &pr, reply, sizeof(reply));
@@ -899,6 +953,29 @@ static enum ib_outcome ib_outcome_of(const struct ib_msg *m, enum ob_outcome o)
 	util_panic("inbound message-id=<%s>: outcome %d", m->msgid ? m->msgid : "-", (int)o);
 }
 
+/*
+ * The message in a sealed memfd handed to the worker (from the look-ahead,
+ * or fetched now), mapped for its header, and its analysis collected: 0,
+ * -1 the mailbox failed, -2 the worker failed, -3 no memfd or mapping (said).
+ */
+static int ib_obtain(struct ib_env *e, struct ib_msg *m)
+{
+	int rc = outbound_obtain(e->ob, e->ob->cfg->inbox_folder, &m->it, &m->fd, &m->fdlen);
+
+	if (rc < 0)
+		return rc;
+	rc = worker_pool_collect(e->ob->worker, &m->mr) < 0 ? -2 : 0;
+	worker_pool_prepare(e->ob->worker);
+	if (rc == 0 && (m->raw = (char *)msgfd_map(m->fd, m->fdlen)) == NULL) {
+		ib_say(e, 3, "internal error: inbound uid=%u: its fetched bytes cannot be read (%s); "
+		    "it stays", m->it.uid, strerror(errno));
+		return -3;
+	}
+	m->rawlen = m->fdlen;
+	m->mapped = m->raw != NULL;
+	return rc;
+}
+
 enum ib_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
 {
 	struct ib_msg m;
@@ -922,15 +999,15 @@ enum ib_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
 		if (rc == 0)
 			worker_pool_prepare(e->ob->worker);
 	} else
-		rc = outbound_fetch_analyse(e->ob, e->ob->cfg->inbox_folder, it, &m.raw, &m.rawlen,
-		    &m.mr);
+		rc = ib_obtain(e, &m);
 	if (rc == -1)
 		res = OB_MAILBOX_FAILED;
 	else if (rc == 0 && ib_own_notice(e, &m)) {
 		ib_msg_free(&m);
 		return IB_IGNORED;	/* mailgate's own word to staff (an outage): left for them */
 	} else if (rc < 0) {
-		ib_say(e, 3, "analysis worker could not start; inbound uid=%u stays", it->uid);
+		if (rc == -2)
+			ib_say(e, 3, "analysis worker could not start; inbound uid=%u stays", it->uid);
 		res = OB_LEFT;
 	} else {
 		if (big) {

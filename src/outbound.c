@@ -904,30 +904,6 @@ static int ob_head(struct ob_env *e, struct ob_msg *m)
 	return 0;
 }
 
-/* The decoded texts: judged for the last time, they are not needed any more. */
-static void ob_drop_texts(struct mime_result *mr)
-{
-	size_t i;
-
-	free(mr->body.text);
-	mr->body.text = NULL;
-	mr->body.len = 0;
-	for (i = 0; i < mr->ndocs; i++) {
-		free(mr->docs[i].name);
-		free(mr->docs[i].text);
-	}
-	free(mr->docs);
-	mr->docs = NULL;
-	mr->ndocs = 0;
-	for (i = 0; i < mr->ncsvs; i++) {
-		free(mr->csvs[i].name);
-		free(mr->csvs[i].text);
-	}
-	free(mr->csvs);
-	mr->csvs = NULL;
-	mr->ncsvs = 0;
-}
-
 /*
  * The whole message to send in out: the body read from the memfd in behind
  * the new header, just before it is sent or filed. The decoded texts go
@@ -936,29 +912,21 @@ static void ob_drop_texts(struct mime_result *mr)
  */
 static int ob_bytes(struct ob_env *e, struct ob_msg *m)
 {
-	size_t n, got = 0;
+	size_t n;
 	char *buf;
 
 	if (m->fd < 0)
 		return 0;
-	ob_drop_texts(&m->mr);
+	mime_result_drop_texts(&m->mr);	/* judged for the last time */
 	ob_unmap(m);
 	n = m->body < m->fdlen ? m->fdlen - m->body : 0;
 	buf = xmalloc(m->out.len + n + 1);
 	memcpy(buf, m->out.data ? m->out.data : "", m->out.len);
-	while (got < n) {
-		ssize_t r = pread(m->fd, buf + m->out.len + got, n - got, (off_t)(m->body + got));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			ob_say(e, 3, "internal error: uid=%u message-id=<%s>: its bytes cannot be read "
-			    "back (%s); it stays", m->it.uid, m->msgid, r < 0 ? strerror(errno) :
-			    "cut short");
-			free(buf);
-			return -1;
-		}
-		got += (size_t)r;
+	if (msgfd_read(m->fd, m->body, buf + m->out.len, n) < 0) {
+		ob_say(e, 3, "internal error: uid=%u message-id=<%s>: its bytes cannot be read back "
+		    "(%s); it stays", m->it.uid, m->msgid, strerror(errno));
+		free(buf);
+		return -1;
 	}
 	buf[m->out.len + n] = '\0';
 	n += m->out.len;
@@ -1050,54 +1018,32 @@ static int ob_ahead_take(struct ob_env *e, const struct ob_item *it, int *fd, si
 	return 1;
 }
 
-int outbound_fetch_analyse(struct ob_env *e, const char *folder, const struct ob_item *it,
-    char **raw, size_t *rawlen, struct mime_result *mr)
+int outbound_obtain(struct ob_env *e, const char *folder, const struct ob_item *it, int *fd,
+    size_t *len)
 {
-	const char *p;
-	size_t len;
-	int fd, rc;
+	int rc;
 
-	if (ob_ahead_take(e, it, &fd, &len)) {
-		/* a pass that keeps messages on the heap: the bytes copied out of the memfd */
-		p = msgfd_map(fd, len);
-		close(fd);
-		rc = worker_pool_collect(e->worker, mr);
-		if (p == NULL)
-			return -2;
-		*raw = xmalloc(len + 1);
-		memcpy(*raw, p, len + 1);
-		*rawlen = len;
-		msgfd_unmap(p, len);
-	} else {
-		if (e->mail->fetch(e->mail->ctx, folder, it->uid, it->size, raw, rawlen) < 0)
-			return -1;
-		rc = worker_pool_analyse(e->worker, *raw, *rawlen, mr);
-	}
-	if (rc < 0)
+	if (ob_ahead_take(e, it, fd, len))
+		return 0;
+	if ((rc = ob_fetch(e, folder, it->uid, it->size, fd, len)) != 0)
+		return rc < 0 ? -1 : -3;
+	if (worker_pool_submit_fd(e->worker, *fd, *len) < 0) {
+		close(*fd);
+		*fd = -1;
 		return -2;
-	/* the next message's worker starts now, while this one is judged, sent and filed */
-	worker_pool_prepare(e->worker);
+	}
 	return 0;
 }
 
 /* m's bytes, handed to the worker: from the look-ahead when it holds them, else fetched now. */
 static int ob_obtain(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
 {
-	int rc;
+	int rc = outbound_obtain(e, e->cfg->outbox_folder, &m->it, &m->fd, &m->fdlen);
 
-	*res = OB_LEFT;
-	if (ob_ahead_take(e, &m->it, &m->fd, &m->fdlen))
-		return 0;
-	if ((rc = ob_fetch(e, e->cfg->outbox_folder, m->it.uid, m->it.size, &m->fd,
-	    &m->fdlen)) != 0) {
-		*res = rc < 0 ? OB_MAILBOX_FAILED : OB_LEFT;
-		return -1;
-	}
-	if (worker_pool_submit_fd(e->worker, m->fd, m->fdlen) < 0) {
+	*res = rc == -1 ? OB_MAILBOX_FAILED : OB_LEFT;
+	if (rc == -2)
 		ob_say(e, 3, "analysis worker could not start; uid=%u stays", m->it.uid);
-		return -1;
-	}
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /*
