@@ -2,9 +2,10 @@
 # bench_memory.sh - peak memory of mailgated and its analysis worker for one
 # message at max-message-bytes (accepted: a form with a large text
 # attachment), against the message's own size in the same run (the ratio
-# is the figure), and for one just over the limit (judged on its header:
-# its body is never fetched). Peak RSS is the largest of the daemon and
-# the workers it waited for (RUSAGE_CHILDREN). Then the analysis worker
+# is the figure), for one just over the limit (judged on its header: its
+# body is never fetched), and for one at the limit arriving in INBOX from
+# the department, forwarded to its holder. Peak RSS is the largest of the
+# daemon and the workers it waited for (RUSAGE_CHILDREN). Then the analysis worker
 # alone for the same message (bench_worker_rss: the zygote and the
 # message's child, with no daemon). Prints a markdown section.
 #
@@ -64,6 +65,50 @@ rss_over=$1 rc_over=$2
 where_over=$(census | grep -v ' notice ' | grep ' <over@' | awk '{ print $1 }')
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
+# the same size arriving from the department in INBOX, forwarded to the holder
+# (tests/data/policy/inbound.xml, the same max-message-bytes: the default)
+sed -e "s|^policy_file = .*|policy_file = $top_srcdir/tests/data/policy/inbound.xml|" \
+	"$L/mailgate.conf" > "$L/inbound.conf"
+printf 'nino,holder,surname\nAB123456C,acme,Smith\n' > "$W/caseload.csv"
+"$MAILGATECTL" -c "$L/inbound.conf" caseload import "$W/caseload.csv" > /dev/null
+/usr/bin/python3 - "$LIMIT" > "$W/inlimit.eml" <<'PY'
+import base64, sys
+want = int(sys.argv[1])
+head = ("From: whp.enquiries@dwp.example\r\nTo: whp@provider.example\r\n"
+        "Subject: WHP07 Change of Circumstances\r\nDate: Mon, 23 Nov 2026 09:14:03 +0000\r\n"
+        "Message-ID: <inlimit@dwp.example>\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b"\r\n\r\n')
+part1 = ("--b\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\nDear provider,\r\n\r\n"
+         "Participant surname: Smith\r\nNational Insurance number: AB123456C\r\n"
+         "Change: The participant has moved house.\r\nDate of change: 2026-11-20\r\n")
+att = ("--b\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Disposition: attachment; "
+       "filename=notes.txt\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+tail = "\r\n--b--\r\n"
+room = want - len(head) - len(part1) - len(att) - len(tail)
+raw_len = room // 78 * 57
+text = (b"The participant attended the weekly session and discussed progress. " * (raw_len // 68 + 1))[:raw_len]
+b64 = base64.b64encode(text).decode()
+msg = head + part1 + att + "\r\n".join(b64[i:i + 76] for i in range(0, len(b64), 76)) + tail
+sys.stdout.write(msg)
+PY
+size_in=$(wc -c < "$W/inlimit.eml")
+mail append INBOX "$W/inlimit.eml"
+set -- $(/usr/bin/python3 - "$MAILGATED" "$L/inbound.conf" <<'PY'
+import resource, subprocess, sys
+r = subprocess.run([sys.argv[1], "-c", sys.argv[2], "--once"], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.PIPE)
+sys.stdout.write("%d %d\n" % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode))
+PY
+)
+rss_in=$1 rc_in=$2
+if grep -q '^X-Mailgate-Forwarded: <inlimit@dwp.example>' "$L"/spool/*.eml 2>/dev/null; then
+	where_in=forwarded
+elif mail census Review | grep -q '<inlimit@'; then
+	where_in=Review
+else
+	where_in=INBOX
+fi
+
 echo "## Peak memory for a message at the limit"
 echo
 echo "max-message-bytes is $LIMIT. Peak RSS is the largest of mailgated and its workers."
@@ -76,10 +121,13 @@ awk -v s="$size_at" -v r="$rss_at" -v w="$where_at" 'BEGIN {
 awk -v s="$size_over" -v r="$rss_over" -v w="$where_over" 'BEGIN {
 	printf "| over the limit (header only) | %.1f MiB | %s | %.1f MiB | %.2f× | %s |\n",
 	    s / 1048576, w, r / 1024, r * 1024 / s, (r * 1024 <= 1.2 * s + 16 * 1048576) ? "met" : "not met" }'
+awk -v s="$size_in" -v r="$rss_in" -v w="$where_in" 'BEGIN {
+	printf "| inbound, at the limit | %.1f MiB | %s | %.1f MiB | %.2f× | %s |\n", s / 1048576, w,
+	    r / 1024, r * 1024 / s, (r * 1024 <= 1.2 * s + 16 * 1048576) ? "met" : "not met" }'
 set -- $("$top_builddir/bench/bench_worker_rss" "$LIMIT" "$W/atlimit.eml")
 rss_worker=$2
 awk -v s="$size_at" -v r="$rss_worker" 'BEGIN {
 	printf "| at the limit, the analysis worker alone | %.1f MiB | - | %.1f MiB | %.2f× | %s |\n",
 	    s / 1048576, r / 1024, r * 1024 / s, (r * 1024 <= 1.2 * s + 16 * 1048576) ? "met" : "not met" }'
 echo
-echo "(exit codes of the two runs: $rc_at, $rc_over)"
+echo "(exit codes of the three runs: $rc_at, $rc_over, $rc_in)"
