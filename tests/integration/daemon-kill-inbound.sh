@@ -57,7 +57,7 @@ while [ $i -le $B ]; do
 done
 mail append INBOX "$W"/in/*.eml "$W"/dsn/*.eml
 
-awk -v s="$SEED" 'BEGIN { srand(s); for (i = 0; i < 150; i++) print 10 + int(rand() * 390) }' \
+awk -v s="$SEED" 'BEGIN { srand(s); for (i = 0; i < 300; i++) print 10 + int(rand() * 140) }' \
 	> "$W/delays"
 kills=0
 for d in $(cat "$W/delays"); do
