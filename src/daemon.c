@@ -726,6 +726,22 @@ static void dmn_overlap(struct dmn *g, struct ob_env *e, struct ob_mail *mail,
 	e->filing = filing;
 }
 
+/*
+ * The end of a pass over either folder: the look-ahead dropped, the batch
+ * removed, the last DONE steps written now rather than with the next
+ * message. 1 when the mailbox failed; a log that failed is marked in ps.
+ */
+static int dmn_flush(struct dmn *g, struct ob_env *e, struct dmn_pass *ps)
+{
+	int rc = outbound_flush(e);
+
+	if (rc == OB_LOG_FAILED)
+		ps->log_failed = 1;
+	if (journey_sync(g->jr) < 0)
+		ps->log_failed = 1;
+	return rc == OB_MAILBOX_FAILED;
+}
+
 /* One pass over the Outbox; 0, or -1 when the mailbox failed. */
 static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 {
@@ -778,15 +794,9 @@ static int dmn_pass(struct dmn *g, struct dmn_pass *ps)
 	}
 	ps->left += (unsigned)(n - done);
 	free(items);
-	rc = outbound_flush(&e);
-	filer_lend(g->filer, NULL);
-	if (rc == OB_MAILBOX_FAILED)
+	if (dmn_flush(g, &e, ps))
 		failed = 1;
-	else if (rc == OB_LOG_FAILED)
-		ps->log_failed = 1;
-	/* the pass's last DONE steps, written now rather than with the next message */
-	if (journey_sync(g->jr) < 0)
-		ps->log_failed = 1;
+	filer_lend(g->filer, NULL);
 	if (ps->log_failed)
 		dmn_log_failed(g);
 	else
@@ -848,7 +858,7 @@ static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 	struct ob_ahead ahead;
 	enum ib_outcome o;
 	size_t n = 0, i, done = 0;
-	int rc, failed = 0;
+	int failed = 0;
 
 	cl.ctx = g;
 	dmn_env(g, &e, &mail, &smtp);
@@ -912,14 +922,8 @@ static int dmn_inbox_pass(struct dmn *g, struct dmn_pass *ps)
 	ps->in_waiting += (unsigned)(n - done);
 	g->st.in_waiting = (long)ps->in_waiting;
 	free(items);
-	rc = outbound_flush(&e);
-	if (rc == OB_MAILBOX_FAILED)
+	if (dmn_flush(g, &e, ps))
 		failed = 1;
-	else if (rc == OB_LOG_FAILED)
-		ps->log_failed = 1;
-	/* the pass's last DONE steps, written now rather than with the next message */
-	if (journey_sync(g->jr) < 0)
-		ps->log_failed = 1;
 	return failed ? -1 : 0;
 }
 
