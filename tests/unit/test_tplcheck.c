@@ -120,6 +120,39 @@ test_longest_name_and_optional(void **state)
 	    "'Date' is not a date (write YYYY-MM-DD or D/M/YYYY): soon");
 }
 
+/* Lines end at LF, CRLF or a bare CR, mixed in one text, the last one with no end at all. */
+static void
+test_line_ends(void **state)
+{
+	static const char *const ends[] = { "\n", "\r\n", "\r" };
+	static const char *const lines[] = { "Participant surname: Smith", "Next steps: a b",
+		"c d e", "National Insurance number: AB123456C", "Date of change: 2026-01-05" };
+	size_t e, i;
+
+	(void)state;
+	mk();
+	for (e = 0; e < 27; e++) {
+		struct sbuf b;
+		char *got;
+
+		sbuf_init(&b);
+		for (i = 0; i < 5; i++) {
+			sbuf_adds(&b, lines[i]);
+			if (i < 4)
+				sbuf_adds(&b, ends[(e / (i % 3 == 0 ? 1 : i % 3 == 1 ? 3 : 9)) % 3]);
+		}
+		got = run(b.data, NULL, 0, NULL);
+		assert_string_equal(got, "");
+		free(got);
+		sbuf_free(&b);
+	}
+	/* a blank line (CR CR, or LF CR LF) ends the continuation: only "a b" is read */
+	expect("Participant surname: S\rNext steps: a b\r\rc d e\rNational Insurance number: "
+	    "AB123456C\rDate of change: 2026-01-05", "'Next steps' has 2 words; at least 5 are needed");
+	expect("Participant surname: S\nNext steps: a b\n\r\nc d e\nNational Insurance number: "
+	    "AB123456C\nDate of change: 2026-01-05\n", "'Next steps' has 2 words; at least 5 are needed");
+}
+
 static void
 test_repeats_and_quotes(void **state)
 {
@@ -234,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_complete),
 		cmocka_unit_test(test_missing_and_invalid),
 		cmocka_unit_test(test_longest_name_and_optional),
+		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_repeats_and_quotes),
 		cmocka_unit_test(test_documents),
 		cmocka_unit_test(test_list),
