@@ -21,7 +21,9 @@
  * everything it will not use: file descriptors, core dumps, privileges
  * (no_new_privs), address space and CPU time (rlimits), and finally system
  * calls (the allow-list: recvmsg, write and writev on fd 0, memory, time,
- * exit).
+ * exit). Then, while it waits, it reads a small built-in form: a fork
+ * copies no page-table entries of the libraries' code and tables, so each
+ * child faults them in anew, and it does so before its message, not on it.
  */
 #include "worker.h"
 
@@ -114,6 +116,24 @@ static const char worker_warmup[] =
     "--w\r\nContent-Type: text/html; charset=utf-8\r\n"
     "Content-Transfer-Encoding: base64\r\n\r\nPGI+eDwvYj4=\r\n"
     "--w--\r\n";
+
+/*
+ * What each child reads before its message: a form as mail clients send it
+ * (quoted-printable text and an HTML table with entities), so the code and
+ * tables an ordinary message needs are faulted in and cached while the
+ * child waits (0.1-0.2 ms less on bench_verdict's 50 KB message, as much
+ * more on the set-up, which is off the message's path).
+ */
+static const char worker_child_warmup[] =
+    "From: a@b.example\r\nTo: c@d.example\r\nSubject: WHP07 Change of Circumstances\r\n"
+    "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"w\"\r\n\r\n"
+    "--w\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    "Participant surname: X\r\nDate of change: 2026-01-01 caf=C3=A9 =\r\nend\r\n"
+    "--w\r\nContent-Type: text/html; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+    "<html><body><table><tr><td><p class=3D\"m\">Surname</p></td><td>X&nbsp;&amp;</td></tr>"
+    "</table><div><span style=3D\"c\">x</span></div></body></html>\r\n--w--\r\n";
 
 /*
  * The converters the child keeps open for its whole life: glibc unloads a
@@ -567,6 +587,9 @@ worker_one(const struct worker_zygote *z, int sock, const struct mime_limits *li
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &z->prog, 0, 0) < 0)
 		_exit(71);
 	worker_prefault(z);
+	mime_result_init(&r);
+	mime_analyse(worker_child_warmup, sizeof(worker_child_warmup) - 1, lim, &r);
+	mime_result_free(&r);
 	if ((msg = worker_recv_msg(lim, &len)) == NULL)
 		_exit(0);	/* the pool closed without a message */
 	mime_result_init(&r);
