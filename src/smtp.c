@@ -232,10 +232,15 @@ static int smtp_read_reply(struct smtp_session *s, MMAPString *buf, char *reply,
 }
 
 /*
- * MAIL and every RCPT in one write (RFC 2920, when the server offers
- * PIPELINING); progress() runs while their replies travel, so the DATA
- * stage's fsync costs no round trip of its own. All recipients or none: the
- * first refusal is the answer. OB_SEND_OK means go on to DATA.
+ * MAIL, every RCPT and DATA in one write (RFC 2920, when the server offers
+ * PIPELINING: DATA may end a group); progress() runs while their replies
+ * travel, so the DATA stage's fsync costs no round trip of its own, and no
+ * byte of the data leaves before it is durable. All recipients or none: the
+ * first refusal is the answer. A 354 that must not be used (a recipient
+ * refused, or the log not written) leaves the server waiting for data that
+ * would be delivered to whoever it accepted: the connection is dropped
+ * instead, which discards the transaction (RFC 5321 3.3), and the next
+ * message opens a new one. OB_SEND_OK means the server waits for the data.
  */
 static enum ob_send smtp_envelope_pipelined(struct smtp_session *s, const char *from,
     char *const *rcpts, size_t nrcpts, int (*progress)(void *pctx), void *pctx,
@@ -252,6 +257,7 @@ static enum ob_send smtp_envelope_pipelined(struct smtp_session *s, const char *
 	sbuf_printf(&cmd, "MAIL FROM:<%s>\r\n", from);
 	for (i = 0; i < nrcpts; i++)
 		sbuf_printf(&cmd, "RCPT TO:<%s>\r\n", rcpts[i]);
+	sbuf_adds(&cmd, "DATA\r\n");
 	smtp_arm(s, 0);
 	ok = mailstream_write(s->smtp->stream, cmd.data, cmd.len) == (ssize_t)cmd.len &&
 	    mailstream_flush(s->smtp->stream) == 0;
@@ -262,7 +268,7 @@ static enum ob_send smtp_envelope_pipelined(struct smtp_session *s, const char *
 	}
 	ok = progress(pctx) == 0;
 	buf = mmap_string_new("");
-	for (i = 0; i <= nrcpts; i++) {
+	for (i = 0; i <= nrcpts + 1; i++) {
 		code = smtp_read_reply(s, buf, line, sizeof(line));
 		if (code == 0) {
 			mmap_string_free(buf);
@@ -270,10 +276,12 @@ static enum ob_send smtp_envelope_pipelined(struct smtp_session *s, const char *
 			smtp_lost(s);
 			return OB_SEND_TEMP;
 		}
-		if (code / 100 != 2 && !first) {
-			first = 1;
-			snprintf(reply, replylen, "%s", line);
-			res = smtp_code(code);
+		if (i <= nrcpts ? code / 100 != 2 : code != 354) {
+			if (!first) {
+				first = 1;
+				snprintf(reply, replylen, "%s", line);
+				res = smtp_code(code);
+			}
 		}
 	}
 	mmap_string_free(buf);
@@ -282,8 +290,10 @@ static enum ob_send smtp_envelope_pipelined(struct smtp_session *s, const char *
 		res = OB_SEND_TEMP;
 	}
 	if (res != OB_SEND_OK) {
-		smtp_arm(s, 0);
-		mailsmtp_reset(s->smtp);
+		if (code == 354)
+			smtp_kill(s);	/* in data mode: RSET or QUIT would be data */
+		else
+			mailsmtp_reset(s->smtp);
 	}
 	return res;
 }
@@ -386,9 +396,14 @@ static enum ob_send smtp_send(void *ctx, const char *from, char *const *rcpts, s
 		return OB_SEND_TEMP;
 	}
 	s->state = 0;
-	env = (s->smtp->esmtp & MAILSMTP_ESMTP_PIPELINING) ?
-	    smtp_envelope_pipelined(s, from, rcpts, nrcpts, progress, pctx, reply, replylen) :
-	    smtp_envelope(s, from, rcpts, nrcpts, progress, pctx, reply, replylen);
+	if (s->smtp->esmtp & MAILSMTP_ESMTP_PIPELINING) {
+		env = smtp_envelope_pipelined(s, from, rcpts, nrcpts, progress, pctx, reply,
+		    replylen);
+		if (env != OB_SEND_OK)
+			return env;
+		return smtp_data(s, data, len, waiting, pctx, reply, replylen);
+	}
+	env = smtp_envelope(s, from, rcpts, nrcpts, progress, pctx, reply, replylen);
 	if (env != OB_SEND_OK)
 		return env;
 	smtp_arm(s, 0);

@@ -1,8 +1,8 @@
 #!/bin/sh
 # daemon.sh - mailgated against the real lab servers (lab.sh): every outcome
 # path, IDLE pickup, refused TLS (wrong CA, wrong host, no STARTTLS), SMTP
-# down then back, a 4xx then success, MAIL/RCPT pipelined or not (a 451 and a
-# 550 to RCPT), lines that begin with a dot, the Sent APPEND with LITERAL+ or
+# down then back, a 4xx then success, MAIL/RCPT/DATA pipelined or not (a 451
+# and a 550 to RCPT, alone or beside an accepted recipient), lines that begin with a dot, the Sent APPEND with LITERAL+ or
 # without, and the IMAP connection cut mid-run.
 # The kill test is daemon-kill.sh.
 set -u
@@ -96,6 +96,28 @@ once; check "a 550 to the pipelined RCPT exits 0" 0 $rc
 check "then in Rejected" 1 "$(census | grep -c '^Rejected <rcpt2@')"
 check "with the server's words" 1 "$(mail grep Rejected 'lab: recipient refused')"
 check "never delivered" 0 "$(spool_count rcpt2@)"
+# a refused RCPT beside an accepted one: the server says 354 to the pipelined
+# DATA and would deliver whatever came to the accepted recipient; the
+# connection is dropped instead, and the next message opens a new one
+echo rcpt-reject > "$L/spool/.fault"
+msg rcpt3 "whp@acme.example, jcp.whp@dwp.example" > "$W/rcpt3.eml"
+msg after3 whp@acme.example > "$W/after3.eml"
+mail append Outbox "$W/rcpt3.eml"
+mail append Outbox "$W/after3.eml"
+once; check "a 550 beside an accepted RCPT exits 0" 0 $rc
+check "that message in Rejected" 1 "$(census | grep -c '^Rejected <rcpt3@')"
+check "not delivered to the accepted recipient either" 0 "$(spool_count rcpt3@)"
+check "the next message of the pass is sent once" 1 "$(spool_count after3@)"
+check "MAIL, RCPT and DATA went in one write" 1 \
+	"$(grep -l 'after3@' "$L"/spool/*.eml | sed 's/eml$/json/' | xargs grep -c '"data_pipelined": true')"
+echo rcpt-tempfail > "$L/spool/.fault"
+msg rcpt4 "whp@acme.example, jcp.whp@dwp.example" > "$W/rcpt4.eml"
+mail append Outbox "$W/rcpt4.eml"
+once; check "a 451 beside an accepted RCPT leaves it for a retry (75)" 75 $rc
+check "nothing delivered on that 451" 0 "$(spool_count rcpt4@)"
+once; check "that retry succeeds (0)" 0 $rc
+check "delivered once, to both" 1 \
+	"$(grep -l 'rcpt4@' "$L"/spool/*.eml | sed 's/eml$/json/' | xargs grep -c '"to": \["whp@acme.example", "jcp.whp@dwp.example"\]')"
 touch "$L/spool/.nopipelining"
 msg nopipe1 whp@acme.example > "$W/nopipe1.eml"
 mail append Outbox "$W/nopipe1.eml"

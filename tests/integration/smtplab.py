@@ -17,7 +17,8 @@ after storing each message before saying 250 (a crash or an IMAP restart
 can then fall right after the delivery).
 PIPELINING (RFC 2920) is offered unless SPOOL/.nopipelining exists; each
 .json says whether the client's RCPT had already arrived when its MAIL was
-answered ("pipelined").
+answered ("pipelined"), and its DATA when its last RCPT was
+("data_pipelined").
 
 The data of a message is read up to its terminating line in one search,
 not a line at a time as aiosmtpd does (a coroutine step per line cost ~40 ms
@@ -82,6 +83,7 @@ class Handler:
         if local == "tempfail":
             return "451 4.3.0 <%s>: try again later" % address
         envelope.rcpt_tos.append(address)
+        session.lab_data_pipelined = len(getattr(server._reader, "_buffer", b"")) > 0
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
@@ -101,7 +103,8 @@ class Handler:
             json.dump({"from": envelope.mail_from, "to": envelope.rcpt_tos,
                        "auth": getattr(session, "auth_data", None) and str(session.auth_data),
                        "listener": server.lab_name,
-                       "pipelined": getattr(session, "lab_pipelined", False)}, fp)
+                       "pipelined": getattr(session, "lab_pipelined", False),
+                       "data_pipelined": getattr(session, "lab_data_pipelined", False)}, fp)
         os.rename(tmp, os.path.join(SPOOL, n + ".eml"))
         try:
             delay = float(open(os.path.join(SPOOL, ".delay250")).read().strip())
