@@ -23,6 +23,15 @@ static const char *const state_sql[STATE_NSTMTS] = {
 static const struct sendlog_stmts state_stmts = { SENDLOG_STMTS_STATE, STATE_NSTMTS, state_sql };
 
 int
+state_create(struct sendlog *log, char *err, size_t errlen)
+{
+	if (sqlite3_exec(sendlog_db(log), state_schema, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sendlog_db_error(log, err, errlen);
+	return -1;
+}
+
+int
 state_get(struct sendlog *log, const char *key, char **value)
 {
 	sqlite3_stmt *st;
@@ -44,11 +53,12 @@ state_get(struct sendlog *log, const char *key, char **value)
 static int
 state_write(struct sendlog *log, const char *key, const char *value)
 {
-	sqlite3 *db = sendlog_db(log);
+	char err[256];
 	sqlite3_stmt *st;
 	int ok;
 
-	if (sqlite3_exec(db, state_schema, NULL, NULL, NULL) != SQLITE_OK)
+	/* the first value of a log no daemon has opened since state existed */
+	if (state_create(log, err, sizeof(err)) < 0)
 		return -1;
 	if ((st = sendlog_stmt(log, &state_stmts, value ? STATE_ST_PUT : STATE_ST_DELETE)) == NULL)
 		return -1;
