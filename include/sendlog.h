@@ -192,6 +192,41 @@ void sendlog_person(struct sendlog *sl, const char stem[NINO_STEM_LEN], char out
 /* The SQLite handle: for journey and state, whose tables share the file, and logquery (read-only). */
 struct sqlite3 *sendlog_db(struct sendlog *sl);
 
+/*
+ * Statements kept prepared on the handle (the daemon's per-message ones):
+ * each module names its statements by an enum of its own that indexes its
+ * own static table of SQL, so the SQL stays beside the code that binds its
+ * parameters and reads its columns; the handle owns the prepared
+ * statements and finalizes them when it closes.
+ *
+ *	static const char *const my_sql[MY_NSTMTS] = { [MY_FIND] = "SELECT ...", ... };
+ *	static const struct sendlog_stmts my_stmts = { SENDLOG_STMTS_MINE, MY_NSTMTS, my_sql };
+ *	sqlite3_stmt *st = sendlog_stmt(log, &my_stmts, MY_FIND);
+ *	if (st == NULL) ... (the reason: sendlog_db_error())
+ *	bind, step ...; sendlog_stmt_done(st);
+ *
+ * sendlog_stmt_done() must end every use, whatever the steps returned: a
+ * statement left stepping holds a read transaction open (no WAL
+ * checkpoint gets past it, VACUUM INTO and COMMIT refuse), and handing it
+ * out again aborts, a caller's bug. It also clears the bindings, so that a
+ * parameter not bound is NULL again.
+ */
+enum sendlog_stmts_owner {
+	SENDLOG_STMTS_LOG,	/* sendlog's own */
+	SENDLOG_STMTS_JOURNEY,
+	SENDLOG_STMTS_STATE,
+	SENDLOG_STMTS_MODE,
+	SENDLOG_NSTMTS_OWNERS
+};
+struct sendlog_stmts {
+	enum sendlog_stmts_owner owner;
+	unsigned n;			/* statements; the owner's enum runs 0 .. n-1 */
+	const char *const *sql;		/* n texts, by the owner's enum */
+};
+struct sqlite3_stmt *sendlog_stmt(struct sendlog *sl, const struct sendlog_stmts *set,
+    unsigned id);
+void sendlog_stmt_done(struct sqlite3_stmt *st);
+
 /* "YYYY-MM-DDTHH:MM:SSZ" */
 void sendlog_time(time_t t, char out[21]);
 /* Parses YYYY-MM-DD (as start or end of day) or ISO 8601 with Z or an offset. */

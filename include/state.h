@@ -16,6 +16,12 @@
 
 #include "sendlog.h"
 
+/*
+ * Makes the table where it is missing (writers: the daemon at start, so
+ * that reads find it and their statement is prepared once, not failed
+ * anew before every message). 0, or -1 with err.
+ */
+int state_create(struct sendlog *log, char *err, size_t errlen);
 /* 1 found (*value malloc'd), 0 absent (a log the daemon never wrote too), -1 error. */
 int state_get(struct sendlog *log, const char *key, char **value);
 /*

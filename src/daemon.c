@@ -1158,7 +1158,8 @@ int main(int argc, char **argv)
 		return EX_CONFIG_;
 	}
 	sqlite3_busy_handler(sendlog_db(g.log), dmn_busy, NULL);
-	if (journey_open(g.log, &g.jr, err, sizeof(err)) < 0) {
+	if (journey_open(g.log, &g.jr, err, sizeof(err)) < 0 ||
+	    state_create(g.log, err, sizeof(err)) < 0) {
 		dmn_say(3, "send log: %s", err);
 		return EX_CONFIG_;
 	}

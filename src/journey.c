@@ -37,6 +37,27 @@ static const char jr_schema[] =
     "CREATE UNIQUE INDEX IF NOT EXISTS journey_open ON journey(dir, message_id) WHERE stage < " JR_DONE_SQL ";"
     "CREATE INDEX IF NOT EXISTS journey_stage ON journey(stage);";
 
+#define JR_COLS "id, dir, message_id, stage, fate, code, date, day, uid, reply, updated"
+
+/* The statements, kept prepared on the log's handle (sendlog_stmt). */
+enum jr_stmt { JR_ST_FIND, JR_ST_LIST, JR_ST_INSERT, JR_ST_UPDATE, JR_ST_DONE, JR_ST_PURGE, JR_NSTMTS };
+
+static const char *const jr_sql[JR_NSTMTS] = {
+	[JR_ST_FIND] = "SELECT " JR_COLS " FROM journey WHERE dir = ? AND message_id = ? AND"
+	    " stage < " JR_DONE_SQL,
+	[JR_ST_LIST] = "SELECT " JR_COLS " FROM journey WHERE dir = ? AND stage >= ? AND"
+	    " stage < " JR_DONE_SQL " ORDER BY id",
+	/* jr_store() binds both alike: ?1 and ?2 only in the insert, ?11 only in the update */
+	[JR_ST_INSERT] = "INSERT INTO journey(dir, message_id, stage, fate, code, date, day, uid,"
+	    " reply, updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[JR_ST_UPDATE] = "UPDATE journey SET stage = ?3, fate = ?4, code = ?5, date = ?6, day = ?7,"
+	    " uid = ?8, reply = ?9, updated = ?10 WHERE id = ?11",
+	[JR_ST_DONE] = "UPDATE journey SET stage = " JR_DONE_SQL ", updated = ? WHERE id = ?",
+	[JR_ST_PURGE] = "DELETE FROM journey WHERE stage = " JR_DONE_SQL " AND updated < ?",
+};
+
+static const struct sendlog_stmts jr_stmts = { SENDLOG_STMTS_JOURNEY, JR_NSTMTS, jr_sql };
+
 static const char *const jr_stage_names[JR_NSTAGES] = {
 	"none", "intent", "data", "accepted", "logged", "done"
 };
@@ -221,8 +242,7 @@ static int jr_lazy_flush(struct journeys *js)
 
 	if (js->nlazy == 0)
 		return 0;
-	if (sqlite3_prepare_v2(js->db, "UPDATE journey SET stage = " JR_DONE_SQL ", updated = ?"
-	    " WHERE id = ?", -1, &st, NULL) != SQLITE_OK)
+	if ((st = sendlog_stmt(js->log, &jr_stmts, JR_ST_DONE)) == NULL)
 		return -1;
 	for (i = 0; i < js->nlazy && ok; i++) {
 		sqlite3_bind_int64(st, 1, (long long)time(NULL));
@@ -230,7 +250,7 @@ static int jr_lazy_flush(struct journeys *js)
 		ok = sqlite3_step(st) == SQLITE_DONE;
 		sqlite3_reset(st);
 	}
-	sqlite3_finalize(st);
+	sendlog_stmt_done(st);
 	return ok ? 0 : -1;
 }
 
@@ -255,8 +275,6 @@ jr_from_row(sqlite3_stmt *st, struct journey *j)
 	j->updated = (time_t)sqlite3_column_int64(st, 10);
 }
 
-#define JR_COLS "id, dir, message_id, stage, fate, code, date, day, uid, reply, updated"
-
 /* A record read back must be one the table could have made. */
 static int
 jr_sane(const struct journey *j)
@@ -276,15 +294,14 @@ journey_find(struct journeys *js, enum jr_dir dir, const char *message_id, struc
 		jr_copy(j, m);
 		return 1;
 	}
-	if (sqlite3_prepare_v2(js->db, "SELECT " JR_COLS " FROM journey WHERE dir = ? AND"
-	    " message_id = ? AND stage < " JR_DONE_SQL, -1, &st, NULL) != SQLITE_OK)
+	if ((st = sendlog_stmt(js->log, &jr_stmts, JR_ST_FIND)) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, (int)dir);
 	sqlite3_bind_text(st, 2, message_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		jr_from_row(st, j);
-	sqlite3_finalize(st);
+	sendlog_stmt_done(st);
 	if (rc == SQLITE_ROW && !jr_sane(j)) {
 		journey_clear(j);
 		return -1;
@@ -307,8 +324,7 @@ journey_list_open(struct journeys *js, enum jr_dir dir, enum jr_stage from, stru
 
 	*v = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(js->db, "SELECT " JR_COLS " FROM journey WHERE dir = ? AND"
-	    " stage >= ? AND stage < " JR_DONE_SQL " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
+	if ((st = sendlog_stmt(js->log, &jr_stmts, JR_ST_LIST)) == NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, (int)dir);
 	sqlite3_bind_int(st, 2, (int)from);
@@ -319,7 +335,7 @@ journey_list_open(struct journeys *js, enum jr_dir dir, enum jr_stage from, stru
 		jr_from_row(st, &(*v)[*n]);
 		(*n)++;
 	}
-	sqlite3_finalize(st);
+	sendlog_stmt_done(st);
 	/* what memory knows is newer than the table */
 	for (i = 0; i < *n; i++) {
 		struct journey *m = jr_memo_find(js, dir, (*v)[i].message_id);
@@ -349,11 +365,8 @@ jr_store(struct journeys *js, struct journey *j)
 	sqlite3_stmt *st;
 	int ok;
 
-	if (sqlite3_prepare_v2(js->db, j->id == 0 ?
-	    "INSERT INTO journey(dir, message_id, stage, fate, code, date, day, uid, reply, updated)"
-	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" :
-	    "UPDATE journey SET stage = ?3, fate = ?4, code = ?5, date = ?6, day = ?7, uid = ?8,"
-	    " reply = ?9, updated = ?10 WHERE id = ?11", -1, &st, NULL) != SQLITE_OK)
+	if ((st = sendlog_stmt(js->log, &jr_stmts, j->id == 0 ? JR_ST_INSERT : JR_ST_UPDATE)) ==
+	    NULL)
 		return -1;
 	sqlite3_bind_int(st, 1, (int)j->dir);
 	sqlite3_bind_text(st, 2, j->message_id, -1, SQLITE_STATIC);
@@ -363,13 +376,13 @@ jr_store(struct journeys *js, struct journey *j)
 	sqlite3_bind_int64(st, 6, (long long)j->date);
 	sqlite3_bind_int64(st, 7, (long long)j->day);
 	sqlite3_bind_int64(st, 8, (long long)j->uid);
-	if (j->reply)
+	if (j->reply)	/* else NULL: sendlog_stmt_done() cleared the last use's */
 		sqlite3_bind_text(st, 9, j->reply, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, (long long)j->updated);
 	if (j->id != 0)
 		sqlite3_bind_int64(st, 11, j->id);
 	ok = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(js->db) == 1;
-	sqlite3_finalize(st);
+	sendlog_stmt_done(st);
 	if (ok && j->id == 0)
 		j->id = sqlite3_last_insert_rowid(js->db);
 	return ok ? 0 : -1;
@@ -549,11 +562,10 @@ journey_purge(struct journeys *js, time_t cutoff)
 	sqlite3_stmt *st;
 	int ok;
 
-	if (sqlite3_prepare_v2(js->db, "DELETE FROM journey WHERE stage = " JR_DONE_SQL " AND updated < ?", -1,
-	    &st, NULL) != SQLITE_OK)
+	if ((st = sendlog_stmt(js->log, &jr_stmts, JR_ST_PURGE)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, (long long)cutoff);
 	ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
+	sendlog_stmt_done(st);
 	return ok ? 0 : -1;
 }

@@ -17,6 +17,16 @@
 
 static const char *const mode_names[] = { "normal", "outage", "clerical", "suspended" };
 
+/* The newest mode row, read before every message: kept prepared on the log's handle. */
+enum mode_stmt { MODE_ST_LAST, MODE_NSTMTS };
+
+static const char *const mode_sql[MODE_NSTMTS] = {
+	[MODE_ST_LAST] = "SELECT outcome, time, submitted_by, detail FROM log WHERE kind = 'mode'"
+	    " ORDER BY seq DESC LIMIT 1",
+};
+
+static const struct sendlog_stmts mode_stmts = { SENDLOG_STMTS_MODE, MODE_NSTMTS, mode_sql };
+
 const char *
 mode_name(enum mg_mode m)
 {
@@ -75,8 +85,7 @@ mode_from_chain(struct sendlog *sl, struct mode_state *out)
 	const char *detail;
 	int rc, m = -1;
 
-	if (sqlite3_prepare_v2(sendlog_db(sl), "SELECT outcome, time, submitted_by, detail FROM log"
-	    " WHERE kind = 'mode' ORDER BY seq DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = sendlog_stmt(sl, &mode_stmts, MODE_ST_LAST)) == NULL)
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && (m = mode_parse((const char *)sqlite3_column_text(st, 0))) >= 0) {
@@ -90,7 +99,7 @@ mode_from_chain(struct sendlog *sl, struct mode_state *out)
 			detail = strchr(detail, ':') + 1 + (strchr(detail, ':')[1] == ' ');
 		snprintf(out->reason, sizeof(out->reason), "%s", detail ? detail : "");
 	}
-	sqlite3_finalize(st);
+	sendlog_stmt_done(st);
 	if (rc == SQLITE_DONE)
 		return 0;
 	return rc == SQLITE_ROW && m >= 0 ? 1 : -1;

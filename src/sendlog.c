@@ -43,7 +43,37 @@ struct sendlog {
 	int grouped;		/* the open transaction is one (synchronous=NORMAL until its end) */
 	int wrote;		/* rows added through this handle: publish the copy at close */
 	time_t copy_time;	/* SENDLOG_COPY: when the copy was published */
+	/* prepared statements (sendlog_stmt), by owner and the owner's enum; NULL until used */
+	sqlite3_stmt **stmts[SENDLOG_NSTMTS_OWNERS];
+	unsigned nstmts[SENDLOG_NSTMTS_OWNERS];
 };
+
+/* The log's own per-message statements (sendlog_stmt). */
+enum sendlog_stmt_id {
+	SLS_BEGIN, SLS_COMMIT, SLS_ROLLBACK, SLS_LAST, SLS_ANCHOR_LAST, SLS_INSERT, SLS_PERSON,
+	SLS_WAS_SENT, SLS_SENT_TO, SLS_HAS_OUTCOME, SLS_NSTMTS
+};
+
+static const char *const sendlog_sql[SLS_NSTMTS] = {
+	[SLS_BEGIN] = "BEGIN IMMEDIATE",
+	[SLS_COMMIT] = "COMMIT",
+	[SLS_ROLLBACK] = "ROLLBACK",
+	[SLS_LAST] = "SELECT seq, chain FROM log ORDER BY seq DESC LIMIT 1",
+	[SLS_ANCHOR_LAST] = "SELECT seq, chain FROM anchor",
+	[SLS_INSERT] = "INSERT INTO log(seq, time, kind, direction, process, recipient, rclass, org,"
+	    " outcome, records, message_id, reasons, submitted_by, policy_version, detail, persons,"
+	    " prev, chain, sig) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[SLS_PERSON] = "INSERT INTO person(seq, hmac) VALUES (?, ?)",
+	[SLS_WAS_SENT] = "SELECT 1 FROM log WHERE message_id = ? AND kind = 'message'"
+	    " AND outcome = 'sent' LIMIT 1",
+	[SLS_SENT_TO] = "SELECT process, rclass, org, records FROM log WHERE message_id = ? AND"
+	    " kind = 'message' AND direction = 'out' AND outcome = 'sent'"
+	    " AND lower(recipient) = lower(?) ORDER BY seq LIMIT 1",
+	[SLS_HAS_OUTCOME] = "SELECT 1 FROM log WHERE message_id = ? AND kind = 'message'"
+	    " AND direction = 'out' AND outcome = ? AND lower(recipient) = lower(?) LIMIT 1",
+};
+
+static const struct sendlog_stmts sendlog_stmts = { SENDLOG_STMTS_LOG, SLS_NSTMTS, sendlog_sql };
 
 static const char sendlog_schema[] =
     "CREATE TABLE IF NOT EXISTS log(seq INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
@@ -409,33 +439,46 @@ sendlog_exec(struct sendlog *sl, const char *sql, char *err, size_t errlen)
 	return 0;
 }
 
+/* Steps one of the log's statements that return no rows (BEGIN, COMMIT, ROLLBACK); err may be NULL. */
+static int
+sendlog_run(struct sendlog *sl, enum sendlog_stmt_id id, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = sendlog_stmt(sl, &sendlog_stmts, id);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+
+	if (rc != SQLITE_DONE && err != NULL)
+		sendlog_db_error(sl, err, errlen);
+	sendlog_stmt_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The newest row's sequence number and chain value, or the anchor's (SLS_LAST, SLS_ANCHOR_LAST). */
+static int
+sendlog_last_of(struct sendlog *sl, enum sendlog_stmt_id id, long long *seq, char chain[65])
+{
+	sqlite3_stmt *st = sendlog_stmt(sl, &sendlog_stmts, id);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+
+	if (rc == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		snprintf(chain, 65, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sendlog_stmt_done(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int
 sendlog_last(struct sendlog *sl, long long *seq, char chain[65])
 {
-	sqlite3_stmt *st;
 	int rc;
 
 	*seq = 0;
 	memcpy(chain, zero_chain, 65);
-	if (sqlite3_prepare_v2(sl->db, "SELECT seq, chain FROM log ORDER BY seq DESC LIMIT 1", -1,
-	    &st, NULL) != SQLITE_OK)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(st, 0);
-		snprintf(chain, 65, "%s", (const char *)sqlite3_column_text(st, 1));
-	} else if (rc == SQLITE_DONE) {
-		/* an empty log continues from the anchor, if any */
-		sqlite3_finalize(st);
-		if (sqlite3_prepare_v2(sl->db, "SELECT seq, chain FROM anchor", -1, &st, NULL) != SQLITE_OK)
-			return -1;
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			*seq = sqlite3_column_int64(st, 0);
-			snprintf(chain, 65, "%s", (const char *)sqlite3_column_text(st, 1));
-		}
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	rc = sendlog_last_of(sl, SLS_LAST, seq, chain);
+	/* an empty log continues from the anchor, if any */
+	if (rc == 0)
+		rc = sendlog_last_of(sl, SLS_ANCHOR_LAST, seq, chain);
+	return rc < 0 ? -1 : 0;
 }
 
 static char *
@@ -451,30 +494,27 @@ sendlog_insert_persons(struct sendlog *sl, const struct sendlog_row *r, long lon
 	sqlite3_stmt *st;
 	char hm[65];
 	size_t i;
-	int c;
+	int c = SQLITE_DONE;
 
-	for (i = 0; i < r->npersons; i++) {
-		if (sqlite3_prepare_v2(sl->db, "INSERT INTO person(seq, hmac) VALUES (?, ?)", -1, &st,
-		    NULL) != SQLITE_OK)
-			return -1;
+	if (r->npersons == 0)
+		return 0;
+	if ((st = sendlog_stmt(sl, &sendlog_stmts, SLS_PERSON)) == NULL)
+		return -1;
+	for (i = 0; i < r->npersons && c == SQLITE_DONE; i++) {
 		sendlog_person(sl, r->persons[i].s, hm);
 		sqlite3_bind_int64(st, 1, seq);
 		sqlite3_bind_text(st, 2, hm, -1, SQLITE_TRANSIENT);
 		c = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (c != SQLITE_DONE)
-			return -1;
+		sqlite3_reset(st);
 	}
-	return 0;
+	sendlog_stmt_done(st);
+	return c == SQLITE_DONE ? 0 : -1;
 }
 
 /* Inside a transaction: appends the row after the current head. */
 static int
 sendlog_insert(struct sendlog *sl, const struct sendlog_row *r, char *err, size_t errlen)
 {
-	static const char sql[] = "INSERT INTO log(seq, time, kind, direction, process, recipient,"
-	    " rclass, org, outcome, records, message_id, reasons, submitted_by, policy_version,"
-	    " detail, persons, prev, chain, sig) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	char prev[65], chain[65], sig[129], hm[65];
 	const char *cols[SENDLOG_NCOLS];
 	struct sendlog_val vals[SENDLOG_NCOLS];
@@ -510,7 +550,7 @@ sendlog_insert(struct sendlog *sl, const struct sendlog_row *r, char *err, size_
 		vals[c] = sendlog_str(cols[c]);
 	sendlog_chain(prev, vals, chain);
 	sendlog_sign(sl, chain, sig);
-	if (sqlite3_prepare_v2(sl->db, sql, -1, &st, NULL) != SQLITE_OK)
+	if ((st = sendlog_stmt(sl, &sendlog_stmts, SLS_INSERT)) == NULL)
 		goto out;
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int64(st, 2, (long long)r->time);
@@ -523,11 +563,10 @@ sendlog_insert(struct sendlog *sl, const struct sendlog_row *r, char *err, size_
 	sqlite3_bind_text(st, 17, prev, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 18, chain, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 19, sig, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
+	c = sqlite3_step(st);
+	sendlog_stmt_done(st);
+	if (c != SQLITE_DONE)
 		goto out;
-	}
-	sqlite3_finalize(st);
 	if (sendlog_insert_persons(sl, r, seq) < 0)
 		goto out;
 	rc = 0;
@@ -564,7 +603,7 @@ sendlog_begin(struct sendlog *sl, char *err, size_t errlen)
 		snprintf(err, errlen, "internal error: send log transaction already open");
 		return -1;
 	}
-	if (sendlog_exec(sl, "BEGIN IMMEDIATE", err, errlen) < 0)
+	if (sendlog_run(sl, SLS_BEGIN, err, errlen) < 0)
 		return -1;
 	sl->in_txn = 1;
 	return 0;
@@ -579,9 +618,9 @@ sendlog_commit(struct sendlog *sl, char *err, size_t errlen)
 		snprintf(err, errlen, "internal error: no send log transaction open");
 		return -1;
 	}
-	rc = sendlog_exec(sl, "COMMIT", err, errlen);
+	rc = sendlog_run(sl, SLS_COMMIT, err, errlen);
 	if (rc < 0)
-		sqlite3_exec(sl->db, "ROLLBACK", NULL, NULL, NULL);
+		(void)sendlog_run(sl, SLS_ROLLBACK, NULL, 0);
 	sl->in_txn = 0;
 	if (sl->grouped) {
 		if (rc == 0)
@@ -640,7 +679,7 @@ void
 sendlog_rollback(struct sendlog *sl)
 {
 	if (sl->in_txn)
-		sqlite3_exec(sl->db, "ROLLBACK", NULL, NULL, NULL);
+		(void)sendlog_run(sl, SLS_ROLLBACK, NULL, 0);
 	sl->in_txn = 0;
 	if (sl->grouped)
 		sendlog_full_again(sl);
@@ -841,6 +880,21 @@ fail:
 	return -1;
 }
 
+/* Before the handle closes: sqlite3_close() refuses while a statement is left. */
+static void
+sendlog_stmts_free(struct sendlog *sl)
+{
+	unsigned o, i;
+
+	for (o = 0; o < SENDLOG_NSTMTS_OWNERS; o++) {
+		for (i = 0; i < sl->nstmts[o]; i++)
+			sqlite3_finalize(sl->stmts[o][i]);
+		free(sl->stmts[o]);
+		sl->stmts[o] = NULL;
+		sl->nstmts[o] = 0;
+	}
+}
+
 void
 sendlog_close(struct sendlog *sl)
 {
@@ -852,6 +906,7 @@ sendlog_close(struct sendlog *sl)
 		/* best effort: the daemon publishes again within a minute */
 		sendlog_publish(sl, NULL, 0, err, sizeof(err));
 	}
+	sendlog_stmts_free(sl);
 	if (sl->db)
 		sqlite3_close(sl->db);
 	EVP_PKEY_free(sl->sign);
@@ -873,18 +928,49 @@ sendlog_db(struct sendlog *sl)
 	return sl->db;
 }
 
+sqlite3_stmt *
+sendlog_stmt(struct sendlog *sl, const struct sendlog_stmts *set, unsigned id)
+{
+	unsigned o = (unsigned)set->owner;
+	sqlite3_stmt **slot;
+
+	if (o >= SENDLOG_NSTMTS_OWNERS || id >= set->n ||
+	    (sl->stmts[o] != NULL && sl->nstmts[o] != set->n))
+		abort();	/* a caller's bug */
+	if (sl->stmts[o] == NULL) {
+		sl->stmts[o] = xcalloc(set->n, sizeof(sl->stmts[o][0]));
+		sl->nstmts[o] = set->n;
+	}
+	slot = &sl->stmts[o][id];
+	/* still stepping: a use did not end with sendlog_stmt_done(), or this one is nested in it */
+	if (*slot != NULL && sqlite3_stmt_busy(*slot))
+		abort();
+	/* a failed preparation is tried again next time (a table made since, say) */
+	if (*slot == NULL && sqlite3_prepare_v2(sl->db, set->sql[id], -1, slot, NULL) != SQLITE_OK)
+		*slot = NULL;
+	return *slot;
+}
+
+void
+sendlog_stmt_done(sqlite3_stmt *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
 int
 sendlog_was_sent(struct sendlog *sl, const char *message_id)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = sendlog_stmt(sl, &sendlog_stmts, SLS_WAS_SENT);
 	int rc;
 
-	if (sqlite3_prepare_v2(sl->db, "SELECT 1 FROM log WHERE message_id = ? AND kind = 'message'"
-	    " AND outcome = 'sent' LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sendlog_stmt_done(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -904,9 +990,7 @@ sendlog_sent_to(struct sendlog *sl, const char *message_id, const char *recipien
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (sqlite3_prepare_v2(sl->db, "SELECT process, rclass, org, records FROM log WHERE"
-	    " message_id = ? AND kind = 'message' AND direction = 'out' AND outcome = 'sent'"
-	    " AND lower(recipient) = lower(?) ORDER BY seq LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+	if ((st = sendlog_stmt(sl, &sendlog_stmts, SLS_SENT_TO)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, recipient, -1, SQLITE_STATIC);
@@ -918,7 +1002,7 @@ sendlog_sent_to(struct sendlog *sl, const char *message_id, const char *recipien
 		out->records = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 :
 		    sqlite3_column_int(st, 3);
 	}
-	sqlite3_finalize(st);
+	sendlog_stmt_done(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -926,18 +1010,16 @@ int
 sendlog_has_outcome(struct sendlog *sl, const char *message_id, const char *recipient,
     const char *outcome)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = sendlog_stmt(sl, &sendlog_stmts, SLS_HAS_OUTCOME);
 	int rc;
 
-	if (sqlite3_prepare_v2(sl->db, "SELECT 1 FROM log WHERE message_id = ? AND kind = 'message'"
-	    " AND direction = 'out' AND outcome = ? AND lower(recipient) = lower(?) LIMIT 1", -1,
-	    &st, NULL) != SQLITE_OK)
+	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, outcome, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, recipient, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	sendlog_stmt_done(st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 

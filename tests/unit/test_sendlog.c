@@ -2,7 +2,9 @@
  * test_sendlog - the send log: chain verification after altering,
  * deleting, inserting and reordering rows, purging then verifying, the
  * head check, retention boundaries (month ends, leap years), person
- * lookups by HMAC, durable send intents, already-sent, and the mode.
+ * lookups by HMAC, durable send intents, already-sent, the mode, and the
+ * statements kept prepared on the handle (every use reset, on the failing
+ * paths too, so that nothing holds a read transaction against checkpoints).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,8 +19,10 @@
 
 #include <sqlite3.h>
 
+#include "journey.h"
 #include "mode.h"
 #include "sendlog.h"
+#include "state.h"
 #include "util.h"
 
 static const unsigned char KEY[] = "0123456789abcdef0123456789abcdef-test-key";
@@ -672,6 +676,209 @@ test_mode(void **state)
 	free(dir);
 }
 
+/* Statements of the handle still stepping (each holds a read transaction open). */
+static int
+stepping(struct sendlog *sl)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+
+	while ((st = sqlite3_next_stmt(sendlog_db(sl), st)) != NULL)
+		n += sqlite3_stmt_busy(st) != 0;
+	return n;
+}
+
+/* What a checkpoint from another connection cannot move past: 1 when a reader is in its way. */
+static int
+checkpoint_blocked(const char *dir)
+{
+	char *p = xasprintf("%s/sendlog.db", dir);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int busy;
+
+	assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA wal_checkpoint(TRUNCATE)", -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	busy = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(p);
+	return busy;
+}
+
+static void
+assert_idle(struct sendlog *sl, const char *dir)
+{
+	assert_int_equal(stepping(sl), 0);
+	assert_int_equal(checkpoint_blocked(dir), 0);
+}
+
+/* Another connection holding the write lock (BEGIN IMMEDIATE): the handle's writes get BUSY. */
+static sqlite3 *
+lock_writes(const char *dir)
+{
+	char *p = xasprintf("%s/sendlog.db", dir);
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open_v2(p, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	free(p);
+	return db;
+}
+
+static void
+unlock_writes(sqlite3 *db)
+{
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/*
+ * The cached statements: each use of the log, the journeys, the state
+ * table and the mode leaves none stepping, failures (BUSY, a constraint)
+ * included, and a checkpoint gets past; a binding does not outlive its use.
+ */
+static void
+test_stmt_cache(void **state)
+{
+	char *dir = newdir(), err[256], head[SENDLOG_HEAD_LEN + 1], *v;
+	struct sendlog *sl = open_w(dir);
+	struct journeys *js;
+	struct journey a, b, c, *list;
+	struct sendlog_sent sent;
+	struct sendlog_row r;
+	struct mode_state m;
+	sqlite3_stmt *st;
+	sqlite3 *other;
+	size_t n;
+
+	(void)state;
+	sqlite3_busy_timeout(sendlog_db(sl), 0);	/* BUSY at once, not after 10 s */
+	/* the checks themselves see a statement left stepping */
+	assert_int_equal(sqlite3_prepare_v2(sendlog_db(sl), "SELECT seq FROM log", -1, &st, NULL),
+	    SQLITE_OK);
+	fill(sl);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(stepping(sl), 1);
+	assert_int_equal(checkpoint_blocked(dir), 1);
+	sqlite3_finalize(st);
+	assert_idle(sl, dir);
+
+	/* the log's reads, twice each: the second use is the cached statement's */
+	for (n = 0; n < 2; n++) {
+		assert_int_equal(sendlog_was_sent(sl, "m1@p"), 1);
+		assert_int_equal(sendlog_was_sent(sl, "none@p"), 0);
+		assert_int_equal(sendlog_sent_to(sl, "m2@p", "WHP@acme.example", &sent), 1);
+		assert_string_equal(sent.org, "acme");
+		sendlog_sent_free(&sent);
+		assert_int_equal(sendlog_sent_to(sl, "m2@p", "other@acme.example", &sent), 0);
+		assert_int_equal(sendlog_has_outcome(sl, "m3@p", "whp@acme.example", "sent"), 1);
+		assert_int_equal(sendlog_head(sl, head), 0);
+		assert_idle(sl, dir);
+	}
+
+	/* a refused write: BUSY at BEGIN, nothing stepping after it, and the next write works */
+	other = lock_writes(dir);
+	memset(&r, 0, sizeof(r));
+	r.time = T("2026-11-21T10:00:00Z");
+	r.kind = "incident";
+	r.records = -1;
+	assert_int_equal(sendlog_add(sl, &r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "locked"));
+	assert_int_equal(stepping(sl), 0);
+	unlock_writes(other);
+	assert_int_equal(sendlog_add(sl, &r, err, sizeof(err)), 0);
+	assert_idle(sl, dir);
+
+	/* journeys: a reply bound for one record is not the next one's */
+	assert_int_equal(journey_open(sl, &js, err, sizeof(err)), 0);
+	journey_new(&a, JR_OUT, "ja@p");
+	a.reply = xstrdup("451 try later");
+	journey_new(&b, JR_OUT, "jb@p");
+	assert_int_equal(journey_advance(js, &a, JR_INTENT, JF_PENDING, err, sizeof(err)), 0);
+	assert_int_equal(journey_advance(js, &b, JR_INTENT, JF_PENDING, err, sizeof(err)), 0);
+	assert_int_equal(journey_advance(js, &a, JR_DATA, JF_PENDING, err, sizeof(err)), 0);
+	assert_int_equal(journey_find(js, JR_OUT, "jb@p", &c), 1);
+	assert_null(c.reply);
+	journey_clear(&c);
+	assert_int_equal(journey_find(js, JR_OUT, "ja@p", &c), 1);
+	assert_string_equal(c.reply, "451 try later");
+	assert_int_equal(c.stage, JR_DATA);
+	journey_clear(&c);
+	assert_idle(sl, dir);
+
+	/* a second open journey of the same message breaks the unique index: refused, rolled back */
+	journey_new(&c, JR_OUT, "ja@p");
+	assert_int_equal(journey_advance(js, &c, JR_INTENT, JF_PENDING, err, sizeof(err)), -1);
+	assert_int_equal(c.id, 0);
+	journey_clear(&c);
+	assert_idle(sl, dir);
+
+	/* the log refuses the DATA step (BUSY): refused, nothing stepping */
+	other = lock_writes(dir);
+	assert_int_equal(journey_advance(js, &b, JR_DATA, JF_PENDING, err, sizeof(err)), -1);
+	assert_int_equal(b.stage, JR_INTENT);
+	assert_int_equal(stepping(sl), 0);
+	unlock_writes(other);
+
+	/* the rest of a send: accepted, logged with its row, done later, listed */
+	memset(&r, 0, sizeof(r));
+	r.time = T("2026-11-22T10:00:00Z");
+	r.kind = "message";
+	r.direction = "out";
+	r.recipient = "whp@acme.example";
+	r.outcome = "sent";
+	r.records = 0;
+	r.message_id = "ja@p";
+	assert_int_equal(journey_advance(js, &a, JR_ACCEPTED, JF_SENT, err, sizeof(err)), 0);
+	assert_int_equal(journey_log(js, &a, JF_PENDING, &r, 1, err, sizeof(err)), 0);
+	assert_int_equal(journey_done_lazy(js, &a, err, sizeof(err)), 0);
+	assert_int_equal(journey_list_open(js, JR_OUT, JR_INTENT, &list, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].message_id, "jb@p");
+	journey_list_free(list, n);
+	assert_int_equal(journey_find(js, JR_OUT, "ja@p", &c), 0);
+	assert_int_equal(journey_sync(js), 0);
+	assert_int_equal(journey_purge(js, T("2027-01-01T00:00:00Z")), 0);
+	assert_int_equal(sendlog_was_sent(sl, "ja@p"), 1);
+	assert_idle(sl, dir);
+
+	/* the state table: absent, then made by the first write; the mode beside it */
+	assert_int_equal(state_get(sl, "k", &v), 0);
+	assert_int_equal(state_set(sl, NULL, "k", "one", err, sizeof(err)), 0);
+	assert_int_equal(state_get(sl, "k", &v), 1);
+	assert_string_equal(v, "one");
+	free(v);
+	assert_int_equal(state_set(sl, NULL, "k", NULL, err, sizeof(err)), 0);
+	assert_int_equal(state_get(sl, "k", &v), 0);
+	assert_int_equal(mode_set(sl, MODE_CLERICAL, "provider mail server down", "alice",
+	    T("2026-11-23T09:00:00Z"), err, sizeof(err)), 0);
+	assert_int_equal(mode_get(sl, &m), 0);
+	assert_int_equal(m.mode, MODE_CLERICAL);
+	assert_idle(sl, dir);
+
+	/* another connection changes the schema: the cached statements are made again, and work */
+	other = lock_writes(dir);
+	assert_int_equal(sqlite3_exec(other, "CREATE TABLE extra(x); COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(sendlog_was_sent(sl, "ja@p"), 1);
+	assert_int_equal(mode_get(sl, &m), 0);
+	assert_int_equal(m.mode, MODE_CLERICAL);
+	assert_int_equal(journey_find(js, JR_OUT, "jb@p", &c), 1);
+	journey_clear(&c);
+	assert_idle(sl, dir);
+
+	journey_clear(&a);
+	journey_clear(&b);
+	journey_close(js);
+	assert_idle(sl, dir);
+	sendlog_close(sl);	/* finalizes them all: LeakSanitizer would see a connection left */
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -691,6 +898,7 @@ main(void)
 		cmocka_unit_test(test_mode),
 		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_per_message_plans),
+		cmocka_unit_test(test_stmt_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
