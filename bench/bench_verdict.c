@@ -5,10 +5,11 @@
  * Prints a markdown section: messages judged per second over a mixed corpus
  * (the sample messages of MESSAGES_DIR, of realistic sizes), with the parser
  * worker and in process; the median time for a 50 KB message in process
- * (the baseline) and through a child forked in advance; and apart, the
- * zygote's fork of a child, the child's sandbox set-up (rlimits, the
- * precompiled filter, prefault) and the zygote's own start, once per
- * daemon.
+ * (the baseline) and through a child forked in advance, prepared either way
+ * (WORKER_READY_IDLE, NEXT: worker.h); and apart, the zygote's fork of a
+ * child, the child's sandbox set-up (rlimits, the precompiled filter, the
+ * prefault for IDLE, the built-in form) and the zygote's own start, once
+ * per daemon.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -110,7 +111,7 @@ bv_judge(const struct policy *p, struct worker_pool *wp, const struct mime_limit
 
 /* Medians over n rounds of the 50 KB message: through a ready child, in process, and the parts. */
 struct bv_lat {
-	double ready, inproc, fork, cold, zygote;
+	double ready, next, inproc, fork, cold, coldnext, zygote;
 };
 
 static void
@@ -118,26 +119,36 @@ bv_latency(const struct policy *p, struct worker_pool *wp, const struct mime_lim
     const char *m, size_t len, mgday day, struct bv_lat *out)
 {
 	enum { N = 200, NZ = 30 };
-	double ready[N], inl[N], fork[N], cold[N], zyg[NZ], t0;
+	double ready[N], next[N], inl[N], fork[N], cold[N], coldnext[N], zyg[NZ], t0;
 	size_t i;
 
 	for (i = 0; i < N; i++) {
-		worker_pool_prepare(wp);	/* as the daemon does when idle */
+		worker_pool_prepare(wp, WORKER_READY_IDLE);	/* as the daemon does at a pass's end */
 		usleep(5000);		/* the child finishes its set-up meanwhile */
 		t0 = bv_now();
 		bv_judge(p, wp, lim, m, len, day);
 		ready[i] = bv_now() - t0;
+		worker_pool_prepare(wp, WORKER_READY_NEXT);	/* within a pass */
+		usleep(5000);
+		t0 = bv_now();
+		bv_judge(p, wp, lim, m, len, day);
+		next[i] = bv_now() - t0;
 		t0 = bv_now();
 		bv_judge(p, NULL, lim, m, len, day);
 		inl[i] = bv_now() - t0;
 		/* the zygote's fork alone, then the same message waiting on the child's set-up */
 		t0 = bv_now();
-		worker_pool_prepare(wp);
+		worker_pool_prepare(wp, WORKER_READY_IDLE);
 		worker_pool_pid(wp);	/* the zygote's answer: the child exists */
 		fork[i] = bv_now() - t0;
 		t0 = bv_now();
 		bv_judge(p, wp, lim, m, len, day);
 		cold[i] = bv_now() - t0;
+		worker_pool_prepare(wp, WORKER_READY_NEXT);
+		worker_pool_pid(wp);
+		t0 = bv_now();
+		bv_judge(p, wp, lim, m, len, day);
+		coldnext[i] = bv_now() - t0;
 	}
 	for (i = 0; i < NZ; i++) {
 		struct worker_pool *z;
@@ -148,6 +159,8 @@ bv_latency(const struct policy *p, struct worker_pool *wp, const struct mime_lim
 		worker_pool_free(z);
 	}
 	out->ready = bv_median(ready, N);
+	out->next = bv_median(next, N);
+	out->coldnext = bv_median(coldnext, N);
 	out->inproc = bv_median(inl, N);
 	out->fork = bv_median(fork, N);
 	out->cold = bv_median(cold, N);
@@ -162,20 +175,25 @@ bv_print(size_t n, size_t bytes, size_t rounds, double t_worker, double t_inproc
 	printf("Mixed corpus: the %zu sample messages of tests/messages (%.1f KB on average), "
 	    "judged %zu times each under the sample policy.\n\n", n, (double)bytes / n / 1024, rounds);
 	printf("| measure | value |\n| --- | --- |\n");
-	printf("| messages/s, worker included (each child forked just before its message) | %.0f |\n",
+	printf("| messages/s, worker included (each child forked just before its message, "
+	    "WORKER_READY_NEXT) | %.0f |\n",
 	    (double)(n * rounds) / t_worker);
 	printf("| messages/s, in process (baseline) | %.0f |\n", (double)(n * rounds) / t_inproc);
 	printf("| worker / in-process time ratio | %.2f |\n", t_worker / t_inproc);
 	printf("| 50 KB message, median, in process (baseline) | %.3f ms |\n", l->inproc * 1e3);
-	printf("| 50 KB message, median, worker included (child ready in advance) | %.3f ms |\n",
-	    l->ready * 1e3);
+	printf("| 50 KB message, median, worker included (child ready in advance, "
+	    "WORKER_READY_IDLE) | %.3f ms |\n", l->ready * 1e3);
 	printf("| the same, worker / in process | %.2f |\n", l->ready / l->inproc);
+	printf("| 50 KB message through a child ready without the copy of the zygote's memory "
+	    "(WORKER_READY_NEXT, within a pass), median | %.3f ms |\n", l->next * 1e3);
 	printf("| fork: a request to the zygote until its answer (the child exists), median | %.3f ms |\n",
 	    l->fork * 1e3);
 	printf("| sandbox: the 50 KB message right after the fork (waits for the child's rlimits, "
 	    "filter and prefault), median | %.3f ms |\n", l->cold * 1e3);
 	printf("| sandbox set-up alone (that, less the ready child's time) | %.3f ms |\n",
 	    (l->cold - l->ready) * 1e3);
+	printf("| the 50 KB message right after the fork of a WORKER_READY_NEXT child (waits for "
+	    "its rlimits, filter and built-in form), median | %.3f ms |\n", l->coldnext * 1e3);
 	printf("| zygote start (exec, warm-up, filter compiled, first child), once per daemon, "
 	    "median | %.3f ms |\n\n", l->zygote * 1e3);
 }
@@ -225,7 +243,7 @@ main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			if (bv_judge(p, wp, &lim, msgs[i].data, msgs[i].len, day) < 0)
 				return 2;
-			worker_pool_prepare(wp);
+			worker_pool_prepare(wp, WORKER_READY_NEXT);
 		}
 	t_worker = bv_now() - t0;
 	t0 = bv_now();

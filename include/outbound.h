@@ -213,6 +213,11 @@ void outbound_ahead_start(struct ob_env *e, const char *folder, const char *key_
 int outbound_obtain(struct ob_env *e, const char *folder, const struct ob_item *it, int *fd,
     size_t *len);
 int outbound_batch(struct ob_env *e, uint32_t uid, const struct journey *j);
+/*
+ * How the worker's next child should wait (worker.h): WORKER_READY_NEXT
+ * while the pass has a message after this one, WORKER_READY_IDLE at its end.
+ */
+enum worker_ready outbound_ready(const struct ob_env *e);
 
 /*
  * Drops an unused look-ahead and finishes the message in e->filing, then

@@ -17,22 +17,24 @@
  * but stdout/stderr (close_range), sets RLIMIT_AS, RLIMIT_CPU and
  * RLIMIT_NOFILE, PR_SET_NO_NEW_PRIVS, installs the filter with one prctl()
  * (recvmsg, write and writev on fd 0, memory, time, exit, prlimit64 on
- * itself only) and touches its memory in advance before it receives the
- * message. It holds nothing of the zygote's or of any other child's. The next message's child is
- * asked for by worker_pool_prepare(), which does not wait for the fork; a
- * zygote that has died is started again.
+ * itself only), then, while it waits, makes the zygote's memory its own
+ * (WORKER_READY_IDLE only) and reads a small built-in form, before it
+ * receives the message. It holds nothing of the zygote's or of any other
+ * child's. The next message's child is asked for by worker_pool_prepare(),
+ * which does not wait for the fork; a zygote that has died is started
+ * again.
  *
  *	struct worker_pool *wp = worker_pool_new(&limits);   before any secret is read
  *	worker_pool_set_limits(wp, &limits);                 once the policy is known
  *	worker_pool_analyse(wp, msg, len, &result);          any number of times,
- *	worker_pool_prepare(wp);                             each followed by this
+ *	worker_pool_prepare(wp, WORKER_READY_IDLE);          each followed by this
  *	worker_pool_free(wp);
  *
  * or, to analyse message N+1 while message N is in SMTP DATA, the same in
  * two halves with other work between them:
  *
  *	worker_pool_submit(wp, msg, len);      hands msg to the ready child, returns at once
- *	worker_pool_prepare(wp);               the next child, forked meanwhile
+ *	worker_pool_prepare(wp, WORKER_READY_NEXT);  the next child, forked meanwhile
  *	...                                    anything but another submit
  *	worker_pool_collect(wp, &result);      waits for that message's answer
  *
@@ -84,12 +86,28 @@ struct worker_pool *worker_pool_new_prog(const struct mime_limits *lim, const ch
 /* New limits for the children started from now on (a ready child is replaced). */
 void worker_pool_set_limits(struct worker_pool *wp, const struct mime_limits *lim);
 /*
- * Starts the next message's child now, if none is ready, so that spawning
- * and sandboxing happen off the message's path (the daemon calls it when
- * idle; worker_pool_analyse() starts one itself if it finds none ready).
- * 0, or -1 if the spawn failed.
+ * How a child prepared in advance spends its wait. A fork copies no page
+ * of the zygote's memory until it is written, and each copy is a fault:
+ * WORKER_READY_IDLE copies all of the zygote's anonymous memory ahead
+ * (MADV_POPULATE_WRITE), so the message meets almost none (the 50 KB
+ * message of bench_verdict 1.6-1.9x the in-process time instead of
+ * 2.3-2.8x), at ~0.7 ms of CPU a child; right for a child that may wait
+ * long. WORKER_READY_NEXT skips the copy: a message follows at once (a
+ * pass with more to come), its analysis runs during the previous one's
+ * DATA where the faults are hidden, and on a busy host the CPU is what
+ * is short. A child forked on the message's path is NEXT.
  */
-int worker_pool_prepare(struct worker_pool *wp);
+enum worker_ready {
+	WORKER_READY_IDLE,
+	WORKER_READY_NEXT,
+};
+/*
+ * Starts the next message's child now, if none is ready, so that spawning
+ * and sandboxing happen off the message's path (the daemon calls it after
+ * each message; worker_pool_analyse() starts one itself if it finds none
+ * ready). 0, or -1 if the spawn failed.
+ */
+int worker_pool_prepare(struct worker_pool *wp, enum worker_ready ready);
 /* Wall-clock limit for one message (default 10 s). */
 void worker_pool_set_timeout(struct worker_pool *wp, int ms);
 /* worker_pool_submit() then worker_pool_collect(): one message, start to end. */

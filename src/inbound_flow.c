@@ -965,7 +965,7 @@ static int ib_obtain(struct ib_env *e, struct ib_msg *m)
 	if (rc < 0)
 		return rc;
 	rc = worker_pool_collect(e->ob->worker, &m->mr) < 0 ? -2 : 0;
-	worker_pool_prepare(e->ob->worker);
+	worker_pool_prepare(e->ob->worker, outbound_ready(e->ob));
 	if (rc == 0 && (m->raw = (char *)msgfd_map(m->fd, m->fdlen)) == NULL) {
 		ib_say(e, 3, "internal error: inbound uid=%u: its fetched bytes cannot be read (%s); "
 		    "it stays", m->it.uid, strerror(errno));
@@ -997,7 +997,7 @@ enum ib_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
 		    &m.raw, &m.rawlen) < 0 ? -1 : worker_pool_analyse(e->ob->worker, m.raw, m.rawlen,
 		    &m.mr) < 0 ? -2 : 0;
 		if (rc == 0)
-			worker_pool_prepare(e->ob->worker);
+			worker_pool_prepare(e->ob->worker, outbound_ready(e->ob));
 	} else
 		rc = ib_obtain(e, &m);
 	if (rc == -1)

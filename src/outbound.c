@@ -1001,7 +1001,13 @@ void outbound_ahead_start(struct ob_env *e, const char *folder, const char *key_
 		return;
 	}
 	a->uid = a->next->uid;
-	worker_pool_prepare(e->worker);
+	/* for the message after it: the pass goes on */
+	worker_pool_prepare(e->worker, WORKER_READY_NEXT);
+}
+
+enum worker_ready outbound_ready(const struct ob_env *e)
+{
+	return e->ahead != NULL && e->ahead->next != NULL ? WORKER_READY_NEXT : WORKER_READY_IDLE;
 }
 
 /* The look-ahead's message, if it is it (a skipped one dropped): 1 taken into *fd, 0 not. */
@@ -1087,7 +1093,7 @@ static int ob_load(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
 	/* collected whatever happened: the worker has one submission outstanding */
 	wrc = worker_pool_collect(e->worker, &m->mr);
 	/* the next message's worker starts now, while this one is judged, sent and filed */
-	worker_pool_prepare(e->worker);
+	worker_pool_prepare(e->worker, outbound_ready(e));
 	if (rc < 0)
 		return -1;
 	if (wrc < 0) {

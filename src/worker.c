@@ -176,6 +176,7 @@ struct worker_zygote {
 /* One request on the zygote's socket: the limits for the child, its socket as SCM_RIGHTS. */
 struct worker_req {
 	uint64_t lim[WORKER_NLIMITS];
+	uint64_t ready;		/* enum worker_ready */
 };
 
 static void
@@ -570,7 +571,8 @@ worker_put(void *ctx, const void *p, size_t len)
  * then the limits and the filter, before it receives a byte.
  */
 static void
-worker_one(const struct worker_zygote *z, int sock, const struct mime_limits *lim, worker_fn *fn)
+worker_one(const struct worker_zygote *z, int sock, const struct mime_limits *lim,
+    enum worker_ready ready, worker_fn *fn)
 {
 	static struct worker_out out;
 	struct mime_result r;
@@ -586,7 +588,8 @@ worker_one(const struct worker_zygote *z, int sock, const struct mime_limits *li
 	worker_limits(lim);
 	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &z->prog, 0, 0) < 0)
 		_exit(71);
-	worker_prefault(z);
+	if (ready == WORKER_READY_IDLE)
+		worker_prefault(z);
 	mime_result_init(&r);
 	mime_analyse(worker_child_warmup, sizeof(worker_child_warmup) - 1, lim, &r);
 	mime_result_free(&r);
@@ -636,14 +639,15 @@ worker_zygote_loop(const struct worker_zygote *z, worker_fn *fn)
 
 		if (rc == 0)
 			_exit(0);	/* the daemon closed: nothing to flush, the converters stay open */
-		if (rc < 0 || worker_lim_unpack(req.lim, &lim) < 0) {
+		if (rc < 0 || worker_lim_unpack(req.lim, &lim) < 0 ||
+		    (req.ready != WORKER_READY_IDLE && req.ready != WORKER_READY_NEXT)) {
 			fprintf(stderr, "mailgate-analyse: a malformed request on the zygote's socket\n");
 			return 65;
 		}
 		/* a raw clone: glibc's fork() cannot give the child to our parent */
 		pid = (pid_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
 		if (pid == 0)
-			worker_one(z, sock, &lim, fn);
+			worker_one(z, sock, &lim, (enum worker_ready)req.ready, fn);
 		ans = pid > 0 ? (int32_t)pid : -(int32_t)errno;
 		close(sock);
 		if (send(WORKER_SOCK, &ans, sizeof(ans), MSG_NOSIGNAL) != (ssize_t)sizeof(ans))
@@ -793,7 +797,7 @@ worker_is_child(pid_t pid)
 
 /* Asks the zygote for a child on child_fd (sent by SCM_RIGHTS); 0 or -1. Does not wait. */
 static int
-worker_zygote_send(struct worker_pool *wp, int child_fd)
+worker_zygote_send(struct worker_pool *wp, int child_fd, enum worker_ready ready)
 {
 	struct worker_req req;
 	char cbuf[CMSG_SPACE(sizeof(int))];
@@ -803,6 +807,7 @@ worker_zygote_send(struct worker_pool *wp, int child_fd)
 
 	memset(cbuf, 0, sizeof(cbuf));
 	worker_lim_pack(&wp->lim, req.lim);
+	req.ready = ready;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	mh.msg_control = cbuf;
@@ -844,7 +849,7 @@ worker_zygote_answer(struct worker_pool *wp)
  * not wait for the fork. 0, or -1 (errno set).
  */
 static int
-worker_ask(struct worker_pool *wp)
+worker_ask(struct worker_pool *wp, enum worker_ready ready)
 {
 	int sv[2], attempt, e = 0, rc = -1;
 
@@ -855,7 +860,7 @@ worker_ask(struct worker_pool *wp)
 			e = errno;
 			break;
 		}
-		rc = worker_zygote_send(wp, sv[1]);
+		rc = worker_zygote_send(wp, sv[1], ready);
 		if (rc < 0) {
 			e = errno;
 			worker_zygote_drop(wp);
@@ -895,14 +900,17 @@ worker_collect(struct worker_pool *wp)
 	return -1;
 }
 
-/* A child for the message now: the one asked for, or a new one (a dead zygote restarted once). */
+/*
+ * A child: the one asked for, or a new one (a dead zygote restarted once)
+ * prepared as ready says.
+ */
 static int
-worker_fork(struct worker_pool *wp)
+worker_fork(struct worker_pool *wp, enum worker_ready ready)
 {
 	int attempt;
 
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (!wp->asked && wp->pid < 0 && worker_ask(wp) < 0)
+		if (!wp->asked && wp->pid < 0 && worker_ask(wp, ready) < 0)
 			return -1;
 		if (worker_collect(wp) == 0)
 			return 0;
@@ -962,7 +970,8 @@ worker_pool_new_prog(const struct mime_limits *lim, const char *prog, const char
 	wp->fd = -1;
 	wp->bpid = -1;
 	wp->bfd = -1;
-	if (worker_fork(wp) < 0) {
+	/* the first message may be a long way off */
+	if (worker_fork(wp, WORKER_READY_IDLE) < 0) {
 		int e = errno;
 
 		worker_pool_free(wp);
@@ -1253,7 +1262,8 @@ worker_pool_submit(struct worker_pool *wp, const char *msg, size_t len)
 	if (worker_too_large(wp, mime_crlf_size(msg, len)))
 		return 0;
 	worker_reap(wp);
-	if (worker_fork(wp) < 0)
+	/* its set-up is on the message's path: no copy of the zygote's memory */
+	if (worker_fork(wp, WORKER_READY_NEXT) < 0)
 		return -1;
 	/* one copy, into the page cache: the parent's memory does not grow, the child maps it */
 	if ((mfd = msgfd_from(msg, len)) < 0)
@@ -1279,7 +1289,8 @@ worker_pool_submit_fd(struct worker_pool *wp, int mfd, size_t len)
 	if (worker_too_large(wp, (size_t)size))
 		return 0;
 	worker_reap(wp);
-	if (worker_fork(wp) < 0)
+	/* its set-up is on the message's path: no copy of the zygote's memory */
+	if (worker_fork(wp, WORKER_READY_NEXT) < 0)
 		return -1;
 	return worker_submit_sealed(wp, mfd, len);
 }
@@ -1341,12 +1352,12 @@ worker_pool_analyse(struct worker_pool *wp, const char *msg, size_t len, struct 
 }
 
 int
-worker_pool_prepare(struct worker_pool *wp)
+worker_pool_prepare(struct worker_pool *wp, enum worker_ready ready)
 {
 	worker_reap(wp);
 	if (wp->pid > 0 || wp->asked)
 		return 0;
-	return worker_ask(wp);
+	return worker_ask(wp, ready);
 }
 
 void

@@ -171,7 +171,7 @@ test_submit_collect(void **state)
 	mime_analyse(MSG, sizeof(MSG) - 1, &L, &b);
 	for (i = 0; i < 5; i++) {
 		assert_int_equal(worker_pool_submit(wp, MSG, sizeof(MSG) - 1), 0);
-		assert_int_equal(worker_pool_prepare(wp), 0);
+		assert_int_equal(worker_pool_prepare(wp, WORKER_READY_IDLE), 0);
 		errno = 0;
 		assert_int_equal(worker_pool_submit(wp, MSG, 10), -1);
 		assert_int_equal(errno, EBUSY);
@@ -365,7 +365,7 @@ test_linger(void **state)
 	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
 	for (i = 0; i < 200 && access(path, F_OK) == 0; i++) {
 		usleep(5000);
-		worker_pool_prepare(wp);	/* reaps what has gone */
+		worker_pool_prepare(wp, WORKER_READY_IDLE);	/* reaps what has gone */
 	}
 	assert_int_not_equal(access(path, F_OK), 0);
 	worker_pool_free(wp);
@@ -692,7 +692,7 @@ test_one_zygote(void **state)
 		assert_int_equal(worker_pool_analyse(wp, MSG, sizeof(MSG) - 1, &r), 0);
 		assert_int_equal(r.status, MIME_OK);
 		mime_result_free(&r);
-		assert_int_equal(worker_pool_prepare(wp), 0);
+		assert_int_equal(worker_pool_prepare(wp, WORKER_READY_IDLE), 0);
 		prev = pid;
 	}
 	assert_int_equal(zygote_pid(wp), z);
