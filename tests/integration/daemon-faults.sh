@@ -4,8 +4,8 @@
 # another process, state_dir on a tmpfs that fills and empties, Dovecot
 # restarted right after a 250 and during a 300-message run, the SMTP server
 # killed mid-DATA, slow-loris IMAP and SMTP servers (one deadline for the
-# whole command, one time-out for the whole pass), and SIGTERM during each
-# wait. Deliveries are counted in the SMTP spool.
+# whole command, one time-out for the whole pass), SIGTERM during each
+# wait, and a UID FETCH answered with another message's body. Deliveries are counted in the SMTP spool.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 top_builddir=${top_builddir:-.}
@@ -184,6 +184,32 @@ check "SIGTERM during an SMTP wait is honoured at once" 1 "$([ "$(elapsed $t0)" 
 once
 check "then the real server takes them, once each" 3 "$(spool_count slow)"
 check "in Sent" "Sent 3" "$(where slow)"
+
+# 6b. a UID FETCH answered with another message's body (a man in the middle
+# rewrites the UID of every FETCH response that carries BODY[]): nothing is
+# sent, nothing is filed, the messages wait; once the server answers right,
+# each is sent once
+SWAP=$((BASE + 12))
+/usr/bin/python3 "$top_srcdir/tests/integration/fetchswap.py" $SWAP \
+	"$(sed -n 's/^imap_port = //p' "$L/mailgate.conf")" "$L/certs/server.pem" \
+	"$L/certs/server.key" "$W/swap.on" &
+SLOWPIDS="$SLOWPIDS $!"
+sleep 0.5
+conf_variant swap "s/^imap_port = .*/imap_port = $SWAP/"
+for i in 1 2; do msg "swap$i" whp@acme.example > "$W/swap$i.eml"; done
+mail append Outbox "$W"/swap1.eml "$W"/swap2.eml
+touch "$W/swap.on"
+once_conf swap
+check "another message's body: the pass does not exit 0" 1 "$([ $rc -ne 0 ] && echo 1)"
+check "the error names it" 1 "$(grep -c "answered with another message's body" "$W/once.err" |
+	awk '{ print ($1 > 0) }')"
+check "nothing delivered" 0 "$(spool_count swap)"
+check "both wait in Outbox" "Outbox 2" "$(where swap)"
+rm -f "$W/swap.on"
+once_conf swap
+check "answered right, the pass exits 0" 0 $rc
+check "each is delivered once" "1 1" "$(spool_count swap1) $(spool_count swap2)"
+check "both in Sent" "Sent 2" "$(where swap)"
 
 # 7. size before download: over max-message-bytes, judged on its header alone
 /usr/bin/python3 - "$W/huge.eml" <<'PY'
