@@ -825,10 +825,13 @@ mt_html_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/* What ends a run of text: 1 a reference, 2 white space (when collapsed); 4 a tag's name. */
+/*
+ * What ends a run of text: 1 a reference, 2 white space (when collapsed);
+ * 4 a tag's name; 8 an attribute's name.
+ */
 static const unsigned char mt_html_stop[256] = {
-	['&'] = 1, [' '] = 2 | 4, ['\t'] = 2 | 4, ['\n'] = 2 | 4, ['\r'] = 2 | 4, ['\f'] = 2,
-	['/'] = 4,
+	['&'] = 1, [' '] = 2 | 4 | 8, ['\t'] = 2 | 4 | 8, ['\n'] = 2 | 4 | 8, ['\r'] = 2 | 4 | 8,
+	['\f'] = 2, ['/'] = 4 | 8, ['='] = 8,
 };
 
 /* Appends text with entities decoded; collapse folds white space as HTML does. */
@@ -1016,8 +1019,7 @@ mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, st
 		while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '/'))
 			p++;
 		an = p;
-		while (p < end && *p != '=' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' &&
-		    *p != '/')
+		while (p < end && !(mt_html_stop[(unsigned char)*p] & 8))
 			p++;
 		anl = (size_t)(p - an);
 		if (anl == 0) {
@@ -1034,8 +1036,8 @@ mt_html_attrs(const char *p, const char *end, int is_img, struct sbuf *extra, st
 				char q = *p++;
 
 				v = p;
-				while (p < end && *p != q)
-					p++;
+				if ((p = memchr(p, q, (size_t)(end - p))) == NULL)
+					p = end;
 				ve = p;
 				if (p < end)
 					p++;
