@@ -11,10 +11,7 @@
 #   top_builddir=BUILD bench/bench_backlog.sh [N]
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
-. "$top_srcdir/tests/integration/common.sh"
+. "$top_srcdir/bench/common.sh"
 N=${1:-10000}
 
 lab_up backlog 24520

@@ -9,17 +9,13 @@
 #   top_builddir=BUILD bench/bench_daemon.sh [N]
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
-. "$top_srcdir/tests/integration/common.sh"
+. "$top_srcdir/bench/common.sh"
 N=${1:-500}
 LAT_N=${LAT_N:-100}
 SMTP_SOURCE=${SMTP_SOURCE:-/usr/sbin/smtp-source}
 [ -x "$SMTP_SOURCE" ] || { echo "bench_daemon: $SMTP_SOURCE missing (apt-get install postfix)" >&2; exit 2; }
 
 lab_up bench 24400
-now() { date +%s.%N; }
 spool_n() { ls "$L/spool" | grep -c '\.eml$'; }
 
 fill() { # fill PREFIX: N accepted messages into the Outbox

@@ -12,10 +12,7 @@
 #   top_builddir=BUILD bench/bench_memory.sh
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
-. "$top_srcdir/tests/integration/common.sh"
+. "$top_srcdir/bench/common.sh"
 LIMIT=$(sed -n 's/.*max-message-bytes="\([0-9]*\)".*/\1/p' "$top_srcdir/policies/policy.xml" | head -n 1)
 LIMIT=${LIMIT:-10485760}
 

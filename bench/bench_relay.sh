@@ -12,12 +12,10 @@
 #   top_builddir=BUILD bench/bench_relay.sh [N] [ROUNDS]
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
-. "$top_srcdir/tests/integration/common.sh"
+. "$top_srcdir/bench/common.sh"
 N=${1:-300}
 ROUNDS=${2:-3}
+BENCH=bench_relay RELAY_ARGS=
 
 lab_up relay 24480
 
@@ -49,37 +47,8 @@ PY
 	mail append Outbox "$W"/in/*.eml
 }
 
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
-now() { date +%s.%N; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
-run_set() { # run_set SET: alternate relay, relay --nodelay and mailgated ROUNDS times
-	: > "$W/relay.t"; : > "$W/relaynd.t"; : > "$W/mg.t"
-	r=1
-	while [ $r -le "$ROUNDS" ]; do
-		gen "$1" "a$r"
-		/usr/bin/python3 "$top_srcdir/bench/relay.py" "$L/mailgate.conf" >> "$W/relay.t" ||
-			{ echo "bench_relay: relay failed" >&2; exit 1; }
-		gen "$1" "n$r"
-		/usr/bin/python3 "$top_srcdir/bench/relay.py" --nodelay "$L/mailgate.conf" >> "$W/relaynd.t" ||
-			{ echo "bench_relay: relay --nodelay failed" >&2; exit 1; }
-		gen "$1" "b$r"
-		t0=$(now)
-		"$MAILGATED" -c "$L/mailgate.conf" --once 2> "$W/mg.err" ||
-			{ echo "bench_relay: mailgated failed ($?), see $W/mg.err" >&2; KEEP=1; exit 1; }
-		t1=$(now)
-		secs "$t0" "$t1" >> "$W/mg.t"
-		[ "$(mail count Outbox)" -eq 0 ] || { echo "bench_relay: Outbox not empty" >&2; exit 1; }
-		r=$((r + 1))
-	done
-	rt=$(median < "$W/relay.t"); nt=$(median < "$W/relaynd.t"); mt=$(median < "$W/mg.t")
-	printf '| %s | %d | %s s (%s) | %s s (%s) | %s s (%s) | %s× | %s× |\n' "$1" "$N" \
-	    "$rt" "$(tr '\n' ' ' < "$W/relay.t" | sed 's/ $//')" \
-	    "$nt" "$(tr '\n' ' ' < "$W/relaynd.t" | sed 's/ $//')" \
-	    "$mt" "$(tr '\n' ' ' < "$W/mg.t" | sed 's/ $//')" \
-	    "$(awk -v r="$rt" -v m="$mt" 'BEGIN { printf "%.2f", r / m }')" \
-	    "$(awk -v r="$nt" -v m="$mt" 'BEGIN { printf "%.2f", r / m }')"
-}
+before_mg() { :; }
+after_mg() { [ "$(mail count Outbox)" -eq 0 ] || { echo "bench_relay: Outbox not empty" >&2; exit 1; }; }
 
 echo "## mailgated against the bare relay"
 echo
@@ -88,7 +57,6 @@ echo "relay with Nagle off (--nodelay, as mailgated) and mailgated --once altern
 echo "$ROUNDS rounds each; medians (every round in brackets). Each ratio is relay time /"
 echo "mailgated time: above 1.00 mailgated is the faster."
 echo
-echo "| messages | n | bare relay | relay --nodelay | mailgated --once | ratio | ratio to --nodelay |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+ratio_table_head
 run_set small
 run_set realistic

@@ -11,6 +11,12 @@
  *	msgfd_write(fd, p, n) ...; msgfd_seal(fd);
  *	const char *m = msgfd_map(fd, len);  ...  msgfd_unmap(m, len);
  *	close(fd);
+ *
+ * A workflow holding one message (outbound, inbound_flow) keeps its memfd
+ * and its way in together in a struct msgfd_hold:
+ *
+ *	msgfd_hold_init(&h);  h.fd, h.len from the fetch;  msgfd_hold_map(&h);
+ *	... h.raw, h.rawlen ...  msgfd_hold_unmap(&h);  ...  msgfd_hold_free(&h);
  */
 #ifndef MG_MSGFD_H
 #define MG_MSGFD_H
@@ -34,5 +40,28 @@ void msgfd_unmap(const char *p, size_t len);
 int msgfd_read(int fd, size_t off, void *buf, size_t n);
 /* The message's size with CRLF line endings (mime_crlf_size), read in pieces; -1 on error. */
 long long msgfd_crlf_size(int fd, size_t len);
+
+/*
+ * A message held for treatment: its sealed memfd (fd, len bytes; -1 none)
+ * and raw, the way its bytes are read: a read-only mapping of fd while
+ * mapped, else a heap copy (the header alone of a message too large to
+ * fetch) or NULL. The holder owns fd and raw, and sets them directly.
+ */
+struct msgfd_hold {
+	int fd;
+	size_t len;
+	char *raw;
+	size_t rawlen;
+	int mapped;
+};
+
+/* Nothing held (fd -1). */
+void msgfd_hold_init(struct msgfd_hold *h);
+/* raw: fd mapped read-only, a page costing memory once read (mapped already: 0); 0, -1 (errno). */
+int msgfd_hold_map(struct msgfd_hold *h);
+/* The mapping given up, with the pages read so far (a heap copy stays). */
+void msgfd_hold_unmap(struct msgfd_hold *h);
+/* All given up: the mapping or the heap copy freed, fd closed; then nothing is held. */
+void msgfd_hold_free(struct msgfd_hold *h);
 
 #endif

@@ -31,11 +31,7 @@
 
 struct ib_msg {
 	struct ob_item it;
-	char *raw;		/* the header's way in: fd mapped (mapped), else the heap */
-	size_t rawlen;
-	int mapped;
-	int fd;			/* the message in a sealed memfd (msgfd.h); -1 none */
-	size_t fdlen;
+	struct msgfd_hold h;	/* its memfd; raw, the header's way in: fd mapped, else the heap */
 	struct mime_result mr;
 	struct ib_decision dec;
 	char *msgid;		/* the original's Message-ID (or the derived one) */
@@ -48,31 +44,15 @@ static void ib_msg_init(struct ib_msg *m, const struct ob_item *it)
 {
 	memset(m, 0, sizeof(*m));
 	m->it = *it;
-	m->fd = -1;
+	msgfd_hold_init(&m->h);
 	mime_result_init(&m->mr);
 	sbuf_init(&m->out);
 	m->j.code = -1;
 }
 
-/* The mapping given up (its pages read so far with it). */
-static void ib_unmap(struct ib_msg *m)
-{
-	if (!m->mapped)
-		return;
-	msgfd_unmap(m->raw, m->rawlen);
-	m->raw = NULL;
-	m->rawlen = 0;
-	m->mapped = 0;
-}
-
 static void ib_msg_free(struct ib_msg *m)
 {
-	if (m->mapped)
-		ib_unmap(m);
-	else
-		free(m->raw);
-	if (m->fd >= 0)
-		close(m->fd);
+	msgfd_hold_free(&m->h);
 	mime_result_free(&m->mr);
 	free(m->msgid);
 	sbuf_free(&m->out);
@@ -311,22 +291,22 @@ static char *ib_forward_id(const struct ib_env *e, const struct ib_msg *m)
  */
 static int ib_forward_original(struct ib_env *e, struct ib_msg *m, char *last)
 {
-	if (m->fd < 0) {
-		sbuf_add(&m->out, m->raw, m->rawlen);
-		*last = m->rawlen ? m->raw[m->rawlen - 1] : '\0';
+	if (m->h.fd < 0) {
+		sbuf_add(&m->out, m->h.raw, m->h.rawlen);
+		*last = m->h.rawlen ? m->h.raw[m->h.rawlen - 1] : '\0';
 		return 0;
 	}
 	mime_result_drop_texts(&m->mr);
-	ib_unmap(m);
-	sbuf_reserve(&m->out, m->fdlen + 128);
-	if (msgfd_read(m->fd, 0, m->out.data + m->out.len, m->fdlen) < 0) {
+	msgfd_hold_unmap(&m->h);
+	sbuf_reserve(&m->out, m->h.len + 128);
+	if (msgfd_read(m->h.fd, 0, m->out.data + m->out.len, m->h.len) < 0) {
 		ib_say(e, 3, "internal error: inbound uid=%u message-id=<%s>: its bytes cannot be "
 		    "read back (%s); it stays", m->it.uid, m->msgid, strerror(errno));
 		return -1;
 	}
-	m->out.len += m->fdlen;
+	m->out.len += m->h.len;
 	m->out.data[m->out.len] = '\0';
-	*last = m->fdlen ? m->out.data[m->out.len - 1] : '\0';
+	*last = m->h.len ? m->out.data[m->out.len - 1] : '\0';
 	return 0;
 }
 
@@ -809,9 +789,9 @@ static int ib_identify(struct ib_env *e, struct ib_msg *m)
 {
 	int rc;
 
-	m->msgid = rewrite_message_id(m->raw, m->rawlen);
+	m->msgid = rewrite_message_id(m->h.raw, m->h.rawlen);
 	if (m->msgid == NULL)
-		m->msgid = rewrite_derived_id(m->raw, m->rawlen, e->ob->pol->designated_address);
+		m->msgid = rewrite_derived_id(m->h.raw, m->h.rawlen, e->ob->pol->designated_address);
 	if (m->msgid == NULL)
 		m->msgid = xstrdup("unknown");
 	rc = journey_find(e->ob->jr, JR_IN, m->msgid, &m->j);
@@ -829,8 +809,8 @@ static int ib_identify(struct ib_env *e, struct ib_msg *m)
 /* A notice mailgate itself put in INBOX: X-Mailgate-Notice, from the designated inbox. */
 static int ib_own_notice(struct ib_env *e, const struct ib_msg *m)
 {
-	char *kind = rewrite_header_value(m->raw, m->rawlen, "X-Mailgate-Notice");
-	char *from = kind ? rewrite_header_value(m->raw, m->rawlen, "From") : NULL;
+	char *kind = rewrite_header_value(m->h.raw, m->h.rawlen, "X-Mailgate-Notice");
+	char *from = kind ? rewrite_header_value(m->h.raw, m->h.rawlen, "From") : NULL;
 	int own = kind != NULL && from != NULL &&
 	    strcasestr(from, e->ob->pol->designated_address) != NULL;
 
@@ -960,19 +940,17 @@ static enum ib_outcome ib_outcome_of(const struct ib_msg *m, enum ob_outcome o)
  */
 static int ib_obtain(struct ib_env *e, struct ib_msg *m)
 {
-	int rc = outbound_obtain(e->ob, e->ob->cfg->inbox_folder, &m->it, &m->fd, &m->fdlen);
+	int rc = outbound_obtain(e->ob, e->ob->cfg->inbox_folder, &m->it, &m->h.fd, &m->h.len);
 
 	if (rc < 0)
 		return rc;
 	rc = worker_pool_collect(e->ob->worker, &m->mr) < 0 ? -2 : 0;
 	worker_pool_prepare(e->ob->worker, outbound_ready(e->ob));
-	if (rc == 0 && (m->raw = (char *)msgfd_map(m->fd, m->fdlen)) == NULL) {
+	if (rc == 0 && msgfd_hold_map(&m->h) < 0) {
 		ib_say(e, 3, "internal error: inbound uid=%u: its fetched bytes cannot be read (%s); "
 		    "it stays", m->it.uid, strerror(errno));
 		return -3;
 	}
-	m->rawlen = m->fdlen;
-	m->mapped = m->raw != NULL;
 	return rc;
 }
 
@@ -994,8 +972,8 @@ enum ib_outcome inbound_message(struct ib_env *e, const struct ob_item *it)
 	/* too large to read whole: its header alone is analysed, and says malformed */
 	if (big) {
 		rc = e->ob->mail->fetch_header(e->ob->mail->ctx, e->ob->cfg->inbox_folder, it->uid,
-		    &m.raw, &m.rawlen) < 0 ? -1 : worker_pool_analyse(e->ob->worker, m.raw, m.rawlen,
-		    &m.mr) < 0 ? -2 : 0;
+		    &m.h.raw, &m.h.rawlen) < 0 ? -1 : worker_pool_analyse(e->ob->worker, m.h.raw,
+		    m.h.rawlen, &m.mr) < 0 ? -2 : 0;
 		if (rc == 0)
 			worker_pool_prepare(e->ob->worker, outbound_ready(e->ob));
 	} else

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -142,4 +143,53 @@ msgfd_crlf_size(int fd, size_t len)
 		off += (size_t)r;
 	}
 	return n;
+}
+
+void
+msgfd_hold_init(struct msgfd_hold *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->fd = -1;
+}
+
+int
+msgfd_hold_map(struct msgfd_hold *h)
+{
+	const char *p;
+
+	if (h->mapped)
+		return 0;
+	if (h->fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if ((p = msgfd_map(h->fd, h->len)) == NULL)
+		return -1;
+	h->raw = (char *)p;
+	h->rawlen = h->len;
+	h->mapped = 1;
+	return 0;
+}
+
+void
+msgfd_hold_unmap(struct msgfd_hold *h)
+{
+	if (!h->mapped)
+		return;
+	msgfd_unmap(h->raw, h->rawlen);
+	h->raw = NULL;
+	h->rawlen = 0;
+	h->mapped = 0;
+}
+
+void
+msgfd_hold_free(struct msgfd_hold *h)
+{
+	if (h->mapped)
+		msgfd_hold_unmap(h);
+	else
+		free(h->raw);
+	if (h->fd >= 0)
+		close(h->fd);
+	msgfd_hold_init(h);
 }

@@ -49,11 +49,7 @@
  */
 struct ob_msg {
 	struct ob_item it;
-	char *raw;
-	size_t rawlen;
-	int mapped;		/* raw is a read-only mapping of fd */
-	int fd;			/* the message in a sealed memfd (msgfd.h); -1 none */
-	size_t fdlen;
+	struct msgfd_hold h;	/* its memfd, and raw: fd mapped, or the heap (too large a message) */
 	size_t crlf;		/* its size with CRLF line endings, from the sealed bytes */
 	size_t body;		/* where its body starts in fd (out holds the new header) */
 	int nohead;		/* it has no header section: it cannot be sent */
@@ -87,42 +83,12 @@ static void ob_msg_init(struct ob_msg *m, const struct ob_item *it)
 	verdict_init(&m->v);
 	sbuf_init(&m->out);
 	m->j.code = -1;
-	m->fd = -1;
-}
-
-static void ob_unmap(struct ob_msg *m)
-{
-	if (!m->mapped)
-		return;
-	msgfd_unmap(m->raw, m->rawlen);
-	m->raw = NULL;
-	m->rawlen = 0;
-	m->mapped = 0;
-}
-
-/* raw: the memfd mapped read-only; a page costs memory only once it is read. 0 or -1. */
-static int ob_map(struct ob_msg *m)
-{
-	const char *p;
-
-	if (m->mapped)
-		return 0;
-	if (m->fd < 0 || (p = msgfd_map(m->fd, m->fdlen)) == NULL)
-		return -1;
-	m->raw = (char *)p;
-	m->rawlen = m->fdlen;
-	m->mapped = 1;
-	return 0;
+	msgfd_hold_init(&m->h);
 }
 
 static void ob_msg_free(struct ob_msg *m)
 {
-	if (m->mapped)
-		ob_unmap(m);
-	else
-		free(m->raw);
-	if (m->fd >= 0)
-		close(m->fd);
+	msgfd_hold_free(&m->h);
 	mime_result_free(&m->mr);
 	verdict_free(&m->v);
 	free(m->msgid);
@@ -644,15 +610,7 @@ static struct ob_msg *ob_park(struct ob_msg *m)
 	struct ob_msg *p = xmalloc(sizeof(*p));
 
 	*p = *m;
-	if (p->mapped)
-		ob_unmap(p);
-	else
-		free(p->raw);
-	p->raw = NULL;
-	p->rawlen = 0;
-	if (p->fd >= 0)
-		close(p->fd);	/* out holds the whole message by now */
-	p->fd = -1;
+	msgfd_hold_free(&p->h);	/* out holds the whole message by now */
 	ob_msg_init(m, &p->it);
 	return p;
 }
@@ -800,7 +758,7 @@ static enum ob_outcome ob_transmit(struct ob_env *e, struct ob_msg *m, char **rc
 /* Each judged recipient must stand in the raw header (the worker is not trusted). */
 static int ob_rcpts_in_header(const struct ob_msg *m)
 {
-	const char *p = m->raw, *end = m->raw + m->rawlen;
+	const char *p = m->h.raw, *end = m->h.raw + m->h.rawlen;
 	char *hdr;
 	size_t i;
 	int ok = 1;
@@ -814,7 +772,7 @@ static int ob_rcpts_in_header(const struct ob_msg *m)
 			break;
 		p += n;
 	}
-	hdr = xstrndup(m->raw, (size_t)(p - m->raw));
+	hdr = xstrndup(m->h.raw, (size_t)(p - m->h.raw));
 	for (i = 0; i < m->v.nrcpts && ok; i++) {
 		const char *at = strrchr(m->v.rcpts[i].address, '@');
 
@@ -858,9 +816,9 @@ static int ob_identify(struct ob_env *e, struct ob_msg *m)
 {
 	int rc;
 
-	m->msgid = rewrite_message_id(m->raw, m->rawlen);
+	m->msgid = rewrite_message_id(m->h.raw, m->h.rawlen);
 	if (m->msgid == NULL)
-		m->msgid = rewrite_derived_id(m->raw, m->rawlen, e->pol->designated_address);
+		m->msgid = rewrite_derived_id(m->h.raw, m->h.rawlen, e->pol->designated_address);
 	if (m->msgid == NULL)
 		m->msgid = xstrdup("unknown");
 	rc = journey_find(e->jr, JR_OUT, m->msgid, &m->j);
@@ -887,7 +845,7 @@ static int ob_head(struct ob_env *e, struct ob_msg *m)
 {
 	char *id = NULL;
 
-	if (rewrite_message_head(m->raw, m->rawlen, e->pol->designated_address,
+	if (rewrite_message_head(m->h.raw, m->h.rawlen, e->pol->designated_address,
 	    e->pol->designated_name, m->j.date, &m->out, &id, &m->body) < 0) {
 		/* no header section: it cannot be sent, and the verdict will say malformed */
 		sbuf_reset(&m->out);
@@ -915,14 +873,14 @@ static int ob_bytes(struct ob_env *e, struct ob_msg *m)
 	size_t n;
 	char *buf;
 
-	if (m->fd < 0)
+	if (m->h.fd < 0)
 		return 0;
 	mime_result_drop_texts(&m->mr);	/* judged for the last time */
-	ob_unmap(m);
-	n = m->body < m->fdlen ? m->fdlen - m->body : 0;
+	msgfd_hold_unmap(&m->h);
+	n = m->body < m->h.len ? m->h.len - m->body : 0;
 	buf = xmalloc(m->out.len + n + 1);
 	memcpy(buf, m->out.data ? m->out.data : "", m->out.len);
-	if (msgfd_read(m->fd, m->body, buf + m->out.len, n) < 0) {
+	if (msgfd_read(m->h.fd, m->body, buf + m->out.len, n) < 0) {
 		ob_say(e, 3, "internal error: uid=%u message-id=<%s>: its bytes cannot be read back "
 		    "(%s); it stays", m->it.uid, m->msgid, strerror(errno));
 		free(buf);
@@ -932,8 +890,8 @@ static int ob_bytes(struct ob_env *e, struct ob_msg *m)
 	n += m->out.len;
 	sbuf_free(&m->out);
 	sbuf_adopt(&m->out, buf, n);
-	close(m->fd);
-	m->fd = -1;
+	close(m->h.fd);
+	m->h.fd = -1;
 	return 0;
 }
 
@@ -1044,7 +1002,7 @@ int outbound_obtain(struct ob_env *e, const char *folder, const struct ob_item *
 /* m's bytes, handed to the worker: from the look-ahead when it holds them, else fetched now. */
 static int ob_obtain(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
 {
-	int rc = outbound_obtain(e, e->cfg->outbox_folder, &m->it, &m->fd, &m->fdlen);
+	int rc = outbound_obtain(e, e->cfg->outbox_folder, &m->it, &m->h.fd, &m->h.len);
 
 	*res = rc == -1 ? OB_MAILBOX_FAILED : OB_LEFT;
 	if (rc == -2)
@@ -1060,10 +1018,10 @@ static int ob_obtain(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
  */
 static int ob_before(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
 {
-	long long size = msgfd_crlf_size(m->fd, m->fdlen);
+	long long size = msgfd_crlf_size(m->h.fd, m->h.len);
 
 	*res = OB_LEFT;
-	if (size < 0 || ob_map(m) < 0) {
+	if (size < 0 || msgfd_hold_map(&m->h) < 0) {
 		ob_say(e, 3, "internal error: uid=%u: its fetched bytes cannot be read (%s); it stays",
 		    m->it.uid, strerror(errno));
 		return -1;
@@ -1089,7 +1047,7 @@ static int ob_load(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
 		return -1;
 	rc = ob_before(e, m, res);
 	/* the pages read go before the texts come: the header's are mapped again below */
-	ob_unmap(m);
+	msgfd_hold_unmap(&m->h);
 	/* collected whatever happened: the worker has one submission outstanding */
 	wrc = worker_pool_collect(e->worker, &m->mr);
 	/* the next message's worker starts now, while this one is judged, sent and filed */
@@ -1102,14 +1060,14 @@ static int ob_load(struct ob_env *e, struct ob_msg *m, enum ob_outcome *res)
 		return -1;
 	}
 	verdict_judge(e->pol, &m->mr, (mgday)m->j.day, &m->v);
-	if (ob_map(m) < 0) {
+	if (msgfd_hold_map(&m->h) < 0) {
 		ob_say(e, 3, "internal error: uid=%u: its fetched bytes cannot be read (%s); it stays",
 		    m->it.uid, strerror(errno));
 		*res = OB_LEFT;
 		return -1;
 	}
 	ob_recheck(e, m);
-	ob_unmap(m);
+	msgfd_hold_unmap(&m->h);
 	if (m->nohead && m->v.accept) {
 		m->v.accept = 0;
 		verdict_add(&m->v, VC_MALFORMED_MESSAGE, "no header section");
@@ -1294,8 +1252,8 @@ static enum ob_outcome ob_resume(struct ob_env *e, struct ob_msg *m)
 static enum ob_outcome ob_too_large(struct ob_env *e, struct ob_msg *m)
 {
 	/* only the header is fetched (and not parsed): its Message-ID, or one derived over it */
-	if (e->mail->fetch_header(e->mail->ctx, e->cfg->outbox_folder, m->it.uid, &m->raw,
-	    &m->rawlen) < 0)
+	if (e->mail->fetch_header(e->mail->ctx, e->cfg->outbox_folder, m->it.uid, &m->h.raw,
+	    &m->h.rawlen) < 0)
 		return OB_MAILBOX_FAILED;
 	if (ob_identify(e, m) < 0)
 		return OB_LOG_FAILED;

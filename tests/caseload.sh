@@ -3,34 +3,9 @@
 # bad row that imports nothing), find, show, --replace, and a grep of the
 # database files for the NINOs and surnames imported (there must be none).
 set -u
-srcdir=$(cd "${top_srcdir:-.}" && pwd)
-builddir=${top_builddir:-.}
-ctl="$builddir/mailgatectl"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-expect_rc() {	# NAME RC COMMAND...; output in $out
-	n=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	[ "$rc" -eq "$want" ] && ok || { bad "$n: exit $rc, expected $want"; echo "$out"; }
-}
-has() { printf '%s\n' "$out" | grep -q -- "$2" && ok || { bad "$1: no '$2' in:"; echo "$out"; }; }
+. "${top_srcdir:-.}/tests/common.sh"
 
-mkdir -p "$tmp/state"
-head -c 48 /dev/urandom | base64 >"$tmp/log.key"
-chmod 600 "$tmp/log.key"
-cat >"$tmp/m.conf" <<CONF
-policy_file = $srcdir/policies/policy.xml
-template_dir = $srcdir/templates
-state_dir = $tmp/state
-log_key_file = $tmp/log.key
-CONF
-mg() { "$ctl" -c "$tmp/m.conf" "$@"; }
+state_conf
 
 expect_rc show-fresh 0 mg caseload show
 has show-fresh "none imported"

@@ -5,39 +5,13 @@
 # both clocks, tables that fit a terminal, output safe for terminals and
 # spreadsheets, and a report whose totals add up.
 set -u
-srcdir=$(cd "${top_srcdir:-.}" && pwd)
-builddir=${top_builddir:-.}
-ctl="$builddir/mailgatectl"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-expect_rc() {	# NAME RC COMMAND...; stdout and stderr in $out
-	n=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	[ "$rc" -eq "$want" ] && ok || { bad "$n: exit $rc, expected $want"; echo "$out"; }
-}
-has() { printf '%s\n' "$out" | grep -q -- "$2" && ok || { bad "$1: no '$2' in:"; echo "$out"; }; }
-hasnt() { printf '%s\n' "$out" | grep -q -- "$2" && { bad "$1: '$2' should not be in:"; echo "$out"; } || ok; }
+. "${top_srcdir:-.}/tests/common.sh"
 lines() {	# NAME N: exactly N lines in $out
 	n=$(printf '%s\n' "$out" | wc -l)
 	[ "$n" -eq "$2" ] && ok || { bad "$1: $n lines, expected $2"; echo "$out"; }
 }
 
-mkdir -p "$tmp/state"
-head -c 48 /dev/urandom | base64 >"$tmp/log.key"
-chmod 600 "$tmp/log.key"
-cat >"$tmp/m.conf" <<CONF
-policy_file = $srcdir/policies/policy.xml
-template_dir = $srcdir/templates
-state_dir = $tmp/state
-log_key_file = $tmp/log.key
-CONF
-mg() { "$ctl" -c "$tmp/m.conf" "$@"; }
+state_conf
 "$builddir/tests/mklog" "$tmp/state" "$tmp/log.key" || { echo "mklog failed"; exit 1; }
 
 # --- a value that cannot match is refused, with the nearest known one ---

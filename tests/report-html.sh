@@ -5,15 +5,7 @@
 # text (pdftotext) holds the figures and they add up. Skips (77) only when
 # chromium or poppler-utils is missing and cannot be installed.
 set -u
-srcdir=$(cd "${top_srcdir:-.}" && pwd)
-builddir=${top_builddir:-.}
-ctl="$builddir/mailgatectl"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+. "${top_srcdir:-.}/tests/common.sh"
 
 need() {	# COMMAND PACKAGE: installs the Debian package when it can, else skips
 	command -v "$1" >/dev/null 2>&1 && return 0
@@ -31,15 +23,8 @@ need chromium chromium
 need pdftotext poppler-utils
 need python3 python3
 
-mkdir -p "$tmp/state" "$tmp/home"
-head -c 48 /dev/urandom | base64 >"$tmp/log.key"
-chmod 600 "$tmp/log.key"
-cat >"$tmp/m.conf" <<CONF
-policy_file = $srcdir/policies/policy.xml
-template_dir = $srcdir/templates
-state_dir = $tmp/state
-log_key_file = $tmp/log.key
-CONF
+state_conf
+mkdir -p "$tmp/home"
 "$builddir/tests/mklog" "$tmp/state" "$tmp/log.key" || { echo "mklog failed"; exit 1; }
 "$ctl" -c "$tmp/m.conf" log report --month 2026-12 --format html >"$tmp/return.html" &&
     ok || bad "log report --format html failed"

@@ -7,11 +7,7 @@
 # file shows that a formula would have been seen. Skips (77) only when
 # LibreOffice Calc is missing and cannot be installed.
 set -u
-srcdir=$(cd "${top_srcdir:-.}" && pwd)
-builddir=${top_builddir:-.}
-ctl="$builddir/mailgatectl"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "${top_srcdir:-.}/tests/common.sh"
 
 if ! command -v soffice >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
 	for pkg in libreoffice-calc-nogui libreoffice-calc; do
@@ -24,15 +20,8 @@ if ! command -v soffice >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1;
 	exit 77
 fi
 
-mkdir -p "$tmp/state" "$tmp/home" "$tmp/ods"
-head -c 48 /dev/urandom | base64 >"$tmp/log.key"
-chmod 600 "$tmp/log.key"
-cat >"$tmp/m.conf" <<CONF
-policy_file = $srcdir/policies/policy.xml
-template_dir = $srcdir/templates
-state_dir = $tmp/state
-log_key_file = $tmp/log.key
-CONF
+state_conf
+mkdir -p "$tmp/home" "$tmp/ods"
 "$builddir/tests/mklog" "$tmp/state" "$tmp/log.key" || { echo "mklog failed"; exit 1; }
 "$ctl" -c "$tmp/m.conf" log query --format csv >"$tmp/query.csv" || { echo "FAIL query"; exit 1; }
 "$ctl" -c "$tmp/m.conf" log report --month 2026-12 --format csv >"$tmp/report.csv" ||

@@ -5,36 +5,10 @@
 # but the owner of state_dir. As root, also a real reader: a user in the
 # log's group queries with no writer running.
 set -u
-srcdir=$(cd "${top_srcdir:-.}" && pwd)
-builddir=${top_builddir:-.}
-ctl="$builddir/mailgatectl"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL $*"; }
-expect_rc() {	# NAME RC COMMAND...; output in $out
-	n=$1 want=$2
-	shift 2
-	out=$("$@" 2>&1)
-	rc=$?
-	[ "$rc" -eq "$want" ] && ok || { bad "$n: exit $rc, expected $want"; echo "$out"; }
-}
-has() { printf '%s\n' "$out" | grep -q -- "$2" && ok || { bad "$1: no '$2' in:"; echo "$out"; }; }
-hasnt() { printf '%s\n' "$out" | grep -q -- "$2" && { bad "$1: '$2' should not be in:"; echo "$out"; } || ok; }
+. "${top_srcdir:-.}/tests/common.sh"
 
-mkdir -p "$tmp/state"
-head -c 48 /dev/urandom | base64 >"$tmp/log.key"
-chmod 600 "$tmp/log.key"
-cat >"$tmp/m.conf" <<CONF
-policy_file = $srcdir/policies/policy.xml
-template_dir = $srcdir/templates
-state_dir = $tmp/state
-log_key_file = $tmp/log.key
-CONF
+state_conf
 c="-c $tmp/m.conf"
-mg() { "$ctl" -c "$tmp/m.conf" "$@"; }
 "$builddir/bench/bench_sendlog" --seed "$tmp/state" "$tmp/log.key" || { echo "seeding failed"; exit 1; }
 
 expect_rc all 0 mg log query

@@ -6,12 +6,9 @@
 # systemd-tmpfiles from our line, as at every boot) the log's readers really
 # read the copy the daemon's user publishes, and never the live database.
 set -u
-srcdir=$(cd "${top_srcdir:-.}" && pwd)
-builddir=$(cd "${top_builddir:-.}" && pwd)
+. "${top_srcdir:-.}/tests/common.sh"
 unit="$builddir/systemd/mailgated.service"	# made from mailgated.service.in
 tmpfiles="$srcdir/systemd/mailgate.tmpfiles"
-fails=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 setting() { grep -v '^[[:space:]]*#' "$unit" | grep -q "^$1"; }
 
 setting 'StateDirectory=' && bad "StateDirectory= chowns the state folder away from the log's readers"
@@ -29,9 +26,8 @@ fi
 
 if [ "$(id -u)" -ne 0 ] || ! command -v systemd-tmpfiles >/dev/null || ! command -v setpriv >/dev/null; then
 	echo "(not root or no systemd-tmpfiles: the folder's semantics are not tried)"
-	[ $fails -eq 0 ]; exit $?
+	[ $fail -eq 0 ]; exit $?
 fi
-tmp=$(mktemp -d)
 d=mgd$$ r=mgr$$ lg=mglg$$
 cleanup() { userdel "$d" 2>/dev/null; groupdel "$d" 2>/dev/null; userdel "$r" 2>/dev/null; groupdel "$lg" 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -44,14 +40,8 @@ sed -e "s|/var/lib/mailgate|$tmp/state|" -e "s| mailgate mailgate-log | $d $lg |
 systemd-tmpfiles --create "$tmp/t.conf" || bad "systemd-tmpfiles failed"
 [ "$(stat -c '%a %U %G' "$tmp/state")" = "2750 $d $lg" ] ||
 	bad "the folder is $(stat -c '%a %U %G' "$tmp/state")"
-head -c 48 /dev/urandom | base64 > "$tmp/log.key"
+state_conf
 chown "$d:$lg" "$tmp/log.key" && chmod 640 "$tmp/log.key"
-cat > "$tmp/m.conf" <<CONF
-policy_file = $srcdir/policies/policy.xml
-template_dir = $srcdir/templates
-state_dir = $tmp/state
-log_key_file = $tmp/log.key
-CONF
 chmod 644 "$tmp/m.conf"
 as() { u=$1; shift; setpriv --reuid "$u" --regid "$(id -g "$u")" --init-groups "$@"; }
 ctl() { "$builddir/mailgatectl" -c "$tmp/m.conf" "$@"; }
@@ -66,5 +56,5 @@ out=$(as "$r" "$builddir/mailgatectl" -c "$tmp/m.conf" mode 2>&1) || bad "the re
 printf '%s\n' "$out" | grep -q clerical || bad "the reader sees: $out"
 out=$(as "$r" "$builddir/mailgatectl" -c "$tmp/m.conf" log verify 2>&1) || bad "the reader cannot verify: $out"
 as "$r" sh -c "exec 3<'$tmp/state/sendlog.db'" 2>/dev/null && bad "the reader can open the live database"
-[ $fails -eq 0 ] && echo "ok - the unit and the state folder"
-[ $fails -eq 0 ]
+[ $fail -eq 0 ] && echo "ok - the unit and the state folder"
+[ $fail -eq 0 ]

@@ -79,7 +79,8 @@ fz_add_path(const char *path, struct fz_input **v, size_t *n, size_t max_len)
 		names[nn++] = xasprintf("%s/%s", path, de->d_name);
 	}
 	closedir(d);
-	qsort(names, nn, sizeof(*names), fz_cmp);
+	if (nn > 1)	/* an empty folder has no array: qsort must not see NULL */
+		qsort(names, nn, sizeof(*names), fz_cmp);
 	for (i = 0; i < nn; i++) {
 		fz_add_file(names[i], v, n, max_len);
 		free(names[i]);
@@ -143,6 +144,8 @@ fz_mutate(struct sbuf *b, const struct fz_input *v, size_t n, uint64_t *s, size_
 			if (b->len && b->len < max_len / 2) {
 				size_t from = pos, cnt = 1 + fz_next(s) % (b->len - pos), old = b->len;
 
+				/* the bytes come from b itself: grown first, they cannot move under the copy */
+				sbuf_reserve(b, cnt);
 				sbuf_add(b, b->data + from, cnt);
 				(void)old;
 			}

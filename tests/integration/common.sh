@@ -1,5 +1,8 @@
 # common.sh - shared by the daemon's integration tests and benchmark (sourced).
-# Needs top_srcdir and top_builddir; sets L (lab dir), W (work dir), M (messages).
+# Needs top_srcdir and top_builddir (default .), which it makes absolute;
+# sets L (lab dir), W (work dir), M (messages); check counts failures in fails.
+top_srcdir=$(cd "$top_srcdir" && pwd)
+top_builddir=$(cd "${top_builddir:-.}" && pwd)
 M="$top_srcdir/tests/messages"
 MAILGATED="$top_builddir/mailgated"
 MAILGATECTL="$top_builddir/mailgatectl"
@@ -10,6 +13,11 @@ MAILGATE_SCHEMA_DIR=${MAILGATE_SCHEMA_DIR:-$top_srcdir/policies}
 export MAILGATE_SCHEMA_DIR
 LAB_PW=s3cret-pw
 DPID=
+fails=0
+
+check() { # check WHAT EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "FAIL - $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
+}
 
 lab_up() { # lab_up NAME PORTBASE; skips (77) without the lab's servers
 	if [ ! -x /usr/sbin/dovecot ] || ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then

@@ -8,19 +8,12 @@
 # wait, and a UID FETCH answered with another message's body. Deliveries are counted in the SMTP spool.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-.}
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/tests/integration/common.sh"
 N=${FAULTS_N:-300}
 BASE=$((23100 + ${LAB_PORT_SHIFT:-0}))
 SLOW_IMAP=$((BASE + 10)) SLOW_SMTP=$((BASE + 11))
 
 lab_up faults 23100
-fails=0
-check() { # check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "FAIL - $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
-}
 lab() { "$top_srcdir/tests/integration/lab.sh" "$1" "$L"; }
 # most deliveries of any one Message-ID in the spool (0 when none)
 most_delivered() {

@@ -9,9 +9,6 @@
 # exactly once, with one notice in Sent, and no report is left or reviewed.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-.}
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/tests/integration/common.sh"
 N=${KILL_N:-200}
 B=${KILL_B:-20}

@@ -7,17 +7,10 @@
 # The kill test is daemon-kill.sh.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-.}
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/tests/integration/common.sh"
 
 lab_up daemon 24200
 
-fails=0
-check() { # check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "FAIL - $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
-}
 
 # 1. sent, rejected + notice, warning + notice, in one pass
 msg ok1 whp@acme.example > "$W/ok1.eml"

@@ -7,17 +7,10 @@
 # who and why; and status --format=prometheus parses as the textfile format.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-.}
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/tests/integration/common.sh"
 
 lab_up held 27000
 
-fails=0
-check() { # check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "FAIL - $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
-}
 logrows() { sqlite3 "$L/state/sendlog.db" "SELECT submitted_by || ' ' || detail FROM log WHERE kind = 'held' AND message_id = '$1'"; }
 
 # 1. held (uncertain: the connection broke after the data); list shows one message (not its

@@ -5,17 +5,10 @@
 # "seed paragraph -> test" table (issue 9 block).
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-.}
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/tests/integration/common.sh"
 
 lab_up inbound 27500
 
-fails=0
-check() { # check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "FAIL - $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
-}
 
 sed -i "s|^policy_file = .*|policy_file = $top_srcdir/tests/data/policy/inbound.xml|" "$L/mailgate.conf"
 DEPT=whp.enquiries@dwp.example

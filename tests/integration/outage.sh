@@ -17,17 +17,10 @@
 # outage finds; the TLS certificates of the lab (valid two days) stay valid.
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-top_builddir=${top_builddir:-.}
-top_srcdir=$(cd "$top_srcdir" && pwd)
-top_builddir=$(cd "$top_builddir" && pwd)
 . "$top_srcdir/tests/integration/common.sh"
 
 lab_up outage 26500
 
-fails=0
-check() { # check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "FAIL - $1: expected '$2', got '$3'"; fails=$((fails + 1)); fi
-}
 DB="$L/state/sendlog.db"
 sql() { /usr/bin/python3 -c 'import sqlite3,sys
 c = sqlite3.connect(sys.argv[1])

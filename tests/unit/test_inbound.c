@@ -2,10 +2,10 @@
  * test_inbound - the department's mail: every routing rule of inbound_judge
  * (seed ¶47, ¶53, ¶56, ¶61-63), and the exactly-once promise of the
  * inbound workflow over its journey, driven with a fake mailbox and SMTP
- * server that fail at each step in turn (a lost connection, a 4xx, a 5xx,
- * the connection lost after DATA with or without delivery, a crash that
- * loses memory). After every fault the passes run on until INBOX is empty,
- * and each run asserts: nothing forwarded twice, no original deleted that
+ * server (fakemail.h) that fail at each step in turn (a lost connection,
+ * a 4xx, a 5xx, the connection lost after DATA with or without delivery, a
+ * crash that loses memory). After every fault the passes run on until INBOX
+ * is empty, and each run asserts: nothing forwarded twice, no original deleted that
  * was not forwarded, every original forwarded or in Review, at most one
  * notice each, the forward rows in the log. Delivery reports the same way:
  * each failed recipient logged bounced once, one notice in Sent, the report
@@ -23,8 +23,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "backoff.h"
 #include "diag.h"
+#include "fakemail.h"
 #include "inbound.h"
 #include "journey.h"
 #include "mime.h"
@@ -33,7 +33,6 @@
 #include "rewrite.h"
 #include "sendlog.h"
 #include "util.h"
-#include "worker.h"
 
 static struct policy *load_policy(void)
 {
@@ -241,268 +240,26 @@ static void test_notices(void **state)
 enum { F_INBOX, F_REVIEW, F_SENT, F_N };
 static const char *const fnames[F_N] = { "INBOX", "Review", "Sent" };
 
-enum fault {
-	FK_NONE, FK_LOST, FK_TEMP, FK_PERM, FK_AFTER_DATA, FK_LOST_250, FK_CRASH,
-	FK_KILL_250,	/* kill -9 just after the 250: nothing after it runs, nothing written */
-	FK_NKINDS
-};
+/* The faults tried at every step (fakemail.h), FM_NONE a clean run. */
+static const enum fm_fault kinds[] = { FM_NONE, FM_LOST, FM_TEMP, FM_PERM, FM_AFTER_DATA,
+	FM_LOST_250, FM_CRASH, FM_KILL_250 };
+/* A delivery report is not sent on: only the mailbox can fail. */
+static const enum fm_fault report_kinds[] = { FM_NONE, FM_LOST, FM_CRASH };
 
-struct fmsg {
-	uint32_t uid;
-	char *data;
-	size_t len;
-};
-
-struct fake {
-	struct fmsg *v[F_N];
-	size_t n[F_N];
-	uint32_t next[F_N];
-	int ops, fail_at, crashed;
-	enum fault kind;
-	char *delivered[64];	/* the X-Mailgate-Forwarded of each delivery */
-	size_t ndelivered;
-	char *dir;
-	sqlite3 *locker;	/* holds the log's lock: a dead process writes nothing */
-	int waiting;		/* inside the send's waiting hook */
-	size_t ahead_fetches;	/* fetches made there (the look-ahead) */
-	size_t removed_sets;	/* remove_set calls that removed something */
-};
-
-static time_t fake_time;
-
-static time_t fake_now(void)
-{
-	return fake_time;
-}
-
-static void fake_line(void *ctx, int prio, const char *line)
-{
-	(void)ctx;
-	(void)prio;
-	if (getenv("TEST_VERBOSE"))
-		fprintf(stderr, "  | %s\n", line);
-}
-
-static int fidx(const char *name)
-{
-	int i;
-
-	for (i = 0; i < F_N; i++)
-		if (strcmp(fnames[i], name) == 0)
-			return i;
-	fail_msg("unknown folder %s", name);
-	return -1;
-}
-
-static enum fault fake_tick(struct fake *fk)
-{
-	if (++fk->ops != fk->fail_at)
-		return FK_NONE;
-	if (fk->kind == FK_CRASH)
-		fk->crashed = 1;
-	return fk->kind;
-}
-
-static int fake_fails(struct fake *fk)
-{
-	enum fault f = fake_tick(fk);
-
-	return f == FK_LOST || f == FK_CRASH || fk->crashed;
-}
-
-static void fake_put(struct fake *fk, int f, const char *data, size_t len)
-{
-	fk->v[f] = xreallocarray(fk->v[f], fk->n[f] + 1, sizeof(*fk->v[f]));
-	fk->v[f][fk->n[f]].uid = ++fk->next[f];
-	fk->v[f][fk->n[f]].data = xstrndup(data, len);
-	fk->v[f][fk->n[f]].len = len;
-	fk->n[f]++;
-}
-
-static struct fmsg *fake_get(struct fake *fk, int f, uint32_t uid, size_t *at)
-{
-	size_t i;
-
-	for (i = 0; i < fk->n[f]; i++)
-		if (fk->v[f][i].uid == uid) {
-			*at = i;
-			return &fk->v[f][i];
-		}
-	return NULL;
-}
-
-static void fake_drop(struct fake *fk, int f, size_t at)
-{
-	free(fk->v[f][at].data);
-	memmove(&fk->v[f][at], &fk->v[f][at + 1], (fk->n[f] - at - 1) * sizeof(*fk->v[f]));
-	fk->n[f]--;
-}
-
-static int fm_list(void *ctx, const char *folder, time_t before, struct ob_item **items, size_t *n)
-{
-	struct fake *fk = ctx;
-	int f = fidx(folder);
-	size_t i;
-
-	(void)before;
-	*items = NULL;
-	*n = 0;
-	if (fake_fails(fk))
-		return -1;
-	*items = xcalloc(fk->n[f] + 1, sizeof(**items));
-	for (i = 0; i < fk->n[f]; i++)
-		(*items)[(*n)++] = (struct ob_item){ fk->v[f][i].uid, (uint32_t)fk->v[f][i].len };
-	return 0;
-}
-
-static int fm_fetch(void *ctx, const char *folder, uint32_t uid, size_t size, char **data,
-    size_t *len)
-{
-	struct fake *fk = ctx;
-	struct fmsg *m;
-	size_t at;
-
-	(void)size;
-	if (fake_fails(fk) || (m = fake_get(fk, fidx(folder), uid, &at)) == NULL)
-		return -1;
-	*data = xstrndup(m->data, m->len);
-	*len = m->len;
-	fk->ahead_fetches += fk->waiting;
-	return 0;
-}
-
-static int fm_fetch_header(void *ctx, const char *folder, uint32_t uid, char **data, size_t *len)
-{
-	return fm_fetch(ctx, folder, uid, 0, data, len);
-}
-
-static int fm_append(void *ctx, const char *folder, const char *data, size_t len)
-{
-	struct fake *fk = ctx;
-
-	if (fake_fails(fk))
-		return -1;
-	fake_put(fk, fidx(folder), data, len);
-	return 0;
-}
-
-static int fm_move(void *ctx, const char *from, uint32_t uid, const char *to)
-{
-	struct fake *fk = ctx;
-	struct fmsg *m;
-	size_t at;
-
-	if (fake_fails(fk) || (m = fake_get(fk, fidx(from), uid, &at)) == NULL)
-		return -1;
-	fake_put(fk, fidx(to), m->data, m->len);
-	fake_drop(fk, fidx(from), at);
-	return 0;
-}
-
-static int fm_remove(void *ctx, const char *folder, uint32_t uid)
-{
-	struct fake *fk = ctx;
-	size_t at;
-
-	if (fake_fails(fk) || fake_get(fk, fidx(folder), uid, &at) == NULL)
-		return -1;
-	fake_drop(fk, fidx(folder), at);
-	return 0;
-}
-
-static int fm_remove_set(void *ctx, const char *folder, const uint32_t *uids, size_t n)
-{
-	struct fake *fk = ctx;
-	size_t i, at;
-
-	if (fake_fails(fk))
-		return -1;
-	for (i = 0; i < n; i++)
-		if (fake_get(fk, fidx(folder), uids[i], &at) != NULL)
-			fake_drop(fk, fidx(folder), at);
-	fk->removed_sets += n > 0;
-	return 0;
-}
-
-static int fm_search(void *ctx, const char *folder, const char *field, const char *value,
-    uint32_t **uids, size_t *n)
-{
-	struct fake *fk = ctx;
-	int f = fidx(folder);
-	size_t i;
-
-	*uids = NULL;
-	*n = 0;
-	if (fake_fails(fk))
-		return -1;
-	for (i = 0; i < fk->n[f]; i++) {
-		char *v = rewrite_header_value(fk->v[f][i].data, fk->v[f][i].len, field);
-
-		if (v != NULL && strcasecmp(v, value) == 0) {
-			*uids = xreallocarray(*uids, *n + 1, sizeof(**uids));
-			(*uids)[(*n)++] = fk->v[f][i].uid;
-		}
-		free(v);
-	}
-	return 0;
-}
-
+/* The fake submission server, and what the forwards must be. */
 static enum ob_send fs_send(void *ctx, const char *from, char *const *rcpts, size_t nrcpts,
     const char *data, size_t len, int (*progress)(void *pctx), void (*waiting)(void *pctx),
     void *pctx, char *reply, size_t replylen)
 {
-	struct fake *fk = ctx;
-	enum fault f = fake_tick(fk);
-
 	assert_string_equal(from, "whp@provider.example");
 	assert_true(nrcpts > 0);
 	assert_non_null(strstr(data, rcpts[0]));
-	if (f == FK_LOST || f == FK_CRASH || fk->crashed) {
-		snprintf(reply, replylen, "connection lost");
-		return OB_SEND_TEMP;
-	}
-	if (f == FK_TEMP || f == FK_PERM) {
-		snprintf(reply, replylen, f == FK_TEMP ? "451 try later" : "554 refused");
-		return f == FK_TEMP ? OB_SEND_TEMP : OB_SEND_PERM;
-	}
-	if (progress(pctx) < 0)
-		return OB_SEND_TEMP;
-	if (f == FK_AFTER_DATA)
-		return OB_SEND_UNCERTAIN;
-	assert_true(fk->ndelivered < 64);
-	fk->delivered[fk->ndelivered++] = rewrite_header_value(data, len, "X-Mailgate-Forwarded");
-	if (waiting != NULL) {
-		fk->waiting = 1;
-		waiting(pctx);	/* the look-ahead's fetch runs here, between two of our calls */
-		fk->waiting = 0;
-	}
-	if (f == FK_LOST_250)
-		return OB_SEND_UNCERTAIN;
-	if (f == FK_KILL_250) {
-		char *path = xasprintf("%s/sendlog.db", fk->dir);
-
-		assert_int_equal(sqlite3_open(path, &fk->locker), SQLITE_OK);
-		free(path);
-		assert_int_equal(sqlite3_exec(fk->locker, "BEGIN EXCLUSIVE", NULL, NULL, NULL),
-		    SQLITE_OK);
-		fk->crashed = 1;
-		return OB_SEND_TEMP;
-	}
-	snprintf(reply, replylen, "250 queued");
-	return OB_SEND_OK;
+	return fakemail_send(ctx, from, rcpts, nrcpts, data, len, progress, waiting, pctx, reply,
+	    replylen);
 }
 
 struct world {
-	struct fake fk;
-	struct config cfg;
-	struct policy *pol;
-	struct worker_pool *wp;
-	struct sendlog *log;
-	struct journeys *jr;
-	struct backoff_tab bo;
-	struct ob_mail mail;
-	struct ob_smtp smtp;
-	struct ob_env e;
+	struct fm_world fw;	/* the fake and the outbound environment over it */
 	struct ib_env ie;
 	struct ob_batch batch;	/* overlap: originals deleted by the batch, */
 	struct ob_ahead ahead;	/* the next message analysed during the data */
@@ -512,91 +269,43 @@ struct world {
 static const char *const ids[] = { "f1@dwp.example", "f2@dwp.example", "r1@dwp.example",
 	"f3@dwp.example" };
 
-static void open_log(struct world *w)
-{
-	static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
-	char err[256];
-
-	if (sendlog_open(w->fk.dir, key, sizeof(key), SENDLOG_WRITE | SENDLOG_NOSYNC, &w->log, err,
-	    sizeof(err)) < 0)
-		fail_msg("%s", err);
-	sqlite3_busy_timeout(sendlog_db(w->log), 0);
-	assert_int_equal(journey_open(w->log, &w->jr, err, sizeof(err)), 0);
-	w->e.log = w->log;
-	w->e.jr = w->jr;
-}
-
 static int w_mode(void *ctx)
 {
 	struct world *w = ctx;
 	struct mode_state ms;
 
-	if (mode_get(w->log, &ms) < 0)
+	if (mode_get(w->fw.log, &ms) < 0)
 		return -1;
 	return (int)ms.mode;
 }
 
 static void world_init(struct world *w)
 {
-	char tmpl[] = "/tmp/mg-inbound.XXXXXX";
-	struct mime_limits lim;
 	char *m;
 
 	memset(w, 0, sizeof(*w));
-	w->pol = load_policy();
-	w->fk.dir = xstrdup(mkdtemp(tmpl));
-	w->cfg.inbox_folder = "INBOX";
-	w->cfg.review_folder = "Review";
-	w->cfg.sent_folder = "Sent";
-	w->cfg.imap_user = "whp";
-	mime_limits_default(&lim, (size_t)w->pol->max_message_bytes);
-	w->wp = worker_pool_new(&lim);
-	assert_non_null(w->wp);
-	backoff_init(&w->bo);
-	w->mail = (struct ob_mail){ .ctx = &w->fk, .list = fm_list, .fetch = fm_fetch,
-	    .fetch_header = fm_fetch_header, .append = fm_append, .move = fm_move,
-	    .remove = fm_remove, .remove_set = fm_remove_set, .search = fm_search };
-	w->smtp = (struct ob_smtp){ .ctx = &w->fk, .send = fs_send };
-	w->e = (struct ob_env){ .cfg = &w->cfg, .pol = w->pol, .worker = w->wp, .backoff = &w->bo,
-	    .mail = &w->mail, .smtp = &w->smtp, .now = fake_now, .logline = fake_line,
-	    .mode = w_mode, .mode_ctx = w };
-	w->ie = (struct ib_env){ &w->e, &fake_caseload };
-	open_log(w);
+	fakemail_world_init(&w->fw, load_policy(), fnames, F_N, "inbound");
+	w->fw.fk.mark = "X-Mailgate-Forwarded";
+	w->fw.cfg.inbox_folder = "INBOX";
+	w->fw.cfg.review_folder = "Review";
+	w->fw.cfg.sent_folder = "Sent";
+	w->fw.cfg.imap_user = "whp";
+	w->fw.smtp.send = fs_send;
+	w->fw.e.mode = w_mode;
+	w->fw.e.mode_ctx = w;
+	w->ie = (struct ib_env){ &w->fw.e, &fake_caseload };
 	m = dept_msg(ids[0], dept, coc, "Smith", "AB123456C");
-	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w->fw.fk, F_INBOX, m, strlen(m));
 	free(m);
 	m = dept_msg(ids[1], dept, coc, "Smith", "CE654321A");
-	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w->fw.fk, F_INBOX, m, strlen(m));
 	free(m);
 	m = dept_msg(ids[2], dept, coc, "Smith", "PR112233A");
-	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w->fw.fk, F_INBOX, m, strlen(m));
 	free(m);
 	m = dept_msg(ids[3], dept, "WHPER1 Exit Report", NULL, "AB123456C");
-	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w->fw.fk, F_INBOX, m, strlen(m));
 	free(m);
-}
-
-static void world_free(struct world *w)
-{
-	size_t i, f;
-	char *cmd;
-
-	journey_close(w->jr);
-	sendlog_close(w->log);
-	worker_pool_free(w->wp);
-	backoff_free(&w->bo);
-	policy_free(w->pol);
-	for (f = 0; f < F_N; f++) {
-		for (i = 0; i < w->fk.n[f]; i++)
-			free(w->fk.v[f][i].data);
-		free(w->fk.v[f]);
-	}
-	for (i = 0; i < w->fk.ndelivered; i++)
-		free(w->fk.delivered[i]);
-	cmd = xasprintf("rm -rf '%s'", w->fk.dir);
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	free(w->fk.dir);
 }
 
 /* The daemon's way of a pass: with the batch and the look-ahead (overlap) or without. */
@@ -605,8 +314,8 @@ static void world_overlap(struct world *w)
 	memset(&w->batch, 0, sizeof(w->batch));
 	memset(&w->ahead, 0, sizeof(w->ahead));
 	w->batch.folder = "INBOX";
-	w->e.batch = &w->batch;
-	w->e.ahead = &w->ahead;
+	w->fw.e.batch = &w->batch;
+	w->fw.e.ahead = &w->ahead;
 }
 
 static void run_pass(struct world *w)
@@ -614,31 +323,19 @@ static void run_pass(struct world *w)
 	struct ob_item *items = NULL;
 	size_t n = 0, i;
 
-	if (fm_list(&w->fk, "INBOX", 0, &items, &n) == 0)
+	if (fakemail_list(&w->fw.fk, "INBOX", 0, &items, &n) == 0)
 		for (i = 0; i < n; i++) {
-			if (w->e.ahead != NULL)
+			if (w->fw.e.ahead != NULL)
 				w->ahead.next = i + 1 < n ? &items[i + 1] : NULL;
 			if (inbound_message(&w->ie, &items[i]) == IB_MAILBOX_FAILED)
 				break;
 		}
 	free(items);
-	if (w->e.batch != NULL)
-		(void)outbound_flush(&w->e);	/* a crash's: refused, the journeys stay LOGGED */
-	if (w->fk.crashed) {
-		/* the daemon dies: memory gone, the log and the journeys opened again */
-		journey_close(w->jr);
-		sendlog_close(w->log);
-		backoff_free(&w->bo);
-		backoff_init(&w->bo);
-		if (w->fk.locker != NULL) {
-			sqlite3_exec(w->fk.locker, "ROLLBACK", NULL, NULL, NULL);
-			sqlite3_close(w->fk.locker);
-			w->fk.locker = NULL;
-		}
-		open_log(w);
-		w->fk.crashed = 0;
-	}
-	fake_time += 16 * 60;	/* past any backoff */
+	if (w->fw.e.batch != NULL)
+		(void)outbound_flush(&w->fw.e);	/* a crash's: refused, the journeys stay LOGGED */
+	if (w->fw.fk.crashed)
+		fakemail_world_restart(&w->fw);	/* memory gone, the log and the journeys opened again */
+	fakemail_time += 16 * 60;	/* past any backoff */
 }
 
 static size_t count_rows(struct world *w, const char *direction, const char *mid)
@@ -648,7 +345,7 @@ static size_t count_rows(struct world *w, const char *direction, const char *mid
 	char *like = xasprintf("%%%s%%", mid);
 
 	/* the message rows' columns are the log's business: count by message and direction */
-	assert_int_equal(sqlite3_prepare_v2(sendlog_db(w->log), "SELECT count(*) FROM log WHERE "
+	assert_int_equal(sqlite3_prepare_v2(sendlog_db(w->fw.log), "SELECT count(*) FROM log WHERE "
 	    "direction = ? AND message_id LIKE ?", -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, direction, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, like, -1, SQLITE_STATIC);
@@ -664,17 +361,17 @@ static void check_world(struct world *w, const char *what)
 {
 	size_t i, k, times, in_review, notices;
 
-	if (w->fk.n[F_INBOX] != 0)
-		fail_msg("%s: %zu message(s) left in INBOX", what, w->fk.n[F_INBOX]);
+	if (w->fw.fk.f[F_INBOX].n != 0)
+		fail_msg("%s: %zu message(s) left in INBOX", what, w->fw.fk.f[F_INBOX].n);
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		char *want = xasprintf("<%s>", ids[i]);
 
-		for (k = times = 0; k < w->fk.ndelivered; k++)
-			times += w->fk.delivered[k] && strcmp(w->fk.delivered[k], want) == 0;
-		for (k = in_review = notices = 0; k < w->fk.n[F_REVIEW]; k++) {
-			char *mid = rewrite_message_id(w->fk.v[F_REVIEW][k].data, w->fk.v[F_REVIEW][k].len);
-			char *nm = rewrite_header_value(w->fk.v[F_REVIEW][k].data,
-			    w->fk.v[F_REVIEW][k].len, "X-Mailgate-Message-ID");
+		for (k = times = 0; k < w->fw.fk.ndelivered; k++)
+			times += w->fw.fk.delivered[k] && strcmp(w->fw.fk.delivered[k], want) == 0;
+		for (k = in_review = notices = 0; k < w->fw.fk.f[F_REVIEW].n; k++) {
+			char *mid = rewrite_message_id(w->fw.fk.f[F_REVIEW].v[k].data, w->fw.fk.f[F_REVIEW].v[k].len);
+			char *nm = rewrite_header_value(w->fw.fk.f[F_REVIEW].v[k].data,
+			    w->fw.fk.f[F_REVIEW].v[k].len, "X-Mailgate-Message-ID");
 
 			in_review += mid && strcmp(mid, ids[i]) == 0;
 			notices += nm && strcmp(nm, want) == 0;
@@ -698,37 +395,39 @@ static void check_world(struct world *w, const char *what)
 static void test_every_fault_at_every_step(void **state)
 {
 	struct world w;
-	int overlap, kind, at, pass, total = 0;
+	int overlap, at, pass, total = 0;
+	size_t k;
 
 	(void)state;
 	for (overlap = 0; overlap < 2; overlap++)
-	for (kind = FK_NONE; kind < FK_NKINDS; kind++)
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 		for (at = 1; at <= 40; at++) {
+			enum fm_fault kind = kinds[k];
 			char what[64];
 
 			world_init(&w);
 			if (overlap)
 				world_overlap(&w);
-			w.fk.kind = (enum fault)kind;
-			w.fk.fail_at = kind == FK_NONE ? 0 : at;
-			fake_time = 1795424400;	/* 2026-11-23T09:00:00Z */
-			for (pass = 0; pass < 8 && w.fk.n[F_INBOX] > 0; pass++)
+			w.fw.fk.kind = kind;
+			w.fw.fk.fail_at = kind == FM_NONE ? 0 : at;
+			fakemail_time = 1795424400;	/* 2026-11-23T09:00:00Z */
+			for (pass = 0; pass < 8 && w.fw.fk.f[F_INBOX].n > 0; pass++)
 				run_pass(&w);
-			snprintf(what, sizeof(what), "fault %d at call %d%s", kind, at,
+			snprintf(what, sizeof(what), "fault %d at call %d%s", (int)kind, at,
 			    overlap ? ", overlapped" : "");
 			check_world(&w, what);
-			if (kind == FK_NONE) {
-				assert_int_equal(w.fk.ndelivered, 3);
+			if (kind == FM_NONE) {
+				assert_int_equal(w.fw.fk.ndelivered, 3);
 				assert_int_equal(count_rows(&w, "forward", ids[3]), 2);
 				assert_int_equal(count_rows(&w, "in", ids[2]), 1);
 				/* overlapped: the successors of f1 and f2 (f3 is last) fetched during
 				 * their data, the forwarded originals deleted in one set */
-				assert_int_equal(w.fk.ahead_fetches, overlap ? 2 : 0);
-				assert_int_equal(w.fk.removed_sets, overlap ? 1 : 0);
+				assert_int_equal(w.fw.fk.ahead_fetches, overlap ? 2 : 0);
+				assert_int_equal(w.fw.fk.removed_sets, overlap ? 1 : 0);
 			}
 			total++;
-			world_free(&w);
-			if (kind == FK_NONE)
+			fakemail_world_free(&w.fw);
+			if (kind == FM_NONE)
 				break;
 		}
 	assert_true(total > 400);
@@ -743,23 +442,23 @@ static void test_suspension(void **state)
 
 	(void)state;
 	world_init(&w);
-	fake_time = 1795424400;
-	while (w.fk.n[F_INBOX] > 0)
-		fake_drop(&w.fk, F_INBOX, 0);
+	fakemail_time = 1795424400;
+	while (w.fw.fk.f[F_INBOX].n > 0)
+		fakemail_drop(&w.fw.fk, F_INBOX, 0);
 	m = dept_msg("susp@dwp.example", dept, "WHP Suspension Notice", NULL, NULL);
-	fake_put(&w.fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w.fw.fk, F_INBOX, m, strlen(m));
 	free(m);
 	m = dept_msg(ids[0], dept, coc, "Smith", "AB123456C");
-	fake_put(&w.fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w.fw.fk, F_INBOX, m, strlen(m));
 	free(m);
 	run_pass(&w);
-	assert_int_equal(mode_get(w.log, &ms), 0);
+	assert_int_equal(mode_get(w.fw.log, &ms), 0);
 	assert_int_equal(ms.mode, MODE_SUSPENDED);
 	assert_string_equal(ms.who, dept);
 	/* both in Review; the form after it is not forwarded */
-	assert_int_equal(w.fk.n[F_INBOX], 0);
-	assert_int_equal(w.fk.ndelivered, 0);
-	world_free(&w);
+	assert_int_equal(w.fw.fk.f[F_INBOX].n, 0);
+	assert_int_equal(w.fw.fk.ndelivered, 0);
+	fakemail_world_free(&w.fw);
 }
 
 /* ---- delivery reports ------------------------------------------------------ */
@@ -797,7 +496,7 @@ static void seed_sent(struct world *w, const char *mid, const char *rcpt)
 	    .org = "acme", .outcome = "sent", .records = 1, .message_id = mid };
 	char err[256];
 
-	if (sendlog_add(w->log, &r, err, sizeof(err)) < 0)
+	if (sendlog_add(w->fw.log, &r, err, sizeof(err)) < 0)
 		fail_msg("%s", err);
 }
 
@@ -807,7 +506,7 @@ static size_t count_outcome(struct world *w, const char *mid, const char *rcpt,
 	sqlite3_stmt *st;
 	size_t n = 0;
 
-	assert_int_equal(sqlite3_prepare_v2(sendlog_db(w->log), "SELECT count(*) FROM log WHERE "
+	assert_int_equal(sqlite3_prepare_v2(sendlog_db(w->fw.log), "SELECT count(*) FROM log WHERE "
 	    "message_id = ? AND outcome = ? AND (?3 IS NULL OR recipient = ?3)", -1, &st, NULL),
 	    SQLITE_OK);
 	sqlite3_bind_text(st, 1, mid, -1, SQLITE_STATIC);
@@ -823,8 +522,8 @@ static size_t count_header(struct world *w, int f, const char *field, const char
 {
 	size_t k, n = 0;
 
-	for (k = 0; k < w->fk.n[f]; k++) {
-		char *v = rewrite_header_value(w->fk.v[f][k].data, w->fk.v[f][k].len, field);
+	for (k = 0; k < w->fw.fk.f[f].n; k++) {
+		char *v = rewrite_header_value(w->fw.fk.f[f].v[k].data, w->fw.fk.f[f].v[k].len, field);
 
 		n += v && strcmp(v, value) == 0;
 		free(v);
@@ -845,47 +544,46 @@ static void world_reports(struct world *w)
 	    "dsn4@relay" };
 	char *m;
 
-	while (w->fk.n[F_INBOX] > 0)
-		fake_drop(&w->fk, F_INBOX, 0);
+	while (w->fw.fk.f[F_INBOX].n > 0)
+		fakemail_drop(&w->fw.fk, F_INBOX, 0);
 	seed_sent(w, orig, "nobody@acme.example");
 	seed_sent(w, orig, "slow@acme.example");
 	m = dsn_msg(ids_r[0], orig, bounce, 3);
-	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w->fw.fk, F_INBOX, m, strlen(m));
 	free(m);
 	m = dsn_msg(ids_r[1], orig, again, 1);
-	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w->fw.fk, F_INBOX, m, strlen(m));
 	free(m);
 	m = dsn_msg(ids_r[2], orig, delay, 1);
-	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w->fw.fk, F_INBOX, m, strlen(m));
 	free(m);
 	m = dsn_msg(ids_r[3], "never@provider.example", again, 1);
-	fake_put(&w->fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w->fw.fk, F_INBOX, m, strlen(m));
 	free(m);
 }
 
 static void test_reports_under_faults(void **state)
 {
 	struct world w;
-	int kind, at, pass, total = 0;
+	int at, pass, total = 0;
+	size_t k;
 
 	(void)state;
-	for (kind = FK_NONE; kind <= FK_CRASH; kind++) {
-		if (kind == FK_TEMP || kind == FK_PERM || kind == FK_AFTER_DATA ||
-		    kind == FK_LOST_250)
-			continue;	/* nothing is sent: only the mailbox can fail */
+	for (k = 0; k < sizeof(report_kinds) / sizeof(report_kinds[0]); k++) {
 		for (at = 1; at <= 30; at++) {
+			enum fm_fault kind = report_kinds[k];
 			char what[64];
 
 			world_init(&w);
 			world_reports(&w);
-			w.fk.kind = (enum fault)kind;
-			w.fk.fail_at = kind == FK_NONE ? 0 : at;
-			fake_time = 1795424400;
-			for (pass = 0; pass < 8 && w.fk.n[F_INBOX] > 0; pass++)
+			w.fw.fk.kind = kind;
+			w.fw.fk.fail_at = kind == FM_NONE ? 0 : at;
+			fakemail_time = 1795424400;
+			for (pass = 0; pass < 8 && w.fw.fk.f[F_INBOX].n > 0; pass++)
 				run_pass(&w);
-			snprintf(what, sizeof(what), "fault %d at call %d", kind, at);
-			if (w.fk.n[F_INBOX] != 0)
-				fail_msg("%s: %zu report(s) left in INBOX", what, w.fk.n[F_INBOX]);
+			snprintf(what, sizeof(what), "fault %d at call %d", (int)kind, at);
+			if (w.fw.fk.f[F_INBOX].n != 0)
+				fail_msg("%s: %zu report(s) left in INBOX", what, w.fw.fk.f[F_INBOX].n);
 			/* once per recipient, however many reports and crashes */
 			if (count_outcome(&w, orig, "nobody@acme.example", "bounced") != 1)
 				fail_msg("%s: %zu bounced rows", what,
@@ -905,8 +603,8 @@ static void test_reports_under_faults(void **state)
 			assert_int_equal(count_outcome(&w, "dsn3@relay", NULL, "review"), 1);
 			assert_int_equal(count_outcome(&w, "dsn4@relay", NULL, "review"), 1);
 			total++;
-			world_free(&w);
-			if (kind == FK_NONE)
+			fakemail_world_free(&w.fw);
+			if (kind == FM_NONE)
 				break;
 		}
 	}
@@ -923,15 +621,15 @@ static void test_report_outcomes(void **state)
 	(void)state;
 	world_init(&w);
 	world_reports(&w);
-	fake_time = 1795424400;
-	assert_int_equal(fm_list(&w.fk, "INBOX", 0, &items, &n), 0);
+	fakemail_time = 1795424400;
+	assert_int_equal(fakemail_list(&w.fw.fk, "INBOX", 0, &items, &n), 0);
 	assert_int_equal(n, 4);
 	assert_int_equal(inbound_message(&w.ie, &items[0]), IB_DELETED);
 	assert_int_equal(inbound_message(&w.ie, &items[1]), IB_DELETED);
 	assert_int_equal(inbound_message(&w.ie, &items[2]), IB_REVIEWED);
 	assert_int_equal(inbound_message(&w.ie, &items[3]), IB_REVIEWED);
 	free(items);
-	world_free(&w);
+	fakemail_world_free(&w.fw);
 }
 
 /* ¶62-63: a re-introduction notice is recorded (for status and mode resume), not obeyed. */
@@ -944,35 +642,35 @@ static void test_reintroduction(void **state)
 
 	(void)state;
 	world_init(&w);
-	fake_time = 1795424400;
-	while (w.fk.n[F_INBOX] > 0)
-		fake_drop(&w.fk, F_INBOX, 0);
-	assert_int_equal(mode_reintro_get(w.log, &r), 0);
+	fakemail_time = 1795424400;
+	while (w.fw.fk.f[F_INBOX].n > 0)
+		fakemail_drop(&w.fw.fk, F_INBOX, 0);
+	assert_int_equal(mode_reintro_get(w.fw.log, &r), 0);
 	m = dept_msg("susp@dwp.example", dept, "WHP Suspension Notice", NULL, NULL);
-	fake_put(&w.fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w.fw.fk, F_INBOX, m, strlen(m));
 	free(m);
 	m = dept_msg("re-in@dwp.example", dept, "WHP Re-introduction Notice", NULL, NULL);
-	fake_put(&w.fk, F_INBOX, m, strlen(m));
+	fakemail_put(&w.fw.fk, F_INBOX, m, strlen(m));
 	free(m);
 	run_pass(&w);
-	assert_int_equal(mode_get(w.log, &ms), 0);
+	assert_int_equal(mode_get(w.fw.log, &ms), 0);
 	assert_int_equal(ms.mode, MODE_SUSPENDED);
-	assert_int_equal(mode_reintro_get(w.log, &r), 1);
+	assert_int_equal(mode_reintro_get(w.fw.log, &r), 1);
 	assert_string_equal(r.from, dept);
 	assert_string_equal(r.message_id, "re-in@dwp.example");
 	assert_int_equal(r.when, 1795424400);
-	assert_int_equal(w.fk.n[F_REVIEW], 4);	/* both, each with its notice */
+	assert_int_equal(w.fw.fk.f[F_REVIEW].n, 4);	/* both, each with its notice */
 	/* a hostile field's tab cannot split the stored value */
 	{
 		struct mode_reintro bad = { "a\tb@x", "c\nd@x", 1795424500 };
 		char err[256];
 
-		assert_int_equal(mode_reintro_set(w.log, &bad, err, sizeof(err)), 0);
-		assert_int_equal(mode_reintro_get(w.log, &r), 1);
+		assert_int_equal(mode_reintro_set(w.fw.log, &bad, err, sizeof(err)), 0);
+		assert_int_equal(mode_reintro_get(w.fw.log, &r), 1);
 		assert_string_equal(r.message_id, "a b@x");
 		assert_string_equal(r.from, "c d@x");
 	}
-	world_free(&w);
+	fakemail_world_free(&w.fw);
 }
 
 /* Journeys whose original staff removed from INBOX by hand: settled, never sent again. */
@@ -992,32 +690,32 @@ static void test_recover(void **state)
 
 	(void)state;
 	world_init(&w);
-	fake_time = 1795424400;
+	fakemail_time = 1795424400;
 	for (i = 0; i < sizeof(js) / sizeof(js[0]); i++) {
 		journey_new(&j, JR_IN, js[i].id);
 		j.uid = 900 + (uint32_t)i;
-		j.date = fake_time;
+		j.date = fakemail_time;
 		for (k = 0; k < 3 && path[k] <= js[i].at; k++)
-			assert_int_equal(journey_advance(w.jr, &j, path[k], path[k] == JR_ACCEPTED ?
+			assert_int_equal(journey_advance(w.fw.jr, &j, path[k], path[k] == JR_ACCEPTED ?
 			    js[i].fate : JF_PENDING, err, sizeof(err)), 0);
 		journey_clear(&j);
 	}
 	assert_int_equal(inbound_recover(&w.ie, NULL, 0), 0);
-	assert_int_equal(w.fk.ndelivered, 0);
+	assert_int_equal(w.fw.fk.ndelivered, 0);
 	assert_int_equal(count_outcome(&w, "gone-intent@dwp.example", NULL, "sent") +
 	    count_outcome(&w, "gone-intent@dwp.example", NULL, "uncertain"), 0);
 	assert_int_equal(count_outcome(&w, "gone-data@dwp.example", NULL, "uncertain"), 1);
 	assert_int_equal(count_rows(&w, "forward", "gone-accepted@dwp.example"), 1);
 	assert_int_equal(count_outcome(&w, "gone-accepted@dwp.example", NULL, "sent"), 1);
 	/* only the one still in INBOX stays open */
-	assert_int_equal(journey_list_open(w.jr, JR_IN, JR_INTENT, &open, &nopen), 0);
+	assert_int_equal(journey_list_open(w.fw.jr, JR_IN, JR_INTENT, &open, &nopen), 0);
 	assert_int_equal(nopen, 1);
 	assert_string_equal(open[0].message_id, "f1@dwp.example");
 	journey_list_free(open, nopen);
 	/* a second settle finds nothing more to do */
 	assert_int_equal(inbound_recover(&w.ie, NULL, 0), 0);
 	assert_int_equal(count_outcome(&w, "gone-data@dwp.example", NULL, "uncertain"), 1);
-	world_free(&w);
+	fakemail_world_free(&w.fw);
 }
 
 int main(void)
