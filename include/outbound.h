@@ -218,6 +218,11 @@ int outbound_batch(struct ob_env *e, uint32_t uid, const struct journey *j);
  * while the pass has a message after this one, WORKER_READY_IDLE at its end.
  */
 enum worker_ready outbound_ready(const struct ob_env *e);
+/*
+ * One line to the journal (e->logline, else stderr), its controls escaped
+ * as safeout_term() does: a Message-ID or a server's words never reach it raw.
+ */
+void outbound_say_line(struct ob_env *e, int prio, const char *line);
 
 /*
  * Drops an unused look-ahead and finishes the message in e->filing, then

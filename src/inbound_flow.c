@@ -70,10 +70,7 @@ static void ib_say(struct ib_env *e, int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (e->ob->logline != NULL)
-		e->ob->logline(e->ob->log_ctx, prio, line);
-	else
-		fprintf(stderr, "<%d>%s\n", prio, line);
+	outbound_say_line(e->ob, prio, line);
 }
 
 static int ib_step(struct ib_env *e, struct ib_msg *m, enum jr_stage to, enum jr_fate fate)

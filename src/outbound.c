@@ -108,18 +108,24 @@ static void ob_emit(struct ob_env *e, int prio, const char *line)
 		fprintf(stderr, "<%d>%s\n", prio, line);
 }
 
+void outbound_say_line(struct ob_env *e, int prio, const char *line)
+{
+	/* a Message-ID or a server's words may hold controls: never raw to the journal */
+	char *safe = safeout_term_dup(line);
+
+	ob_emit(e, prio, safe);
+	free(safe);
+}
+
 static void ob_say(struct ob_env *e, int prio, const char *fmt, ...)
 {
-	char line[1024], *safe;
+	char line[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	/* a Message-ID or a server's words may hold controls: never raw to the journal */
-	safe = safeout_term_dup(line);
-	ob_emit(e, prio, safe);
-	free(safe);
+	outbound_say_line(e, prio, line);
 }
 
 int outbound_addr_ok(const char *a)

@@ -28,8 +28,13 @@ time_t fakemail_now(void)
 
 void fakemail_line(void *ctx, int prio, const char *line)
 {
-	(void)ctx;
+	struct sbuf *keep = ctx;
+
 	(void)prio;
+	if (keep != NULL) {
+		sbuf_adds(keep, line);
+		sbuf_addc(keep, '\n');
+	}
 	if (getenv("TEST_VERBOSE"))
 		fprintf(stderr, "  | %s\n", line);
 }

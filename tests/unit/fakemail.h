@@ -96,7 +96,10 @@ struct fakemail {
 /* The clock of ob_env.now: fakemail_now() says fakemail_time, which the tests move. */
 extern time_t fakemail_time;
 time_t fakemail_now(void);
-/* ob_env.logline: the daemon's lines on stderr when TEST_VERBOSE is set. */
+/*
+ * ob_env.logline: the daemon's lines on stderr when TEST_VERBOSE is set,
+ * and appended to the struct sbuf that ob_env.log_ctx points at, if any.
+ */
 void fakemail_line(void *ctx, int prio, const char *line);
 
 /* Empty folders names[0..n-1] (n <= FM_MAX_FOLDERS) and a new /tmp/mg-<tag>.XXXXXX. */

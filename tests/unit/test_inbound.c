@@ -461,6 +461,32 @@ static void test_suspension(void **state)
 	fakemail_world_free(&w.fw);
 }
 
+/* A Message-ID with terminal controls in it reaches the journal escaped, as outbound's do. */
+static void test_journal_escaped(void **state)
+{
+	struct world w;
+	struct sbuf lines;
+	char *m;
+
+	(void)state;
+	world_init(&w);
+	fakemail_time = 1795424400;
+	while (w.fw.fk.f[F_INBOX].n > 0)
+		fakemail_drop(&w.fw.fk, F_INBOX, 0);
+	m = dept_msg("esc\x1b]0;owned\x07@dwp.example", dept, coc, "Smith", "AB123456C");
+	fakemail_put(&w.fw.fk, F_INBOX, m, strlen(m));
+	free(m);
+	sbuf_init(&lines);
+	sbuf_adds(&lines, "");
+	w.fw.e.log_ctx = &lines;
+	run_pass(&w);
+	if (strchr(lines.data, '\x1b') != NULL || strchr(lines.data, '\x07') != NULL)
+		fail_msg("a control reached the journal raw:\n%s", lines.data);
+	assert_non_null(strstr(lines.data, "message-id=<esc\\x1b]0;owned\\x07@dwp.example>"));
+	sbuf_free(&lines);
+	fakemail_world_free(&w.fw);
+}
+
 /* ---- delivery reports ------------------------------------------------------ */
 
 /* A Postfix-shaped report about orig: one block per "ACTION ADDRESS" of rcpts. */
@@ -726,6 +752,7 @@ int main(void)
 		cmocka_unit_test(test_notices),
 		cmocka_unit_test(test_every_fault_at_every_step),
 		cmocka_unit_test(test_suspension),
+		cmocka_unit_test(test_journal_escaped),
 		cmocka_unit_test(test_reports_under_faults),
 		cmocka_unit_test(test_report_outcomes),
 		cmocka_unit_test(test_reintroduction),
