@@ -308,6 +308,22 @@ static void world_init(struct world *w)
 	free(m);
 }
 
+/* The world with an empty INBOX, its clock on Monday 23 November 2026. */
+static void world_init_empty(struct world *w)
+{
+	world_init(w);
+	fakemail_time = 1795424400;
+	while (w->fw.fk.f[F_INBOX].n > 0)
+		fakemail_drop(&w->fw.fk, F_INBOX, 0);
+}
+
+/* Puts m (freed) in INBOX. */
+static void inbox_put(struct world *w, char *m)
+{
+	fakemail_put(&w->fw.fk, F_INBOX, m, strlen(m));
+	free(m);
+}
+
 /* The daemon's way of a pass: with the batch and the look-ahead (overlap) or without. */
 static void world_overlap(struct world *w)
 {
@@ -441,16 +457,11 @@ static void test_suspension(void **state)
 	char *m;
 
 	(void)state;
-	world_init(&w);
-	fakemail_time = 1795424400;
-	while (w.fw.fk.f[F_INBOX].n > 0)
-		fakemail_drop(&w.fw.fk, F_INBOX, 0);
+	world_init_empty(&w);
 	m = dept_msg("susp@dwp.example", dept, "WHP Suspension Notice", NULL, NULL);
-	fakemail_put(&w.fw.fk, F_INBOX, m, strlen(m));
-	free(m);
+	inbox_put(&w, m);
 	m = dept_msg(ids[0], dept, coc, "Smith", "AB123456C");
-	fakemail_put(&w.fw.fk, F_INBOX, m, strlen(m));
-	free(m);
+	inbox_put(&w, m);
 	run_pass(&w);
 	assert_int_equal(mode_get(w.fw.log, &ms), 0);
 	assert_int_equal(ms.mode, MODE_SUSPENDED);
@@ -469,13 +480,9 @@ static void test_journal_escaped(void **state)
 	char *m;
 
 	(void)state;
-	world_init(&w);
-	fakemail_time = 1795424400;
-	while (w.fw.fk.f[F_INBOX].n > 0)
-		fakemail_drop(&w.fw.fk, F_INBOX, 0);
+	world_init_empty(&w);
 	m = dept_msg("esc\x1b]0;owned\x07@dwp.example", dept, coc, "Smith", "AB123456C");
-	fakemail_put(&w.fw.fk, F_INBOX, m, strlen(m));
-	free(m);
+	inbox_put(&w, m);
 	sbuf_init(&lines);
 	sbuf_adds(&lines, "");
 	w.fw.e.log_ctx = &lines;
@@ -667,17 +674,12 @@ static void test_reintroduction(void **state)
 	char *m;
 
 	(void)state;
-	world_init(&w);
-	fakemail_time = 1795424400;
-	while (w.fw.fk.f[F_INBOX].n > 0)
-		fakemail_drop(&w.fw.fk, F_INBOX, 0);
+	world_init_empty(&w);
 	assert_int_equal(mode_reintro_get(w.fw.log, &r), 0);
 	m = dept_msg("susp@dwp.example", dept, "WHP Suspension Notice", NULL, NULL);
-	fakemail_put(&w.fw.fk, F_INBOX, m, strlen(m));
-	free(m);
+	inbox_put(&w, m);
 	m = dept_msg("re-in@dwp.example", dept, "WHP Re-introduction Notice", NULL, NULL);
-	fakemail_put(&w.fw.fk, F_INBOX, m, strlen(m));
-	free(m);
+	inbox_put(&w, m);
 	run_pass(&w);
 	assert_int_equal(mode_get(w.fw.log, &ms), 0);
 	assert_int_equal(ms.mode, MODE_SUSPENDED);
