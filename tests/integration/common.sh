@@ -75,6 +75,20 @@ stop_daemon() {
 	wait "$DPID"; drc=$?
 	DPID=
 }
+# kill_loop FOLDER: the daemon started and SIGKILLed after each delay of
+# $W/delays (milliseconds, one a line) until FOLDER is empty; $kills counts them.
+kill_loop() {
+	kills=0
+	for d in $(cat "$W/delays"); do
+		[ "$(mail count "$1")" -eq 0 ] && break
+		start_daemon
+		sleep "$(awk -v d="$d" 'BEGIN { printf "%.3f", d / 1000 }')"
+		kill -9 "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+		DPID=
+		kills=$((kills + 1))
+	done
+}
 
 # wait_for CMD EXPECTED SECONDS: until CMD prints EXPECTED.
 wait_for() {

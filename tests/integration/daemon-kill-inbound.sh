@@ -56,16 +56,7 @@ mail append INBOX "$W"/in/*.eml "$W"/dsn/*.eml
 
 awk -v s="$SEED" 'BEGIN { srand(s); for (i = 0; i < 300; i++) print 10 + int(rand() * 140) }' \
 	> "$W/delays"
-kills=0
-for d in $(cat "$W/delays"); do
-	[ "$(mail count INBOX)" -eq 0 ] && break
-	start_daemon
-	sleep "$(awk -v d="$d" 'BEGIN { printf "%.3f", d / 1000 }')"
-	kill -9 "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	DPID=
-	kills=$((kills + 1))
-done
+kill_loop INBOX
 once
 echo "killed $kills times; last pass exit $rc"
 

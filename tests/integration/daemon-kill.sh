@@ -26,17 +26,7 @@ mail append Outbox "$W"/in/*.eml
 # delays in milliseconds, 10..400, from the seed
 awk -v s="$SEED" 'BEGIN { srand(s); for (i = 0; i < 200; i++) print 10 + int(rand() * 390) }' \
 	> "$W/delays"
-kills=0
-for d in $(cat "$W/delays"); do
-	left=$(mail count Outbox)
-	[ "$left" -eq 0 ] && break
-	start_daemon
-	sleep "$(awk -v d="$d" 'BEGIN { printf "%.3f", d / 1000 }')"
-	kill -9 "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	DPID=
-	kills=$((kills + 1))
-done
+kill_loop Outbox
 # a last clean pass finishes what the last kill left open
 once
 echo "killed $kills times; last pass exit $rc"
