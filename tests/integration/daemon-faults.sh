@@ -141,11 +141,11 @@ else
 fi
 
 # 6. slow-loris servers: one deadline per command, one time-out per pass, SIGTERM within a second
-/usr/bin/python3 "$top_srcdir/tests/integration/slowloris.py" imap $SLOW_IMAP 2 &
+/usr/bin/python3 "$top_srcdir/tests/integration/slowloris.py" imap $SLOW_IMAP 2 > "$W/slowimap.ready" &
 SLOWPIDS="$!"
-/usr/bin/python3 "$top_srcdir/tests/integration/slowloris.py" smtp $SLOW_SMTP 2 &
+/usr/bin/python3 "$top_srcdir/tests/integration/slowloris.py" smtp $SLOW_SMTP 2 > "$W/slowsmtp.ready" &
 SLOWPIDS="$SLOWPIDS $!"
-sleep 0.5
+wait_for "cat '$W/slowimap.ready' '$W/slowsmtp.ready' 2>/dev/null | tr -d '\n'" readyready 10
 conf_variant slowimap "s/^imap_port = .*/imap_port = $SLOW_IMAP/"
 t0=$(date +%s)
 once_conf slowimap
@@ -185,9 +185,9 @@ check "in Sent" "Sent 3" "$(where slow)"
 SWAP=$((BASE + 12))
 /usr/bin/python3 "$top_srcdir/tests/integration/fetchswap.py" $SWAP \
 	"$(sed -n 's/^imap_port = //p' "$L/mailgate.conf")" "$L/certs/server.pem" \
-	"$L/certs/server.key" "$W/swap.on" &
+	"$L/certs/server.key" "$W/swap.on" > "$W/swap.ready" 2> "$W/swap.err" &
 SLOWPIDS="$SLOWPIDS $!"
-sleep 0.5
+wait_for "cat '$W/swap.ready' 2>/dev/null" ready 10
 conf_variant swap "s/^imap_port = .*/imap_port = $SWAP/"
 for i in 1 2; do msg "swap$i" whp@acme.example > "$W/swap$i.eml"; done
 mail append Outbox "$W"/swap1.eml "$W"/swap2.eml

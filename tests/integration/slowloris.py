@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A slow-loris server for the deadline tests: every connection gets a
 greeting of the given protocol one byte every INTERVAL seconds, and never
-anything else. 127.0.0.1 only; serves until killed.
+anything else. 127.0.0.1 only; says "ready" on stdout once it listens, and
+serves until killed.
 
   slowloris.py imap|smtp PORT INTERVAL
 """
@@ -30,6 +31,8 @@ def main():
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", port))
     s.listen(8)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
     while True:
         c, _ = s.accept()
         threading.Thread(target=trickle, args=(c, text, interval), daemon=True).start()
