@@ -276,12 +276,11 @@ static enum ob_send smtp_envelope_pipelined(struct smtp_session *s, const char *
 			smtp_lost(s);
 			return OB_SEND_TEMP;
 		}
-		if (i <= nrcpts ? code / 100 != 2 : code != 354) {
-			if (!first) {
-				first = 1;
-				snprintf(reply, replylen, "%s", line);
-				res = smtp_code(code);
-			}
+		/* MAIL and RCPT want 2xx, DATA 354 */
+		if (!first && (i <= nrcpts ? code / 100 != 2 : code != 354)) {
+			first = 1;
+			snprintf(reply, replylen, "%s", line);
+			res = smtp_code(code);
 		}
 	}
 	mmap_string_free(buf);
@@ -289,11 +288,11 @@ static enum ob_send smtp_envelope_pipelined(struct smtp_session *s, const char *
 		snprintf(reply, replylen, "send log write failed before DATA");
 		res = OB_SEND_TEMP;
 	}
-	if (res != OB_SEND_OK) {
-		if (code == 354)
-			smtp_kill(s);	/* in data mode: RSET or QUIT would be data */
-		else
-			mailsmtp_reset(s->smtp);
+	if (res != OB_SEND_OK && code == 354) {
+		smtp_kill(s);	/* in data mode: RSET or QUIT would be data */
+	} else if (res != OB_SEND_OK) {
+		smtp_arm(s, 0);
+		mailsmtp_reset(s->smtp);
 	}
 	return res;
 }
