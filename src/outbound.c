@@ -896,8 +896,7 @@ static int ob_bytes(struct ob_env *e, struct ob_msg *m)
 	n += m->out.len;
 	sbuf_free(&m->out);
 	sbuf_adopt(&m->out, buf, n);
-	close(m->h.fd);
-	m->h.fd = -1;
+	msgfd_hold_free(&m->h);	/* out holds the whole message now */
 	return 0;
 }
 

@@ -270,8 +270,8 @@ worker_ranges(struct worker_zygote *z)
 /*
  * Off the message's path, while a WORKER_READY_IDLE child waits: its own
  * copy of the zygote's anonymous memory (MADV_POPULATE_WRITE breaks
- * copy-on-write at once). No fresh heap is touched in advance any more: a 4 MiB memset per
- * child measured no gain on the 50 KB message.
+ * copy-on-write at once). No fresh heap is touched in advance any more: a
+ * 4 MiB memset per child measured no gain on the 50 KB message.
  */
 static void
 worker_prefault(const struct worker_zygote *z)
