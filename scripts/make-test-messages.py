@@ -534,7 +534,10 @@ for name, ct in [("comment", 'Content-Type: multipart/mixed; boundary=(x)"\\""')
                  ("upper-case", 'CONTENT-TYPE: multipart/mixed; BOUNDARY="\\""'),
                  ("spaces-around-equals", 'Content-Type: multipart/mixed; boundary = "\\""'),
                  ("comment-after-value", 'Content-Type: multipart/mixed; boundary="\\"" (c)'),
-                 ("second-parameter", 'Content-Type: multipart/mixed; charset=x; boundary="\\""')]:
+                 ("second-parameter", 'Content-Type: multipart/mixed; charset=x; boundary="\\""'),
+                 # a tab is a token byte to libetpan, and the field is RFC 2047 decoded first
+                 ("tab-before-equals", 'Content-Type: multipart/mixed; boundary\t="\\""'),
+                 ("encoded-word", 'Content-Type: multipart/mixed; boundary==?us-ascii?q?=22=5C=22=22?=')]:
     msg("boundary-crash-" + name, hdr("WHP07 Change of Circumstances") + ct + CRASH_BODY, MAL)
 msg("boundary-crash-in-part", hdr("WHP07 Change of Circumstances") +
     mixed(FORM_PART, 'Content-Type: multipart/mixed; boundary=(c)"\\""' + CRASH_BODY), MAL)
@@ -636,6 +639,8 @@ DETAILS = {
     "boundary-crash-in-forwarded-base64": ["a boundary parameter this parser cannot read safely"],
     "boundary-crash-in-part": ["a boundary parameter this parser cannot read safely"],
     "boundary-crash-second-parameter": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-tab-before-equals": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-encoded-word": ["a boundary parameter this parser cannot read safely"],
     "boundary-crash-space-before-colon": ["a boundary parameter this parser cannot read safely"],
     "boundary-crash-spaces-around-equals": ["a boundary parameter this parser cannot read safely"],
     "boundary-crash-upper-case": ["a boundary parameter this parser cannot read safely"],

@@ -11,11 +11,13 @@
  * message where a field named Content-Type could start (any part, any
  * depth, also in text that only looks like a header: a false alarm makes a
  * message malformed, the safe direction) is read by libetpan's own CFWS and
- * Content-Type parsers, and a parameter libetpan would take as the boundary
- * whose value starts with '"' stops the message. Forwarded messages that
+ * Content-Type parsers, on the value as written and as RFC 2047 decodes it
+ * (mailmime_field_parse() reads the decoded one), and a parameter libetpan
+ * would take as the boundary whose value starts with '"' stops the message. Forwarded messages that
  * are encoded come through here again once decoded (mime.c).
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libetpan/libetpan.h>
@@ -60,9 +62,20 @@ mp_skip_cfws(const char *msg, size_t len, size_t idx)
 	return idx;
 }
 
-/* 1 when libetpan's boundary for this Content-Type value starts with '"'. */
+/* 1 when the name is "boundary", white space after it allowed (a tab is a token byte to libetpan). */
 static int
-mp_value_bad(const char *v, size_t n)
+mp_is_boundary(const char *name)
+{
+	size_t n = strlen(name);
+
+	while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+		n--;
+	return n == 8 && ascii_strncasecmp(name, "boundary", 8) == 0;
+}
+
+/* 1 when a boundary parameter of this value, as libetpan's Content-Type parser reads it, starts with '"'. */
+static int
+mp_content_bad(const char *v, size_t n)
 {
 	struct mailmime_content *ct = NULL;
 	size_t idx = 0;
@@ -75,11 +88,29 @@ mp_value_bad(const char *v, size_t n)
 		struct mailmime_parameter *p = clist_content(it);
 
 		/* the test of mailmime_extract_boundary(), name and value as it reads them */
-		if (p->pa_name && strcasecmp(p->pa_name, "boundary") == 0 && p->pa_value &&
-		    p->pa_value[0] == '"')
+		if (p->pa_name && mp_is_boundary(p->pa_name) && p->pa_value && p->pa_value[0] == '"')
 			bad = 1;
 	}
 	mailmime_content_free(ct);
+	return bad;
+}
+
+/*
+ * mailmime_field_parse() gives the Content-Type parser the value after
+ * RFC 2047 decoding (which also makes white space plain spaces) when that
+ * decoding succeeds: both readings are tried.
+ */
+static int
+mp_value_bad(const char *v, size_t n)
+{
+	char *dec = NULL;
+	size_t idx = 0;
+	int bad = mp_content_bad(v, n);
+
+	if (!bad && mailmime_encoded_phrase_parse("us-ascii", v, n, &idx, "utf-8", &dec) ==
+	    MAILIMF_NO_ERROR && dec != NULL)
+		bad = mp_content_bad(dec, strlen(dec));
+	free(dec);
 	return bad;
 }
 
