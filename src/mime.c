@@ -981,13 +981,12 @@ ma_nested_bytes(struct ma *a, const char *d, size_t n, unsigned depth)
 {
 	struct mailmime *m = NULL;
 	const char *why, *saved[2];
-	size_t idx = 0;
 
 	if (mime_prefilter(d, n, &why)) {
 		ma_malformed(a, "%s", why);
 		return;
 	}
-	if (mailmime_parse(d, n, &idx, &m) != MAILIMF_NO_ERROR || m == NULL) {
+	if (mtree_parse(d, n, &m) != MAILIMF_NO_ERROR || m == NULL) {
 		ma_malformed(a, "a forwarded message cannot be parsed");
 		return;
 	}
@@ -1565,7 +1564,7 @@ mime_analyse(const char *msg, size_t len, const struct mime_limits *lim, struct 
 	struct mailmime *m = NULL;
 	const char *why;
 	struct ma a;
-	size_t idx = 0, i;
+	size_t i;
 
 	memset(&a, 0, sizeof(a));
 	a.lim = lim;
@@ -1584,7 +1583,7 @@ mime_analyse(const char *msg, size_t len, const struct mime_limits *lim, struct 
 		ma_malformed(&a, "%s", why);
 		goto done;
 	}
-	if (mailmime_parse(msg, len, &idx, &m) != MAILIMF_NO_ERROR || m == NULL) {
+	if (mtree_parse(msg, len, &m) != MAILIMF_NO_ERROR || m == NULL) {
 		ma_malformed(&a, "the message structure cannot be parsed");
 		goto done;
 	}

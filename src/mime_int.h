@@ -1,7 +1,7 @@
 /*
  * mime_int - the pieces of the mime module shared by its files (not part of
- * mailgate's contract): text conversion (mime_text.c) and raw header
- * handling (mime_header.c).
+ * mailgate's contract): text conversion (mime_text.c), raw header handling
+ * (mime_header.c) and the MIME tree (mime_tree.c).
  */
 #ifndef MG_MIME_INT_H
 #define MG_MIME_INT_H
@@ -88,6 +88,16 @@ int mt_fold_confusables(const char *in, size_t len, struct sbuf *out);
 int mt_embedded_file(const char *s, size_t len, const char **what);
 /* Reduces RTF to its text. */
 void mt_rtf(const char *in, size_t len, struct sbuf *out);
+
+/* mime_tree.c */
+
+struct mailmime;
+/*
+ * The tree of mailmime_parse(msg, len, &idx, out) with idx 0, found with
+ * memchr(): the same nodes, made by libetpan (free with mailmime_free()).
+ * Returns a MAILIMF_ code as libetpan does.
+ */
+int mtree_parse(const char *msg, size_t len, struct mailmime **out);
 
 /* mime_header.c */
 
