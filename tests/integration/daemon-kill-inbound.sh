@@ -3,8 +3,9 @@
 # seed ¶57): KILL_N (60) messages in INBOX, mailgated killed by SIGKILL at
 # many points and restarted each time; then INBOX must be empty, no original
 # forwarded twice, every original either forwarded (and logged) or in Review,
-# never deleted without having been forwarded, no notice doubled, and the
-# send log intact. Among them KILL_B (20) delivery reports about messages
+# never deleted without having been forwarded, no notice doubled, each Review
+# item matched with its one log row and its notice's reasons, and the send
+# log intact. Among them KILL_B (20) delivery reports about messages
 # sent before, and a second report for every fifth: each bounce is logged
 # exactly once, with one notice in Sent, and no report is left or reviewed.
 set -u
@@ -83,6 +84,38 @@ while [ $i -le $N ]; do
 	[ "$inrev" -le 1 ] || { echo "FAIL: k$i $inrev times in Review"; fails=1; }
 	i=$((i + 1))
 done
+# Review against the log, item by item: each message in Review has exactly one row of its own
+# (direction in, outcome review or uncertain) whose reasons are its notice's, and one notice;
+# a message not in Review has no such row
+mail notices Review > "$W/review-notices"
+ctl log query --direction in --format csv > "$W/inrows"
+/usr/bin/python3 - "$N" "$W/census" "$W/review-notices" "$W/inrows" > "$W/review-vs-log" <<'PY'
+import csv, sys
+n, census, notices, rows = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+bare = lambda m: m.strip().strip("<>")	# the log keeps a Message-ID without its brackets
+inrev = {bare(l.split()[1]) for l in open(census) if l.startswith("Review <")}
+notes = {}
+for l in open(notices):
+    p = l.split(None, 2)
+    notes.setdefault(bare(p[0]), []).append(p[2].strip() if len(p) > 2 else "")
+logged = {}
+for r in csv.DictReader(open(rows, newline="")):
+    logged.setdefault(bare(r["message_id"]), []).append((r["outcome"], " ".join(r["reasons"].split())))
+if len(inrev) < n // 8:
+    print("only %d messages in Review: the comparison proves little" % len(inrev))
+for i in range(1, n + 1):
+    mid = "k%d@dwp.example" % i
+    got = logged.get(mid, [])
+    if mid in inrev:
+        if len(got) != 1 or got[0][0] not in ("review", "uncertain"):
+            print("%s in Review, its rows in the log: %r" % (mid, got))
+        elif notes.get(mid) != [got[0][1]]:
+            print("%s in Review: notice reasons %r, the log's %r" % (mid, notes.get(mid), got[0][1]))
+    elif got:
+        print("%s not in Review, yet its rows in the log: %r" % (mid, got))
+PY
+[ -s "$W/review-vs-log" ] && { echo "FAIL: Review and the log disagree:"; cat "$W/review-vs-log"; fails=1; }
+echo "Review compared with the log: $(grep -c '^Review <' "$W/census") items, $(grep -c . "$W/review-notices") notices"
 left=$(grep -c '^INBOX ' "$W/census")
 echo "forwarded $(wc -l < "$W/forwards"), in Review $(grep -c '^Review <' "$W/census"), left $left"
 [ "$left" -eq 0 ] || { echo "FAIL: $left left in INBOX"; fails=1; }

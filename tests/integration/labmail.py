@@ -11,6 +11,8 @@ verified against the lab CA), read from the lab's mailgate.conf.
   labmail.py CONF grep FOLDER TEXT          how many messages contain TEXT
   labmail.py CONF census FOLDER...          "FOLDER ID" for each message that is not a
                                             notice, and "FOLDER notice KIND ID" for notices
+  labmail.py CONF notices FOLDER            "ID KIND REASONS" for each notice: the message
+                                            it is about, its kind and its reason codes
 """
 import email.parser
 import imaplib
@@ -94,6 +96,13 @@ def main():
                     print(f, "notice", kind.strip(), str(h.get("X-Mailgate-Message-ID", "")).strip())
                 else:
                     print(f, str(h.get("Message-ID", "")).strip())
+    elif cmd == "notices":
+        for raw in messages(m, folder):
+            h = email.parser.BytesHeaderParser().parsebytes(raw)
+            kind = h.get("X-Mailgate-Notice")
+            if kind:
+                print(str(h.get("X-Mailgate-Message-ID", "")).strip(), kind.strip(),
+                      " ".join(str(h.get("X-Mailgate-Reasons", "")).split()))
     elif cmd == "grep":
         print(sum(1 for raw in messages(m, folder) if sys.argv[4].encode() in raw))
     elif cmd == "fetch":
