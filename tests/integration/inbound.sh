@@ -216,6 +216,42 @@ PY
 once
 check "old Review item reported" 1 "$(grep -c 'message(s) in Review are older than 7 days' "$W/once.err")"
 
+# the settle pass against the lab: a forward killed while its data is with the server (the
+# journey left at its data stage), then its original removed from INBOX by hand: the next
+# pass logs it uncertain and never forwards it again
+dept s1 $DEPT "$COC" Smith "AB123456C"
+mail append INBOX "$W/s1.eml"
+echo 8 > "$L/spool/.delay250"
+start_daemon
+wait_for "fwd_count s1" 1 20
+kill -9 "$DPID"; wait "$DPID" 2>/dev/null; DPID=
+rm -f "$L/spool/.delay250"
+check "killed after the server stored the forward, before its 250" 1 "$(fwd_count s1)"
+check "the original is still in INBOX" 1 "$(mail census INBOX | grep -c '^INBOX <s1@dwp.example>')"
+python3 - "$L/mailgate.conf" "$top_srcdir/tests/integration" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[2])
+import labmail
+m = labmail.connect(labmail.conf(sys.argv[1]))
+m.select('"INBOX"')
+typ, data = m.uid("SEARCH", None, "HEADER", "Message-ID", "<s1@dwp.example>")
+for uid in data[0].split():
+    m.uid("STORE", uid, "+FLAGS.SILENT", r"(\Deleted)")
+m.expunge()
+m.logout()
+PY
+check "removed from INBOX by hand" 0 "$(mail census INBOX | grep -c '^INBOX <s1@dwp.example>')"
+once
+check "the settle pass runs clean (0)" 0 $rc
+check "it says the original left while the forward was under way" 1 \
+	"$(grep -c 'message-id=<s1@dwp.example> left INBOX while its forward was under way; logged uncertain' "$W/once.err")"
+check "the log shows it uncertain, once" 1 \
+	"$(ctl log query --message-id s1@dwp.example --format csv | grep -c ',uncertain,')"
+check "never forwarded again" 1 "$(fwd_count s1)"
+once
+check "a second pass adds no row" 1 "$(ctl log query --message-id s1@dwp.example --format csv | grep -c ',in,')"
+check "nor a forward" 1 "$(fwd_count s1)"
+
 # IDLE on INBOX (its own connection): a form is forwarded in seconds, with
 # polling five minutes apart so that only IDLE can explain it
 sed -i "s|^poll_interval = .*|poll_interval = 300|" "$L/mailgate.conf"
