@@ -22,7 +22,11 @@
  * the caller, and the message stays where it is (fail closed).
  *
  * The records live in the send log's database (table journey), so that the
- * LOGGED stage and a message's log rows are written in one transaction. When
+ * LOGGED stage and a message's log rows are written in one transaction; the
+ * fate and the verdict code are stored by name (journey_open() names those
+ * of older tables, which stored numbers), and a record whose names no
+ * program knows is unreadable: journey_find() and journey_list_open() fail
+ * rather than guess. When
  * the database refuses a write that records something that already happened
  * outside (ACCEPTED after a 250, DONE), the handle keeps it in memory and
  * journey_find() returns it, so a running daemon never forgets a 250; the

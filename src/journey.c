@@ -12,6 +12,7 @@
 
 #include "journey.h"
 #include "util.h"
+#include "verdict.h"
 
 #define JR_MEMO_MAX 64	/* steps remembered while the database refuses writes */
 #define JR_LAZY_MAX 64	/* DONE steps waiting for the next write */
@@ -29,10 +30,17 @@ struct journeys {
 	size_t nlazy;
 };
 
+/*
+ * fate and code are kept by name, not by number: a fate or a verdict code
+ * added to its enum must not change what a stored journey says (a journey
+ * left open by a crash is read by the next program, perhaps a newer one).
+ * The stage stays a number: its order is the journey's, and the queries
+ * compare it. No code is ''.
+ */
 static const char jr_schema[] =
     "CREATE TABLE IF NOT EXISTS journey(id INTEGER PRIMARY KEY, dir INTEGER NOT NULL,"
-    " message_id TEXT NOT NULL, stage INTEGER NOT NULL, fate INTEGER NOT NULL,"
-    " code INTEGER NOT NULL, date INTEGER NOT NULL, day INTEGER NOT NULL, uid INTEGER NOT NULL,"
+    " message_id TEXT NOT NULL, stage INTEGER NOT NULL, fate TEXT NOT NULL,"
+    " code TEXT NOT NULL, date INTEGER NOT NULL, day INTEGER NOT NULL, uid INTEGER NOT NULL,"
     " reply TEXT, updated INTEGER NOT NULL);"
     "CREATE UNIQUE INDEX IF NOT EXISTS journey_open ON journey(dir, message_id) WHERE stage < " JR_DONE_SQL ";"
     "CREATE INDEX IF NOT EXISTS journey_stage ON journey(stage);";
@@ -118,6 +126,89 @@ journey_fate_name(enum jr_fate f)
 	return (unsigned)f < JF_NFATES ? jr_fate_names[f] : "invalid";
 }
 
+/* The fate a stored name says; JF_NFATES when it is none (an unreadable record). */
+static enum jr_fate
+jr_fate_from_name(const char *name)
+{
+	int f;
+
+	for (f = 0; name && f < JF_NFATES; f++)
+		if (strcmp(jr_fate_names[f], name) == 0)
+			return (enum jr_fate)f;
+	return JF_NFATES;
+}
+
+/* The code a stored name says: -1 for none (''), JR_CODE_BAD when it names no code. */
+#define JR_CODE_BAD (-2)
+
+static int
+jr_code_from_name(const char *name)
+{
+	int c;
+
+	if (name == NULL)
+		return JR_CODE_BAD;
+	if (*name == '\0')
+		return -1;
+	c = vcode_from_name(name);
+	return c >= 0 ? c : JR_CODE_BAD;
+}
+
+static const char *
+jr_code_name(int code)
+{
+	const struct vcode_info *vi = code >= 0 ? vcode_info((enum vcode)code) : NULL;
+
+	if (code >= 0 && vi == NULL)
+		util_panic("journey: verdict code %d", code);
+	return vi ? vi->code : "";
+}
+
+/*
+ * Records written by the programs that kept fate and code as numbers (of
+ * the enums as they stood then, which this program's still are) take their
+ * names, once, in one transaction.
+ */
+static int
+jr_names_migrate(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int c, old = 0, ok;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM journey WHERE typeof(fate) = 'integer' OR"
+	    " typeof(code) = 'integer' LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	old = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!old)
+		return 0;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	ok = sqlite3_prepare_v2(db, "UPDATE journey SET fate = ?2 WHERE typeof(fate) = 'integer'"
+	    " AND fate = ?1", -1, &st, NULL) == SQLITE_OK;
+	for (c = 0; ok && c < JF_NFATES; c++) {
+		sqlite3_bind_int(st, 1, c);
+		sqlite3_bind_text(st, 2, jr_fate_names[c], -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE && sqlite3_reset(st) == SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	ok = ok && sqlite3_prepare_v2(db, "UPDATE journey SET code = ?2 WHERE typeof(code) ="
+	    " 'integer' AND code = ?1", -1, &st, NULL) == SQLITE_OK;
+	for (c = -1; ok && c < VC_COUNT; c++) {
+		sqlite3_bind_int(st, 1, c);
+		sqlite3_bind_text(st, 2, jr_code_name(c), -1, SQLITE_STATIC);
+		ok = sqlite3_step(st) == SQLITE_DONE && sqlite3_reset(st) == SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (ok && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
 int
 journey_open(struct sendlog *log, struct journeys **out, char *err, size_t errlen)
 {
@@ -129,6 +220,13 @@ journey_open(struct sendlog *log, struct journeys **out, char *err, size_t errle
 	if (sqlite3_exec(js->db, jr_schema, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "journey records: %s", msg ? msg : "cannot be created");
 		sqlite3_free(msg);
+		free(js);
+		*out = NULL;
+		return -1;
+	}
+	if (jr_names_migrate(js->db) < 0) {
+		snprintf(err, errlen, "journey records: the stored fates and codes cannot be given "
+		    "their names: %s", sqlite3_errmsg(js->db));
 		free(js);
 		*out = NULL;
 		return -1;
@@ -266,8 +364,8 @@ jr_from_row(sqlite3_stmt *st, struct journey *j)
 	j->dir = (enum jr_dir)sqlite3_column_int(st, 1);
 	j->message_id = xstrdup((const char *)sqlite3_column_text(st, 2));
 	j->stage = (enum jr_stage)sqlite3_column_int(st, 3);
-	j->fate = (enum jr_fate)sqlite3_column_int(st, 4);
-	j->code = sqlite3_column_int(st, 5);
+	j->fate = jr_fate_from_name((const char *)sqlite3_column_text(st, 4));
+	j->code = jr_code_from_name((const char *)sqlite3_column_text(st, 5));
 	j->date = (time_t)sqlite3_column_int64(st, 6);
 	j->day = (long)sqlite3_column_int64(st, 7);
 	j->uid = (uint32_t)sqlite3_column_int64(st, 8);
@@ -280,7 +378,8 @@ static int
 jr_sane(const struct journey *j)
 {
 	return (unsigned)j->stage < JR_NSTAGES && j->stage != JR_NONE &&
-	    (unsigned)j->fate < JF_NFATES && (j->dir == JR_OUT || j->dir == JR_IN);
+	    (unsigned)j->fate < JF_NFATES && j->code != JR_CODE_BAD &&
+	    (j->dir == JR_OUT || j->dir == JR_IN);
 }
 
 int
@@ -334,6 +433,10 @@ journey_list_open(struct journeys *js, enum jr_dir dir, enum jr_stage from, stru
 		*v = xreallocarray(*v, *n + 1, sizeof(**v));
 		jr_from_row(st, &(*v)[*n]);
 		(*n)++;
+		if (!jr_sane(&(*v)[*n - 1])) {
+			rc = SQLITE_CORRUPT;	/* a record the table could not have made */
+			break;
+		}
 	}
 	sendlog_stmt_done(st);
 	/* what memory knows is newer than the table */
@@ -345,7 +448,13 @@ journey_list_open(struct journeys *js, enum jr_dir dir, enum jr_stage from, stru
 			jr_copy(&(*v)[i], m);
 		}
 	}
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE) {
+		journey_list_free(*v, *n);
+		*v = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -371,8 +480,8 @@ jr_store(struct journeys *js, struct journey *j)
 	sqlite3_bind_int(st, 1, (int)j->dir);
 	sqlite3_bind_text(st, 2, j->message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, (int)j->stage);
-	sqlite3_bind_int(st, 4, (int)j->fate);
-	sqlite3_bind_int(st, 5, j->code);
+	sqlite3_bind_text(st, 4, journey_fate_name(j->fate), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, jr_code_name(j->code), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, (long long)j->date);
 	sqlite3_bind_int64(st, 7, (long long)j->day);
 	sqlite3_bind_int64(st, 8, (long long)j->uid);

@@ -24,6 +24,7 @@
 #include "sendlog.h"
 #include "state.h"
 #include "util.h"
+#include "verdict.h"
 
 static const unsigned char KEY[] = "0123456789abcdef0123456789abcdef-test-key";
 
@@ -879,6 +880,107 @@ test_stmt_cache(void **state)
 	free(dir);
 }
 
+/* The fate and code of a row, as stored. */
+static void
+stored(struct sendlog *sl, const char *id, char *out, size_t n)
+{
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_prepare_v2(sendlog_db(sl), "SELECT typeof(fate) || ' ' || fate || "
+	    "' ' || typeof(code) || ' [' || code || ']' FROM journey WHERE message_id = ?", -1, &st,
+	    NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/*
+ * A journey keeps its fate and verdict code by name, so that an enum that
+ * grows does not change what a journey left open says; rows of the
+ * programs that stored numbers take their names when the table is opened;
+ * a name no program knows makes the record unreadable, never a default.
+ */
+static void
+test_journey_names(void **state)
+{
+	char *dir = newdir(), err[256], got[128];
+	struct sendlog *sl = open_w(dir);
+	struct journeys *js;
+	struct journey a, b, c, *list;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(journey_open(sl, &js, err, sizeof(err)), 0);
+	journey_new(&a, JR_OUT, "held@p");
+	journey_new(&b, JR_IN, "plain@p");
+	assert_int_equal(journey_advance(js, &a, JR_INTENT, JF_PENDING, err, sizeof(err)), 0);
+	a.code = VC_UNCERTAIN;
+	assert_int_equal(journey_advance(js, &a, JR_DATA, JF_PENDING, err, sizeof(err)), 0);
+	assert_int_equal(journey_advance(js, &b, JR_INTENT, JF_PENDING, err, sizeof(err)), 0);
+	assert_int_equal(journey_sync(js), 0);
+	stored(sl, "held@p", got, sizeof(got));
+	assert_string_equal(got, "text pending text [uncertain]");
+	stored(sl, "plain@p", got, sizeof(got));
+	assert_string_equal(got, "text pending text []");
+	journey_close(js);
+
+	journey_clear(&a);
+	journey_clear(&b);
+	sendlog_close(sl);
+	free(dir);
+
+	/* a table as the programs before this one made it: numbers of the same enums */
+	dir = newdir();
+	sl = open_w(dir);
+	assert_int_equal(sqlite3_exec(sendlog_db(sl), "CREATE TABLE journey(id INTEGER PRIMARY KEY,"
+	    " dir INTEGER NOT NULL, message_id TEXT NOT NULL, stage INTEGER NOT NULL, fate INTEGER"
+	    " NOT NULL, code INTEGER NOT NULL, date INTEGER NOT NULL, day INTEGER NOT NULL, uid"
+	    " INTEGER NOT NULL, reply TEXT, updated INTEGER NOT NULL);"
+	    "INSERT INTO journey VALUES(1, 0, 'held@p', 2, 3, 5, 0, 0, 7, NULL, 0);"
+	    "INSERT INTO journey VALUES(2, 1, 'plain@p', 1, 0, -1, 0, 0, 8, NULL, 0)",
+	    NULL, NULL, NULL), SQLITE_OK);
+	stored(sl, "held@p", got, sizeof(got));
+	assert_string_equal(got, "integer 3 integer [5]");
+	assert_int_equal(journey_open(sl, &js, err, sizeof(err)), 0);
+	stored(sl, "held@p", got, sizeof(got));
+	snprintf(err, sizeof(err), "text %s text [%s]", journey_fate_name(JF_HELD),
+	    vcode_info((enum vcode)5)->code);
+	assert_string_equal(got, err);
+	stored(sl, "plain@p", got, sizeof(got));
+	assert_string_equal(got, "text pending text []");
+	assert_int_equal(journey_find(js, JR_OUT, "held@p", &c), 1);
+	assert_int_equal(c.fate, JF_HELD);
+	assert_int_equal(c.code, 5);
+	assert_int_equal(c.stage, JR_DATA);
+	journey_clear(&c);
+	assert_int_equal(journey_find(js, JR_IN, "plain@p", &c), 1);
+	assert_int_equal(c.code, -1);
+	journey_clear(&c);
+	journey_close(js);
+	/* opened again: nothing left to convert, nothing changed */
+	assert_int_equal(journey_open(sl, &js, err, sizeof(err)), 0);
+	stored(sl, "plain@p", got, sizeof(got));
+	assert_string_equal(got, "text pending text []");
+
+	/* names no program knows: the record is unreadable, found and listed as an error */
+	assert_int_equal(sqlite3_exec(sendlog_db(sl), "UPDATE journey SET code = 'no-such-code' "
+	    "WHERE message_id = 'held@p'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(journey_find(js, JR_OUT, "held@p", &c), -1);
+	assert_int_equal(journey_list_open(js, JR_OUT, JR_INTENT, &list, &n), -1);
+	assert_null(list);
+	assert_int_equal(sqlite3_exec(sendlog_db(sl), "UPDATE journey SET code = '', fate = "
+	    "'lost' WHERE message_id = 'held@p'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(journey_find(js, JR_OUT, "held@p", &c), -1);
+	assert_int_equal(journey_list_open(js, JR_IN, JR_INTENT, &list, &n), 0);
+	assert_int_equal(n, 1);
+	journey_list_free(list, n);
+
+	journey_close(js);
+	sendlog_close(sl);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -899,6 +1001,7 @@ main(void)
 		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_per_message_plans),
 		cmocka_unit_test(test_stmt_cache),
+		cmocka_unit_test(test_journey_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
