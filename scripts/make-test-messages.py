@@ -537,7 +537,10 @@ for name, ct in [("comment", 'Content-Type: multipart/mixed; boundary=(x)"\\""')
                  ("second-parameter", 'Content-Type: multipart/mixed; charset=x; boundary="\\""'),
                  # a tab is a token byte to libetpan, and the field is RFC 2047 decoded first
                  ("tab-before-equals", 'Content-Type: multipart/mixed; boundary\t="\\""'),
-                 ("encoded-word", 'Content-Type: multipart/mixed; boundary==?us-ascii?q?=22=5C=22=22?=')]:
+                 ("encoded-word", 'Content-Type: multipart/mixed; boundary==?us-ascii?q?=22=5C=22=22?='),
+                 ("encoded-word-folded",
+                  'Content-Type: multipart/mixed; boundary==?us-ascii?q?=22=5C?=\n =?us-ascii?q?=22=22?='),
+                 ("encoded-parameter", 'Content-Type: multipart/mixed; =?us-ascii?q?boundary=3D=22=5C=22=22?=')]:
     msg("boundary-crash-" + name, hdr("WHP07 Change of Circumstances") + ct + CRASH_BODY, MAL)
 msg("boundary-crash-in-part", hdr("WHP07 Change of Circumstances") +
     mixed(FORM_PART, 'Content-Type: multipart/mixed; boundary=(c)"\\""' + CRASH_BODY), MAL)
@@ -641,6 +644,8 @@ DETAILS = {
     "boundary-crash-second-parameter": ["a boundary parameter this parser cannot read safely"],
     "boundary-crash-tab-before-equals": ["a boundary parameter this parser cannot read safely"],
     "boundary-crash-encoded-word": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-encoded-word-folded": ["a boundary parameter this parser cannot read safely"],
+    "boundary-crash-encoded-parameter": ["a boundary parameter this parser cannot read safely"],
     "boundary-crash-space-before-colon": ["a boundary parameter this parser cannot read safely"],
     "boundary-crash-spaces-around-equals": ["a boundary parameter this parser cannot read safely"],
     "boundary-crash-upper-case": ["a boundary parameter this parser cannot read safely"],
