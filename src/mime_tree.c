@@ -33,25 +33,12 @@ enum mtr_default { MTR_TEXT_PLAIN, MTR_MESSAGE };
 static int mtr_part(const char *msg, size_t len, size_t *idx, enum mtr_default dflt,
     struct mailmime_content *ct, struct mailmime_fields *mf, struct mailmime **out);
 
-/* White space run (libetpan's transport padding); MAILIMF_ERROR_PARSE when there is none. */
-static int
-mtr_lwsp(const char *msg, size_t len, size_t *idx)
-{
-	size_t i = *idx;
-
-	while (i < len && (msg[i] == ' ' || msg[i] == '\t'))
-		i++;
-	if (i == *idx)
-		return MAILIMF_ERROR_PARSE;
-	*idx = i;
-	return MAILIMF_NO_ERROR;
-}
-
+/* Past a run of white space (libetpan's transport padding), if any. */
 static void
 mtr_skip_lwsp(const char *msg, size_t len, size_t *idx)
 {
-	while (mtr_lwsp(msg, len, idx) == MAILIMF_NO_ERROR)
-		;
+	while (*idx < len && (msg[*idx] == ' ' || msg[*idx] == '\t'))
+		(*idx)++;
 }
 
 /* After a part, white space and one line break are skipped if they are all there. */
@@ -60,8 +47,7 @@ mtr_next(const char *msg, size_t len, size_t *idx)
 {
 	size_t i = *idx;
 
-	while (i < len && (msg[i] == ' ' || msg[i] == '\t'))
-		i++;
+	mtr_skip_lwsp(msg, len, &i);
 	if (i < len && msg[i] == '\r')
 		i++;
 	if (i < len && msg[i] == '\n')
@@ -174,30 +160,6 @@ mtr_dash2(const char *msg, size_t len, size_t *idx, const char *b, size_t bl,
 	return MAILIMF_NO_ERROR;
 }
 
-/* A part ended by a delimiter line ("--boundary", white space, a line break). */
-static int
-mtr_part_open(const char *msg, size_t len, size_t *idx, const char *b, size_t bl,
-    const char **res, size_t *rlen)
-{
-	size_t cur = *idx;
-	const char *d, *end = msg + cur;
-	size_t dn;
-	int r;
-
-	for (;;) {
-		if ((r = mtr_dash2(msg, len, &cur, b, bl, &d, &dn)) != MAILIMF_NO_ERROR)
-			return r;
-		end = d + dn;
-		mtr_skip_lwsp(msg, len, &cur);
-		if (mailimf_crlf_parse(msg, len, &cur) == MAILIMF_NO_ERROR)
-			break;
-	}
-	*res = msg + *idx;
-	*rlen = (size_t)(end - (msg + *idx));
-	*idx = cur;
-	return MAILIMF_NO_ERROR;
-}
-
 /*
  * After "--boundary", the close delimiter's "--": then white space and one
  * more byte (the line break, or whatever stands there) are taken, and at
@@ -211,16 +173,21 @@ mtr_close_delim(const char *msg, size_t len, size_t *idx)
 	if (i + 1 >= len || msg[i] != '-' || msg[i + 1] != '-')
 		return MAILIMF_ERROR_PARSE;
 	i += 2;
-	while (i < len && (msg[i] == ' ' || msg[i] == '\t'))
-		i++;
+	mtr_skip_lwsp(msg, len, &i);
 	*idx = i < len && msg[i] == '\r' ? i + 2 : i + 1;
 	return MAILIMF_NO_ERROR;
 }
 
-/* The last part: ended by the close delimiter, or by the end of the data. */
+/*
+ * How a part ends: a delimiter line ("--boundary", white space, a line
+ * break), or, for the last part, the close delimiter or the end of the data.
+ */
+enum mtr_end { MTR_DELIM_LINE, MTR_CLOSE };
+
+/* The part from *idx to the first "\n--boundary" that ends it as end says. */
 static int
-mtr_part_close(const char *msg, size_t len, size_t *idx, const char *b, size_t bl,
-    const char **res, size_t *rlen)
+mtr_part_data(const char *msg, size_t len, size_t *idx, const char *b, size_t bl,
+    enum mtr_end how, const char **res, size_t *rlen)
 {
 	size_t cur = *idx;
 	const char *d, *end = msg + cur;
@@ -231,8 +198,13 @@ mtr_part_close(const char *msg, size_t len, size_t *idx, const char *b, size_t b
 		if ((r = mtr_dash2(msg, len, &cur, b, bl, &d, &dn)) != MAILIMF_NO_ERROR)
 			return r;
 		end = d + dn;
-		if (cur >= len || mtr_close_delim(msg, len, &cur) == MAILIMF_NO_ERROR)
+		if (how == MTR_DELIM_LINE) {
+			mtr_skip_lwsp(msg, len, &cur);
+			if (mailimf_crlf_parse(msg, len, &cur) == MAILIMF_NO_ERROR)
+				break;
+		} else if (cur >= len || mtr_close_delim(msg, len, &cur) == MAILIMF_NO_ERROR) {
 			break;
+		}
 	}
 	*res = msg + *idx;
 	*rlen = (size_t)(end - (msg + *idx));
@@ -329,9 +301,9 @@ mtr_multipart(const char *msg, size_t len, size_t begin, const char *b,
 		const char *d;
 		size_t dn, bp = 0;
 
-		r = mtr_part_open(msg, len, &cur, b, bl, &d, &dn);
-		if (r == MAILIMF_ERROR_PARSE && (r = mtr_part_close(msg, len, &cur, b, bl, &d,
-		    &dn)) == MAILIMF_NO_ERROR)
+		r = mtr_part_data(msg, len, &cur, b, bl, MTR_DELIM_LINE, &d, &dn);
+		if (r == MAILIMF_ERROR_PARSE && (r = mtr_part_data(msg, len, &cur, b, bl, MTR_CLOSE,
+		    &d, &dn)) == MAILIMF_NO_ERROR)
 			last = 1;
 		if (r != MAILIMF_NO_ERROR)
 			goto fail;
