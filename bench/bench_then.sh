@@ -12,6 +12,7 @@
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build-bench}
+. "$top_srcdir/bench/common.sh"	# median
 ROUNDS=${1:-5}
 THEN=73bf96d68c91e815425a1c3049d2de6aa9277f18
 
@@ -34,7 +35,6 @@ then_bin="$T/src/b/bench/bench_verdict"
 
 # field LABEL: the value (ms) of the bench_verdict row starting with LABEL
 field() { grep -F "| $1" | head -n 1 | sed 's/.*| \([0-9.]*\) ms |$/\1/'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 : > "$T/ti"; : > "$T/tw"; : > "$T/ni"; : > "$T/nw"
 r=1
